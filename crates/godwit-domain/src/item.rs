@@ -1,0 +1,523 @@
+//! Items: every shared thing has one envelope (who made it, its markings, who may
+//! receive it, where it is in its workflow) and a body typed by its kind.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::grading::SourceGrading;
+use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
+use crate::member::MemberCode;
+use crate::{Timestamp, ValidationErrors};
+
+/// Declares a closed set of snake_case names with `ALL`, `as_str` and `parse`,
+/// the shape every enum stored as text shares.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
+named_enum! {
+    /// What an item is.
+    ItemKind {
+        Alert = "alert",
+        IntelligenceReport = "intelligence_report",
+        IncidentRecord = "incident_record",
+        Bulletin = "bulletin",
+        ThreatAssessment = "threat_assessment",
+        RequestForInformation = "request_for_information",
+        RfiResponse = "rfi_response",
+        LibraryDocument = "library_document",
+    }
+}
+
+named_enum! {
+    /// Where an item is in its life: draft → submitted → published, or returned;
+    /// published → withdrawn, or superseded by a newer version.
+    ItemState {
+        Draft = "draft",
+        Submitted = "submitted",
+        Returned = "returned",
+        Published = "published",
+        Withdrawn = "withdrawn",
+        Superseded = "superseded",
+    }
+}
+
+impl ItemState {
+    /// States in which an item may reach readers outside its author's desk.
+    pub fn is_released(self) -> bool {
+        matches!(self, ItemState::Published | ItemState::Superseded)
+    }
+}
+
+named_enum! {
+    /// The category of information, which agreements list as what they cover.
+    Category {
+        DocumentFraud = "document_fraud",
+        PeopleSmuggling = "people_smuggling",
+        TraffickingInPersons = "trafficking_in_persons",
+        IrregularMigration = "irregular_migration",
+        ImmigrationFraud = "immigration_fraud",
+        CriminalDeportees = "criminal_deportees",
+        ThirdCountryNationals = "third_country_nationals",
+        OutlawMotorcycleGangs = "outlaw_motorcycle_gangs",
+        ForeignFighters = "foreign_fighters",
+        CruiseShips = "cruise_ships",
+        BorderManagement = "border_management",
+    }
+}
+
+named_enum! {
+    /// The border environment of an event (VRS-MSRC).
+    BorderEnvironment {
+        Air = "air",
+        Land = "land",
+        Sea = "sea",
+        Riverine = "riverine",
+    }
+}
+
+named_enum! {
+    /// The part a country plays in an item.
+    CountryRole {
+        Origin = "origin",
+        Transit = "transit",
+        Destination = "destination",
+        IssuingState = "issuing_state",
+        Reporting = "reporting",
+    }
+}
+
+/// A country named by an item, with its role.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CountryRef {
+    /// ISO 3166-1 alpha-3.
+    pub code: String,
+    pub role: CountryRole,
+}
+
+/// Who may receive an item besides its author. Default: nobody but the
+/// originating organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Releasability {
+    /// Members (the originating member itself means all its organisations).
+    #[serde(default)]
+    pub members: BTreeSet<MemberCode>,
+    /// Groups of members; does not count for TLP:RED, which needs named recipients.
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+    /// Organisations inside the originating member (domestic release).
+    #[serde(default)]
+    pub organisations: BTreeSet<Uuid>,
+}
+
+/// What the access policy looks at: the marking and routing of an item, not its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub id: Uuid,
+    pub kind: ItemKind,
+    pub category: Category,
+    pub originator_member: MemberCode,
+    pub originator_org: Uuid,
+    pub author: Uuid,
+    pub state: ItemState,
+    pub classification: Classification,
+    pub tlp: Tlp,
+    pub caveats: Caveats,
+    pub release: Releasability,
+    pub valid_from: Option<Timestamp>,
+    pub valid_until: Option<Timestamp>,
+}
+
+impl Envelope {
+    /// True while `now` is inside the item's validity period.
+    pub fn is_valid_at(&self, now: Timestamp) -> bool {
+        self.valid_from.is_none_or(|from| from <= now) && self.valid_until.is_none_or(|until| now < until)
+    }
+}
+
+named_enum! {
+    AlertType {
+        DocumentFraud = "document_fraud",
+        ModusOperandi = "modus_operandi",
+        Route = "route",
+        Facilitator = "facilitator",
+    }
+}
+
+named_enum! {
+    FraudType {
+        Forged = "forged",
+        Counterfeit = "counterfeit",
+        FraudulentlyObtained = "fraudulently_obtained",
+        Impostor = "impostor",
+    }
+}
+
+named_enum! {
+    ReportLevel {
+        Strategic = "strategic",
+        Operational = "operational",
+        Tactical = "tactical",
+    }
+}
+
+/// The document an alert is about.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AlertedDocument {
+    /// ICAO document type code or a word: `P`, `V`, `ID`, `visa`.
+    #[serde(default)]
+    pub document_type: String,
+    /// ICAO code of the issuing state.
+    #[serde(default)]
+    pub issuing_state: String,
+    #[serde(default)]
+    pub fraud_type: Option<FraudType>,
+    /// Serial prefixes or whole numbers of the alerted documents.
+    #[serde(default)]
+    pub series: Vec<String>,
+    /// Inclusive ranges of document numbers (`from`, `to`).
+    #[serde(default)]
+    pub number_ranges: Vec<(String, String)>,
+    /// The security features affected and how to spot the fraud.
+    #[serde(default)]
+    pub security_features: Vec<String>,
+}
+
+/// Fields that only some kinds have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ItemDetails {
+    Alert {
+        alert_type: AlertType,
+        #[serde(default)]
+        document: Option<AlertedDocument>,
+    },
+    IntelligenceReport {
+        level: ReportLevel,
+    },
+    IncidentRecord {
+        /// Date of the event, `YYYY-MM-DD`.
+        occurred_on: String,
+        #[serde(default)]
+        place: String,
+        #[serde(default)]
+        border_post: String,
+        #[serde(default)]
+        persons: u32,
+        #[serde(default)]
+        method: String,
+        #[serde(default)]
+        outcome: String,
+    },
+    Bulletin,
+    ThreatAssessment,
+    RequestForInformation {
+        /// The member asked.
+        addressee: MemberCode,
+        due: Timestamp,
+    },
+    RfiResponse {
+        request: Uuid,
+    },
+    LibraryDocument {
+        /// MoU template, model legislation, SOP, training material…
+        document_type: String,
+    },
+}
+
+impl ItemDetails {
+    pub fn kind(&self) -> ItemKind {
+        match self {
+            ItemDetails::Alert { .. } => ItemKind::Alert,
+            ItemDetails::IntelligenceReport { .. } => ItemKind::IntelligenceReport,
+            ItemDetails::IncidentRecord { .. } => ItemKind::IncidentRecord,
+            ItemDetails::Bulletin => ItemKind::Bulletin,
+            ItemDetails::ThreatAssessment => ItemKind::ThreatAssessment,
+            ItemDetails::RequestForInformation { .. } => ItemKind::RequestForInformation,
+            ItemDetails::RfiResponse { .. } => ItemKind::RfiResponse,
+            ItemDetails::LibraryDocument { .. } => ItemKind::LibraryDocument,
+        }
+    }
+}
+
+/// The part of an item its author writes: content and markings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemContent {
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    /// Markdown; rendered with raw HTML removed.
+    #[serde(default)]
+    pub body: String,
+    pub category: Category,
+    pub details: ItemDetails,
+    pub classification: Classification,
+    pub tlp: Tlp,
+    #[serde(default)]
+    pub caveats: Caveats,
+    #[serde(default)]
+    pub release: Releasability,
+    #[serde(default)]
+    pub grading: Option<SourceGrading>,
+    /// Machine tags `namespace:value` from the node's taxonomies.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub countries: Vec<CountryRef>,
+    #[serde(default)]
+    pub environment: Option<BorderEnvironment>,
+    #[serde(default)]
+    pub valid_from: Option<Timestamp>,
+    #[serde(default)]
+    pub valid_until: Option<Timestamp>,
+}
+
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_SUMMARY_CHARS: usize = 4_000;
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+fn is_alpha3(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn is_iso_date(text: &str) -> bool {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+}
+
+impl ItemContent {
+    /// Checks everything an author can get wrong, naming each field.
+    pub fn validate(&self, scale: &ClassificationScale) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let title = self.title.trim();
+        if title.is_empty() {
+            errors.push("title", "must not be empty");
+        } else if title.chars().count() > MAX_TITLE_CHARS {
+            errors.push("title", format!("must be at most {MAX_TITLE_CHARS} characters"));
+        }
+        if self.summary.chars().count() > MAX_SUMMARY_CHARS {
+            errors.push("summary", format!("must be at most {MAX_SUMMARY_CHARS} characters"));
+        }
+        if self.body.len() > MAX_BODY_BYTES {
+            errors.push("body", format!("must be at most {MAX_BODY_BYTES} bytes"));
+        }
+        if self.classification > scale.highest() {
+            errors.push("classification", "is above the highest level of this node's scale");
+        }
+        if let Some(grading) = &self.grading {
+            grading.validate("grading", &mut errors);
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            let well_formed = tag.split_once(':').is_some_and(|(ns, v)| {
+                !ns.is_empty()
+                    && !v.is_empty()
+                    && tag.len() <= 120
+                    && tag.chars().all(|c| !c.is_control())
+            });
+            if !well_formed {
+                errors.push(format!("tags/{i}"), "must be namespace:value");
+            }
+        }
+        for (i, country) in self.countries.iter().enumerate() {
+            if !is_alpha3(&country.code) {
+                errors.push(format!("countries/{i}/code"), "must be an ISO 3166-1 alpha-3 code");
+            }
+        }
+        for (i, code) in self.release.members.iter().enumerate() {
+            if MemberCode::parse(code.as_str()).is_none() {
+                errors.push(format!("release/members/{i}"), "is not a member code");
+            }
+        }
+        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
+            if until <= from {
+                errors.push("valid_until", "must be after valid_from");
+            }
+        }
+        self.validate_details(&mut errors);
+        errors.into_result()
+    }
+
+    fn validate_details(&self, errors: &mut ValidationErrors) {
+        match &self.details {
+            ItemDetails::Alert { document: Some(doc), .. } => {
+                if !doc.issuing_state.is_empty() && !(1..=3).contains(&doc.issuing_state.len()) {
+                    errors.push("details/document/issuing_state", "must be an ICAO state code");
+                }
+            }
+            ItemDetails::IncidentRecord { occurred_on, .. } if !is_iso_date(occurred_on) => {
+                errors.push("details/occurred_on", "must be a date YYYY-MM-DD");
+            }
+            ItemDetails::RequestForInformation { addressee, .. } if MemberCode::parse(addressee.as_str()).is_none() => {
+                errors.push("details/addressee", "is not a member code");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Metadata of an attached file; its bytes live in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentMeta {
+    pub id: Uuid,
+    pub item: Uuid,
+    pub filename: String,
+    /// Sniffed from the bytes, not taken from the uploader.
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub uploaded_at: Timestamp,
+}
+
+/// A whole item as stored: envelope fields, content and workflow history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: Uuid,
+    pub kind: ItemKind,
+    pub originator_member: MemberCode,
+    pub originator_org: Uuid,
+    pub author: Uuid,
+    pub state: ItemState,
+    pub content: ItemContent,
+    /// 1 for a first version; each new version of an item counts up.
+    pub version: u32,
+    pub supersedes: Option<Uuid>,
+    pub superseded_by: Option<Uuid>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+    pub approved_by: Option<Uuid>,
+    /// The authorising officer's comment when the item was last returned.
+    pub return_comment: Option<String>,
+    pub withdrawn_reason: Option<String>,
+}
+
+impl Item {
+    pub fn envelope(&self) -> Envelope {
+        Envelope {
+            id: self.id,
+            kind: self.kind,
+            category: self.content.category,
+            originator_member: self.originator_member.clone(),
+            originator_org: self.originator_org,
+            author: self.author,
+            state: self.state,
+            classification: self.content.classification,
+            tlp: self.content.tlp,
+            caveats: self.content.caveats,
+            release: self.content.release.clone(),
+            valid_from: self.content.valid_from,
+            valid_until: self.content.valid_until,
+        }
+    }
+}
+
+/// Sniffs a file's type from its first bytes; the uploader's claim is not trusted.
+pub fn sniff_content_type(bytes: &[u8]) -> &'static str {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"%PDF-", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    ];
+    if let Some((_, mime)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return mime;
+    }
+    if std::str::from_utf8(bytes).is_ok() { "text/plain" } else { "application/octet-stream" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_content() -> ItemContent {
+        ItemContent {
+            title: "Counterfeit passports".into(),
+            summary: String::new(),
+            body: "Seen at **NAN**.".into(),
+            category: Category::DocumentFraud,
+            details: ItemDetails::Alert { alert_type: AlertType::DocumentFraud, document: None },
+            classification: Classification(1),
+            tlp: Tlp::Amber,
+            caveats: Caveats::default(),
+            release: Releasability::default(),
+            grading: None,
+            tags: vec!["godwit:document-fraud".into()],
+            countries: vec![CountryRef { code: "FJI".into(), role: CountryRole::Destination }],
+            environment: Some(BorderEnvironment::Air),
+            valid_from: None,
+            valid_until: None,
+        }
+    }
+
+    #[test]
+    fn valid_content_passes() {
+        assert_eq!(sample_content().validate(&ClassificationScale::default()), Ok(()));
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut content = sample_content();
+        content.title = " ".into();
+        content.classification = Classification(9);
+        content.tags = vec!["notag".into()];
+        content.countries = vec![CountryRef { code: "fj".into(), role: CountryRole::Origin }];
+        content.valid_from = Some(Timestamp(10));
+        content.valid_until = Some(Timestamp(5));
+        content.details = ItemDetails::IncidentRecord {
+            occurred_on: "2026-13-01".into(),
+            place: String::new(),
+            border_post: String::new(),
+            persons: 1,
+            method: String::new(),
+            outcome: String::new(),
+        };
+        let errors = content.validate(&ClassificationScale::default()).err().unwrap_or_default();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["title", "classification", "tags/0", "countries/0/code", "valid_until", "details/occurred_on"]
+        );
+    }
+
+    #[test]
+    fn sniffing_ignores_the_claimed_type() {
+        assert_eq!(sniff_content_type(b"%PDF-1.7 ..."), "application/pdf");
+        assert_eq!(sniff_content_type(b"plain words"), "text/plain");
+        assert_eq!(sniff_content_type(&[0xff, 0xfe, 0x00, 0x81]), "application/octet-stream");
+    }
+
+    #[test]
+    fn named_enums_round_trip() {
+        for kind in ItemKind::ALL {
+            assert_eq!(ItemKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(serde_json::to_string(&ItemState::Published).ok().as_deref(), Some("\"published\""));
+    }
+}
