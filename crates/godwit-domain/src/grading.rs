@@ -50,11 +50,7 @@ impl GradingScheme {
                 ("C", "source has proved unreliable in most instances"),
                 ("X", "reliability of the source cannot be assessed"),
             ],
-            GradingScheme::Uk3x5x2 => &[
-                ("1", "reliable"),
-                ("2", "untested"),
-                ("3", "not reliable"),
-            ],
+            GradingScheme::Uk3x5x2 => &[("1", "reliable"), ("2", "untested"), ("3", "not reliable")],
         }
     }
 
@@ -88,10 +84,9 @@ impl GradingScheme {
     /// UK 3×5×2 handling codes; empty for the other schemes.
     pub fn handling_scale(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            GradingScheme::Uk3x5x2 => &[
-                ("P", "lawful sharing permitted"),
-                ("C", "lawful sharing permitted with conditions"),
-            ],
+            GradingScheme::Uk3x5x2 => {
+                &[("P", "lawful sharing permitted"), ("C", "lawful sharing permitted with conditions")]
+            }
             _ => &[],
         }
     }
@@ -145,7 +140,8 @@ impl SourceGrading {
     /// The grade explained in words, for readers who do not know the scheme.
     pub fn explain(&self) -> String {
         let source = meaning_of(self.scheme.source_scale(), &self.source).unwrap_or("unknown source grade");
-        let info = meaning_of(self.scheme.information_scale(), &self.information).unwrap_or("unknown information grade");
+        let info =
+            meaning_of(self.scheme.information_scale(), &self.information).unwrap_or("unknown information grade");
         let mut text = format!("Source {source}; information {info}");
         if let Some(h) = self.handling.as_deref().and_then(|h| meaning_of(self.scheme.handling_scale(), h)) {
             text.push_str("; ");

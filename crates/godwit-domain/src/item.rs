@@ -333,10 +333,7 @@ impl ItemContent {
         }
         for (i, tag) in self.tags.iter().enumerate() {
             let well_formed = tag.split_once(':').is_some_and(|(ns, v)| {
-                !ns.is_empty()
-                    && !v.is_empty()
-                    && tag.len() <= 120
-                    && tag.chars().all(|c| !c.is_control())
+                !ns.is_empty() && !v.is_empty() && tag.len() <= 120 && tag.chars().all(|c| !c.is_control())
             });
             if !well_formed {
                 errors.push(format!("tags/{i}"), "must be namespace:value");
@@ -352,10 +349,10 @@ impl ItemContent {
                 errors.push(format!("release/members/{i}"), "is not a member code");
             }
         }
-        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
-            if until <= from {
-                errors.push("valid_until", "must be after valid_from");
-            }
+        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until)
+            && until <= from
+        {
+            errors.push("valid_until", "must be after valid_from");
         }
         self.validate_details(&mut errors);
         errors.into_result()
@@ -363,10 +360,10 @@ impl ItemContent {
 
     fn validate_details(&self, errors: &mut ValidationErrors) {
         match &self.details {
-            ItemDetails::Alert { document: Some(doc), .. } => {
-                if !doc.issuing_state.is_empty() && !(1..=3).contains(&doc.issuing_state.len()) {
-                    errors.push("details/document/issuing_state", "must be an ICAO state code");
-                }
+            ItemDetails::Alert { document: Some(doc), .. }
+                if !doc.issuing_state.is_empty() && !(1..=3).contains(&doc.issuing_state.len()) =>
+            {
+                errors.push("details/document/issuing_state", "must be an ICAO state code");
             }
             ItemDetails::IncidentRecord { occurred_on, .. } if !is_iso_date(occurred_on) => {
                 errors.push("details/occurred_on", "must be a date YYYY-MM-DD");

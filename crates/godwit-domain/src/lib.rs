@@ -36,15 +36,11 @@ impl Timestamp {
 
     /// RFC 3339 text, the form used on the wire.
     pub fn to_rfc3339(self) -> String {
-        self.to_datetime()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
+        self.to_datetime().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(Self::from_datetime)
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(Self::from_datetime)
     }
 
     pub fn plus_days(self, days: i64) -> Self {

@@ -22,11 +22,7 @@ pub struct ClassificationScale {
 
 impl Default for ClassificationScale {
     fn default() -> Self {
-        Self {
-            levels: ["UNCLASSIFIED", "IN-CONFIDENCE", "RESTRICTED", "CONFIDENTIAL"]
-                .map(String::from)
-                .to_vec(),
-        }
+        Self { levels: ["UNCLASSIFIED", "IN-CONFIDENCE", "RESTRICTED", "CONFIDENTIAL"].map(String::from).to_vec() }
     }
 }
 
@@ -146,9 +142,6 @@ mod tests {
         for tlp in Tlp::ALL {
             assert_eq!(Tlp::parse(&format!("TLP:{}", tlp.as_str())), Some(tlp));
         }
-        assert_eq!(
-            serde_json::to_string(&Tlp::AmberStrict).ok().as_deref(),
-            Some("\"AMBER+STRICT\"")
-        );
+        assert_eq!(serde_json::to_string(&Tlp::AmberStrict).ok().as_deref(), Some("\"AMBER+STRICT\""));
     }
 }

@@ -173,7 +173,8 @@ impl ContactPoint {
             errors.push("name", "must not be empty");
         }
         let email = self.email.trim();
-        let valid_email = email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        let valid_email =
+            email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
         if !valid_email {
             errors.push("email", "must be an e-mail address");
         }

@@ -25,11 +25,11 @@
 
 use serde::Serialize;
 
+use crate::Timestamp;
 use crate::agreement::Agreement;
 use crate::item::{Envelope, ItemKind, ItemState};
 use crate::marking::{Classification, Tlp};
 use crate::user::{Role, Subject};
-use crate::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -66,10 +66,7 @@ impl Role {
 
     /// Roles that may write items.
     pub fn authors_content(self) -> bool {
-        matches!(
-            self,
-            Role::Analyst | Role::AuthorisingOfficer | Role::NationalFocalPoint | Role::Secretariat
-        )
+        matches!(self, Role::Analyst | Role::AuthorisingOfficer | Role::NationalFocalPoint | Role::Secretariat)
     }
 
     /// Roles that must use a second factor (TOTP) to sign in.

@@ -1,0 +1,65 @@
+//! Godwit's persistence: one schema and one set of queries that run on SQLite
+//! (the embedded default) and PostgreSQL, the append-only audit chain and the
+//! outbox that feeds derived data such as the search index.
+//!
+//! Every statement is built once with sea-query and rendered for the backend in
+//! use ([`db`]). Timestamps are stored as milliseconds since the epoch and ids as
+//! text, so both databases compare, sort and index them identically.
+
+mod db;
+mod error;
+mod schema;
+
+pub mod agreements;
+pub mod audit;
+pub mod items;
+pub mod members;
+pub mod outbox;
+pub mod users;
+pub mod visibility;
+
+use std::sync::Arc;
+
+use godwit_domain::{Clock, SystemClock};
+
+pub use db::Backend;
+pub use error::StoreError;
+
+use db::Pool;
+
+/// A handle on the node's database. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:path/godwit.db` or `postgres://…`) and brings the
+    /// schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Self::open_with_clock(url, Arc::new(SystemClock)).await
+    }
+
+    pub async fn open_with_clock(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        let pool = Pool::connect(url).await?;
+        schema::migrate(&pool).await?;
+        Ok(Store { pool, clock })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub(crate) fn parse_uuid(text: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("not a uuid: {text}")))
+}

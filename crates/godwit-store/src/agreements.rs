@@ -1,0 +1,192 @@
+//! Agreements and the members and categories they cover.
+
+use std::collections::BTreeSet;
+
+use godwit_domain::Timestamp;
+use godwit_domain::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdPartyRule};
+use godwit_domain::item::Category;
+use godwit_domain::marking::Classification;
+use godwit_domain::member::MemberCode;
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEvent};
+use crate::schema::{AgreementCategories, AgreementParties, Agreements};
+use crate::{Store, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct AgreementRow {
+    id: String,
+    title: String,
+    kind: String,
+    status: String,
+    max_classification: i64,
+    personal_data: bool,
+    third_party_rule: String,
+    valid_from: i64,
+    valid_until: Option<i64>,
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+impl Store {
+    /// Creates or replaces an agreement with its parties and categories.
+    pub async fn put_agreement(&self, agreement: &Agreement, audit_event: AuditEvent) -> Result<(), StoreError> {
+        agreement.validate()?;
+        let now = self.clock().now();
+        let id = agreement.id.to_string();
+        let mut tx = self.pool.begin().await?;
+        tx.target()
+            .execute(
+                Query::insert()
+                    .into_table(Agreements::Table)
+                    .columns([
+                        Agreements::Id,
+                        Agreements::Title,
+                        Agreements::Kind,
+                        Agreements::Status,
+                        Agreements::MaxClassification,
+                        Agreements::PersonalData,
+                        Agreements::ThirdPartyRule,
+                        Agreements::ValidFrom,
+                        Agreements::ValidUntil,
+                        Agreements::CreatedAt,
+                    ])
+                    .values_panic([
+                        id.as_str().into(),
+                        agreement.title.as_str().into(),
+                        agreement.kind.as_str().into(),
+                        agreement.status.as_str().into(),
+                        i64::from(agreement.max_classification.0).into(),
+                        agreement.personal_data.into(),
+                        agreement.third_party_rule.as_str().into(),
+                        agreement.valid_from.0.into(),
+                        agreement.valid_until.map(|t| t.0).into(),
+                        now.0.into(),
+                    ])
+                    .on_conflict(
+                        OnConflict::column(Agreements::Id)
+                            .update_columns([
+                                Agreements::Title,
+                                Agreements::Kind,
+                                Agreements::Status,
+                                Agreements::MaxClassification,
+                                Agreements::PersonalData,
+                                Agreements::ThirdPartyRule,
+                                Agreements::ValidFrom,
+                                Agreements::ValidUntil,
+                            ])
+                            .to_owned(),
+                    ),
+            )
+            .await?;
+        tx.target()
+            .execute(
+                Query::delete()
+                    .from_table(AgreementParties::Table)
+                    .and_where(Expr::col(AgreementParties::AgreementId).eq(id.as_str())),
+            )
+            .await?;
+        tx.target()
+            .execute(
+                Query::delete()
+                    .from_table(AgreementCategories::Table)
+                    .and_where(Expr::col(AgreementCategories::AgreementId).eq(id.as_str())),
+            )
+            .await?;
+        let mut parties = Query::insert();
+        parties
+            .into_table(AgreementParties::Table)
+            .columns([AgreementParties::AgreementId, AgreementParties::MemberCode]);
+        for party in &agreement.parties {
+            parties.values_panic([id.as_str().into(), party.as_str().into()]);
+        }
+        tx.target().execute(&parties).await?;
+        let mut categories = Query::insert();
+        categories
+            .into_table(AgreementCategories::Table)
+            .columns([AgreementCategories::AgreementId, AgreementCategories::Category]);
+        for category in &agreement.categories {
+            categories.values_panic([id.as_str().into(), category.as_str().into()]);
+        }
+        tx.target().execute(&categories).await?;
+        audit::append(&mut tx, now, &[audit_event]).await?;
+        tx.commit().await
+    }
+
+    /// Every agreement known to the node, in force or not.
+    pub async fn agreements(&self) -> Result<Vec<Agreement>, StoreError> {
+        let rows: Vec<AgreementRow> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([
+                        Agreements::Id,
+                        Agreements::Title,
+                        Agreements::Kind,
+                        Agreements::Status,
+                        Agreements::MaxClassification,
+                        Agreements::PersonalData,
+                        Agreements::ThirdPartyRule,
+                        Agreements::ValidFrom,
+                        Agreements::ValidUntil,
+                    ])
+                    .from(Agreements::Table)
+                    .order_by(Agreements::ValidFrom, Order::Asc)
+                    .order_by(Agreements::Id, Order::Asc),
+            )
+            .await?;
+        let parties: Vec<(String, String)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([AgreementParties::AgreementId, AgreementParties::MemberCode])
+                    .from(AgreementParties::Table),
+            )
+            .await?;
+        let categories: Vec<(String, String)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([AgreementCategories::AgreementId, AgreementCategories::Category])
+                    .from(AgreementCategories::Table),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let categories = categories
+                    .iter()
+                    .filter(|(a, _)| *a == row.id)
+                    .map(|(_, c)| Category::parse(c).ok_or_else(|| corrupt("category", c)))
+                    .collect::<Result<BTreeSet<_>, _>>()?;
+                Ok(Agreement {
+                    id: crate::parse_uuid(&row.id)?,
+                    parties: parties.iter().filter(|(a, _)| *a == row.id).map(|(_, m)| MemberCode(m.clone())).collect(),
+                    categories,
+                    title: row.title,
+                    kind: AgreementKind::parse(&row.kind).ok_or_else(|| corrupt("agreement kind", &row.kind))?,
+                    status: AgreementStatus::parse(&row.status)
+                        .ok_or_else(|| corrupt("agreement status", &row.status))?,
+                    max_classification: Classification(
+                        u8::try_from(row.max_classification)
+                            .map_err(|_| corrupt("classification", &row.max_classification.to_string()))?,
+                    ),
+                    personal_data: row.personal_data,
+                    third_party_rule: ThirdPartyRule::parse(&row.third_party_rule)
+                        .ok_or_else(|| corrupt("third-party rule", &row.third_party_rule))?,
+                    valid_from: Timestamp(row.valid_from),
+                    valid_until: row.valid_until.map(Timestamp),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn agreement(&self, id: Uuid) -> Result<Agreement, StoreError> {
+        self.agreements().await?.into_iter().find(|a| a.id == id).ok_or(StoreError::NotFound("agreement"))
+    }
+}

@@ -1,0 +1,47 @@
+use godwit_domain::ValidationErrors;
+
+/// What can go wrong in the store. Callers match on the variants: `NotFound` and
+/// `Conflict` are answers for the user, `Database` is a fault of the node.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The actor may not do this (the workflow or an administrative rule says no).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to a conflict that names what clashed.
+    pub(crate) fn unique_as_conflict(self, what: &str) -> StoreError {
+        match &self {
+            StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                StoreError::Conflict(format!("{what} already exists"))
+            }
+            _ => self,
+        }
+    }
+}
+
+impl From<godwit_domain::workflow::WorkflowError> for StoreError {
+    fn from(e: godwit_domain::workflow::WorkflowError) -> Self {
+        match e {
+            godwit_domain::workflow::WorkflowError::WrongState { .. } => StoreError::Conflict(e.to_string()),
+            godwit_domain::workflow::WorkflowError::Forbidden(why) => StoreError::Forbidden(why.to_owned()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}

@@ -1,0 +1,979 @@
+//! Items: storage, the publication workflow, policy-checked reads and lists.
+//!
+//! Content leaves this module only through functions that take the reading
+//! [`Subject`] and apply the access policy; every change is recorded in the
+//! item's history, the audit chain and the outbox in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use godwit_domain::agreement::Agreement;
+use godwit_domain::item::{
+    AttachmentMeta, BorderEnvironment, Category, CountryRef, Item, ItemContent, ItemDetails, ItemKind, ItemState,
+    Releasability,
+};
+use godwit_domain::marking::{Caveats, Classification, ClassificationScale, Tlp};
+use godwit_domain::member::MemberCode;
+use godwit_domain::policy::{Decision, decide};
+use godwit_domain::user::Subject;
+use godwit_domain::workflow::{Action, transition};
+use godwit_domain::{Timestamp, ValidationErrors};
+use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEvent};
+use crate::db::Tx;
+use crate::schema::{Attachments, ItemHistory, ItemReleaseGroups, ItemReleaseMembers, ItemReleaseOrgs, Items};
+use crate::{Store, StoreError, outbox, visibility};
+
+/// How content reached its reader, for the audit trail (seed 001 §32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Portal,
+    Api,
+    Export,
+    Bulletin,
+    Federation,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Portal => "portal",
+            Method::Api => "api",
+            Method::Export => "export",
+            Method::Bulletin => "bulletin",
+            Method::Federation => "federation",
+        }
+    }
+}
+
+/// What a list shows of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemSummary {
+    pub id: Uuid,
+    pub kind: ItemKind,
+    pub category: Category,
+    pub title: String,
+    pub summary: String,
+    pub originator_member: MemberCode,
+    pub state: ItemState,
+    pub classification: Classification,
+    pub tlp: Tlp,
+    pub version: u32,
+    pub updated_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+}
+
+/// Filters and paging for lists. Pages go backwards in time from `before`.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub kind: Option<ItemKind>,
+    pub state: Option<ItemState>,
+    pub category: Option<Category>,
+    pub originator: Option<MemberCode>,
+    pub tlp: Option<Tlp>,
+    pub updated_since: Option<Timestamp>,
+    /// Keyset cursor: the (updated_at, id) of the last item of the previous page.
+    pub before: Option<(Timestamp, Uuid)>,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemPage {
+    pub items: Vec<ItemSummary>,
+    /// Pass as `before` for the next page; `None` on the last page.
+    pub next: Option<(Timestamp, Uuid)>,
+}
+
+/// One change in an item's life.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HistoryEntry {
+    pub id: String,
+    pub item_id: String,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub comment: Option<String>,
+    /// The item's content and state after the change, as JSON.
+    pub snapshot: String,
+}
+
+/// The largest attachment accepted.
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: String,
+    kind: String,
+    category: String,
+    originator_member: String,
+    originator_org: String,
+    author: String,
+    state: String,
+    classification: i64,
+    tlp: String,
+    caveat_no_third_party: bool,
+    caveat_not_for_judicial_use: bool,
+    caveat_personal_data: bool,
+    valid_from: Option<i64>,
+    valid_until: Option<i64>,
+    title: String,
+    summary: String,
+    body: String,
+    details: String,
+    grading: Option<String>,
+    tags: String,
+    countries: String,
+    environment: Option<String>,
+    version: i64,
+    supersedes: Option<String>,
+    superseded_by: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    published_at: Option<i64>,
+    approved_by: Option<String>,
+    return_comment: Option<String>,
+    withdrawn_reason: Option<String>,
+}
+
+const ITEM_COLUMNS: [Items; 31] = [
+    Items::Id,
+    Items::Kind,
+    Items::Category,
+    Items::OriginatorMember,
+    Items::OriginatorOrg,
+    Items::Author,
+    Items::State,
+    Items::Classification,
+    Items::Tlp,
+    Items::CaveatNoThirdParty,
+    Items::CaveatNotForJudicialUse,
+    Items::CaveatPersonalData,
+    Items::ValidFrom,
+    Items::ValidUntil,
+    Items::Title,
+    Items::Summary,
+    Items::Body,
+    Items::Details,
+    Items::Grading,
+    Items::Tags,
+    Items::Countries,
+    Items::Environment,
+    Items::Version,
+    Items::Supersedes,
+    Items::SupersededBy,
+    Items::CreatedAt,
+    Items::UpdatedAt,
+    Items::PublishedAt,
+    Items::ApprovedBy,
+    Items::ReturnComment,
+    Items::WithdrawnReason,
+];
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+fn opt_uuid(text: Option<&str>) -> Result<Option<Uuid>, StoreError> {
+    text.map(crate::parse_uuid).transpose()
+}
+
+impl ItemRow {
+    fn into_item(self, release: Releasability) -> Result<Item, StoreError> {
+        let details: ItemDetails = serde_json::from_str(&self.details)?;
+        let tags: Vec<String> = serde_json::from_str(&self.tags)?;
+        let countries: Vec<CountryRef> = serde_json::from_str(&self.countries)?;
+        Ok(Item {
+            id: crate::parse_uuid(&self.id)?,
+            kind: ItemKind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
+            originator_member: MemberCode(self.originator_member),
+            originator_org: crate::parse_uuid(&self.originator_org)?,
+            author: crate::parse_uuid(&self.author)?,
+            state: ItemState::parse(&self.state).ok_or_else(|| corrupt("state", &self.state))?,
+            content: ItemContent {
+                title: self.title,
+                summary: self.summary,
+                body: self.body,
+                category: Category::parse(&self.category).ok_or_else(|| corrupt("category", &self.category))?,
+                details,
+                classification: Classification(
+                    u8::try_from(self.classification).map_err(|_| corrupt("classification", ""))?,
+                ),
+                tlp: Tlp::parse(&self.tlp).ok_or_else(|| corrupt("tlp", &self.tlp))?,
+                caveats: Caveats {
+                    no_third_party: self.caveat_no_third_party,
+                    not_for_judicial_use: self.caveat_not_for_judicial_use,
+                    personal_data: self.caveat_personal_data,
+                },
+                release,
+                grading: self.grading.as_deref().map(serde_json::from_str).transpose()?,
+                tags,
+                countries,
+                environment: match self.environment.as_deref() {
+                    Some(e) => Some(BorderEnvironment::parse(e).ok_or_else(|| corrupt("environment", e))?),
+                    None => None,
+                },
+                valid_from: self.valid_from.map(Timestamp),
+                valid_until: self.valid_until.map(Timestamp),
+            },
+            version: u32::try_from(self.version).map_err(|_| corrupt("version", ""))?,
+            supersedes: opt_uuid(self.supersedes.as_deref())?,
+            superseded_by: opt_uuid(self.superseded_by.as_deref())?,
+            created_at: Timestamp(self.created_at),
+            updated_at: Timestamp(self.updated_at),
+            published_at: self.published_at.map(Timestamp),
+            approved_by: opt_uuid(self.approved_by.as_deref())?,
+            return_comment: self.return_comment,
+            withdrawn_reason: self.withdrawn_reason,
+        })
+    }
+}
+
+fn item_values(item: &Item) -> Result<Vec<sea_query::SimpleExpr>, StoreError> {
+    let c = &item.content;
+    Ok(vec![
+        item.id.to_string().into(),
+        item.kind.as_str().into(),
+        c.category.as_str().into(),
+        item.originator_member.as_str().into(),
+        item.originator_org.to_string().into(),
+        item.author.to_string().into(),
+        item.state.as_str().into(),
+        i64::from(c.classification.0).into(),
+        c.tlp.as_str().into(),
+        c.caveats.no_third_party.into(),
+        c.caveats.not_for_judicial_use.into(),
+        c.caveats.personal_data.into(),
+        c.valid_from.map(|t| t.0).into(),
+        c.valid_until.map(|t| t.0).into(),
+        c.title.as_str().into(),
+        c.summary.as_str().into(),
+        c.body.as_str().into(),
+        serde_json::to_string(&c.details)?.into(),
+        c.grading.as_ref().map(serde_json::to_string).transpose()?.into(),
+        serde_json::to_string(&c.tags)?.into(),
+        serde_json::to_string(&c.countries)?.into(),
+        c.environment.map(|e| e.as_str()).into(),
+        i64::from(item.version).into(),
+        item.supersedes.map(|u| u.to_string()).into(),
+        item.superseded_by.map(|u| u.to_string()).into(),
+        item.created_at.0.into(),
+        item.updated_at.0.into(),
+        item.published_at.map(|t| t.0).into(),
+        item.approved_by.map(|u| u.to_string()).into(),
+        item.return_comment.clone().into(),
+        item.withdrawn_reason.clone().into(),
+    ])
+}
+
+/// Inserts or replaces items and their release lists inside `tx`.
+async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError> {
+    for chunk in items.chunks(200) {
+        let mut insert = Query::insert();
+        insert.into_table(Items::Table).columns(ITEM_COLUMNS);
+        for item in chunk {
+            insert.values(item_values(item)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
+        insert.on_conflict(OnConflict::column(Items::Id).update_columns(ITEM_COLUMNS.into_iter().skip(1)).to_owned());
+        tx.target().execute(&insert).await?;
+
+        let ids: Vec<String> = chunk.iter().map(|i| i.id.to_string()).collect();
+        for (table, item_col) in [
+            (ItemReleaseMembers::Table.into_iden(), ItemReleaseMembers::ItemId.into_iden()),
+            (ItemReleaseGroups::Table.into_iden(), ItemReleaseGroups::ItemId.into_iden()),
+            (ItemReleaseOrgs::Table.into_iden(), ItemReleaseOrgs::ItemId.into_iden()),
+        ] {
+            tx.target()
+                .execute(Query::delete().from_table(table).and_where(Expr::col(item_col).is_in(ids.clone())))
+                .await?;
+        }
+        let mut members = Query::insert();
+        members
+            .into_table(ItemReleaseMembers::Table)
+            .columns([ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode]);
+        let mut groups = Query::insert();
+        groups.into_table(ItemReleaseGroups::Table).columns([ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode]);
+        let mut orgs = Query::insert();
+        orgs.into_table(ItemReleaseOrgs::Table).columns([ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId]);
+        let (mut any_member, mut any_group, mut any_org) = (false, false, false);
+        for item in chunk {
+            let id = item.id.to_string();
+            for m in &item.content.release.members {
+                members.values_panic([id.as_str().into(), m.as_str().into()]);
+                any_member = true;
+            }
+            for g in &item.content.release.groups {
+                groups.values_panic([id.as_str().into(), g.as_str().into()]);
+                any_group = true;
+            }
+            for o in &item.content.release.organisations {
+                orgs.values_panic([id.as_str().into(), o.to_string().into()]);
+                any_org = true;
+            }
+        }
+        for (stmt, any) in [(&members, any_member), (&groups, any_group), (&orgs, any_org)] {
+            if any {
+                tx.target().execute(stmt).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+use sea_query::IntoIden;
+
+async fn write_history(
+    tx: &mut Tx,
+    item: &Item,
+    actor: Uuid,
+    action: &str,
+    comment: Option<&str>,
+) -> Result<(), StoreError> {
+    let snapshot = serde_json::json!({ "state": item.state, "version": item.version, "content": item.content });
+    tx.target()
+        .execute(
+            Query::insert()
+                .into_table(ItemHistory::Table)
+                .columns([
+                    ItemHistory::Id,
+                    ItemHistory::ItemId,
+                    ItemHistory::At,
+                    ItemHistory::Actor,
+                    ItemHistory::Action,
+                    ItemHistory::Comment,
+                    ItemHistory::Snapshot,
+                ])
+                .values_panic([
+                    Uuid::now_v7().to_string().into(),
+                    item.id.to_string().into(),
+                    item.updated_at.0.into(),
+                    actor.to_string().into(),
+                    action.into(),
+                    comment.map(str::to_owned).into(),
+                    snapshot.to_string().into(),
+                ]),
+        )
+        .await?;
+    Ok(())
+}
+
+fn release_detail(release: &Releasability) -> serde_json::Value {
+    serde_json::json!({
+        "members": release.members,
+        "groups": release.groups,
+        "organisations": release.organisations,
+    })
+}
+
+impl Store {
+    /// The node's classification scale.
+    pub fn scale(&self) -> ClassificationScale {
+        ClassificationScale::default()
+    }
+
+    async fn load_releases(&self, ids: &[String]) -> Result<BTreeMap<String, Releasability>, StoreError> {
+        let mut out: BTreeMap<String, Releasability> =
+            ids.iter().map(|id| (id.clone(), Releasability::default())).collect();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let members: Vec<(String, String)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode])
+                    .from(ItemReleaseMembers::Table)
+                    .and_where(Expr::col(ItemReleaseMembers::ItemId).is_in(ids.to_vec())),
+            )
+            .await?;
+        let groups: Vec<(String, String)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode])
+                    .from(ItemReleaseGroups::Table)
+                    .and_where(Expr::col(ItemReleaseGroups::ItemId).is_in(ids.to_vec())),
+            )
+            .await?;
+        let orgs: Vec<(String, String)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId])
+                    .from(ItemReleaseOrgs::Table)
+                    .and_where(Expr::col(ItemReleaseOrgs::ItemId).is_in(ids.to_vec())),
+            )
+            .await?;
+        for (id, m) in members {
+            out.entry(id).or_default().members.insert(MemberCode(m));
+        }
+        for (id, g) in groups {
+            out.entry(id).or_default().groups.insert(g);
+        }
+        for (id, o) in orgs {
+            out.entry(id).or_default().organisations.insert(crate::parse_uuid(&o)?);
+        }
+        Ok(out)
+    }
+
+    async fn load_items(&self, query: &SelectStatement) -> Result<Vec<Item>, StoreError> {
+        let rows: Vec<ItemRow> = self.pool.target().fetch_all(query).await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut releases = self.load_releases(&ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                let release = releases.remove(&row.id).unwrap_or_default();
+                row.into_item(release)
+            })
+            .collect()
+    }
+
+    /// Loads an item without any policy check: for this module's own use only.
+    async fn load_item(&self, id: Uuid) -> Result<Item, StoreError> {
+        self.load_items(
+            Query::select().columns(ITEM_COLUMNS).from(Items::Table).and_where(Expr::col(Items::Id).eq(id.to_string())),
+        )
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound("item"))
+    }
+
+    /// Checks what only the database can tell: that the release names members,
+    /// groups and organisations (of the originating member) that exist.
+    async fn validate_release(
+        &self,
+        member: &MemberCode,
+        release: &Releasability,
+        errors: &mut ValidationErrors,
+    ) -> Result<(), StoreError> {
+        let members: BTreeSet<MemberCode> = self.members().await?.into_iter().map(|m| m.code).collect();
+        for (i, m) in release.members.iter().enumerate() {
+            if !members.contains(m) {
+                errors.push(format!("release/members/{i}"), format!("{m} is not a member"));
+            }
+        }
+        let groups: BTreeSet<String> = self.groups().await?.into_iter().map(|g| g.code).collect();
+        for (i, g) in release.groups.iter().enumerate() {
+            if !groups.contains(g) {
+                errors.push(format!("release/groups/{i}"), format!("{g} is not a group"));
+            }
+        }
+        let orgs: BTreeSet<Uuid> = self.organisations(Some(member)).await?.into_iter().map(|o| o.id).collect();
+        for (i, o) in release.organisations.iter().enumerate() {
+            if !orgs.contains(o) {
+                errors.push(format!("release/organisations/{i}"), "is not an organisation of the originating member");
+            }
+        }
+        Ok(())
+    }
+
+    async fn validate_content(&self, author: &Subject, content: &ItemContent) -> Result<(), StoreError> {
+        let mut errors = content.validate(&self.scale()).err().unwrap_or_default();
+        if content.classification > author.clearance {
+            errors.push("classification", "is above your clearance");
+        }
+        self.validate_release(&author.member, &content.release, &mut errors).await?;
+        Ok(errors.into_result()?)
+    }
+
+    /// Writes a new draft.
+    pub async fn create_item(&self, author: &Subject, content: ItemContent) -> Result<Item, StoreError> {
+        if !author.roles.iter().any(|r| r.authors_content()) {
+            return Err(StoreError::Forbidden("your roles do not include writing items".into()));
+        }
+        self.validate_content(author, &content).await?;
+        let now = self.clock().now();
+        let item = Item {
+            id: Uuid::now_v7(),
+            kind: content.details.kind(),
+            originator_member: author.member.clone(),
+            originator_org: author.organisation,
+            author: author.user,
+            state: ItemState::Draft,
+            content,
+            version: 1,
+            supersedes: None,
+            superseded_by: None,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+            approved_by: None,
+            return_comment: None,
+            withdrawn_reason: None,
+        };
+        let mut tx = self.pool.begin().await?;
+        write_items(&mut tx, std::slice::from_ref(&item)).await?;
+        write_history(&mut tx, &item, author.user, "create", None).await?;
+        audit::append(&mut tx, now, &[AuditEvent::new("item.create").by(author.user, &author.member).on(item.id)])
+            .await?;
+        outbox::append(&mut tx, now, &[item.id], "upsert").await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Replaces a draft's content (author only, while draft or returned).
+    pub async fn update_item(&self, author: &Subject, id: Uuid, content: ItemContent) -> Result<Item, StoreError> {
+        let mut item = self.load_item(id).await?;
+        if !decide(author, &item.envelope(), &[], self.clock().now()).is_allowed() {
+            return Err(StoreError::NotFound("item"));
+        }
+        transition(author, &item.envelope(), Action::Edit)?;
+        if content.details.kind() != item.kind {
+            return Err(ValidationErrors::single("details/kind", "an item cannot change its kind").into());
+        }
+        self.validate_content(author, &content).await?;
+        let now = self.clock().now();
+        item.content = content;
+        item.updated_at = now;
+        let mut tx = self.pool.begin().await?;
+        write_items(&mut tx, std::slice::from_ref(&item)).await?;
+        write_history(&mut tx, &item, author.user, "edit", None).await?;
+        audit::append(&mut tx, now, &[AuditEvent::new("item.edit").by(author.user, &author.member).on(item.id)])
+            .await?;
+        outbox::append(&mut tx, now, &[item.id], "upsert").await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Moves an item through its workflow: submit, approve (publish and release),
+    /// return with a comment, or withdraw with a reason.
+    pub async fn act_on_item(
+        &self,
+        actor: &Subject,
+        id: Uuid,
+        action: Action,
+        comment: Option<&str>,
+        method: Method,
+    ) -> Result<Item, StoreError> {
+        let mut item = self.load_item(id).await?;
+        let now = self.clock().now();
+        if !decide(actor, &item.envelope(), &[], now).is_allowed() {
+            return Err(StoreError::NotFound("item"));
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        match action {
+            Action::Return if comment.is_none() => {
+                return Err(ValidationErrors::single("comment", "say why the item is returned").into());
+            }
+            Action::Withdraw if comment.is_none() => {
+                return Err(ValidationErrors::single("comment", "say why the item is withdrawn").into());
+            }
+            Action::Submit | Action::Approve | Action::Return | Action::Withdraw => {}
+            Action::Edit | Action::NewVersion => {
+                return Err(StoreError::Conflict(format!("{} is not a workflow step", action.as_str())));
+            }
+        }
+        let next = transition(actor, &item.envelope(), action)?;
+        item.state = next;
+        item.updated_at = now;
+        let mut events = vec![
+            AuditEvent::new(&format!("item.{}", action.as_str()))
+                .by(actor.user, &actor.member)
+                .on(item.id)
+                .with(serde_json::json!({ "comment": comment, "method": method.as_str() })),
+        ];
+        let mut changed = vec![item.id];
+        let mut superseded = None;
+        match action {
+            Action::Return => item.return_comment = comment.map(str::to_owned),
+            Action::Withdraw => item.withdrawn_reason = comment.map(str::to_owned),
+            Action::Approve => {
+                item.published_at = Some(now);
+                item.approved_by = Some(actor.user);
+                item.return_comment = None;
+                events.push(AuditEvent::new("release").by(actor.user, &actor.member).on(item.id).with(
+                    serde_json::json!({
+                        "recipients": release_detail(&item.content.release),
+                        "method": method.as_str(),
+                        "reason": comment.unwrap_or("publication approved"),
+                        "classification": item.content.classification,
+                        "tlp": item.content.tlp,
+                    }),
+                ));
+                if let Some(old_id) = item.supersedes {
+                    let mut old = self.load_item(old_id).await?;
+                    old.state = ItemState::Superseded;
+                    old.superseded_by = Some(item.id);
+                    old.updated_at = now;
+                    changed.push(old.id);
+                    superseded = Some(old);
+                }
+            }
+            _ => {}
+        }
+        let mut tx = self.pool.begin().await?;
+        write_items(&mut tx, std::slice::from_ref(&item)).await?;
+        write_history(&mut tx, &item, actor.user, action.as_str(), comment).await?;
+        if let Some(old) = &superseded {
+            write_items(&mut tx, std::slice::from_ref(old)).await?;
+            write_history(&mut tx, old, actor.user, "superseded", None).await?;
+        }
+        audit::append(&mut tx, now, &events).await?;
+        outbox::append(&mut tx, now, &changed, "upsert").await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Starts a new version of a published item: a draft that, once approved,
+    /// supersedes it. The published version stays readable until then.
+    pub async fn new_item_version(&self, actor: &Subject, id: Uuid) -> Result<Item, StoreError> {
+        let old = self.load_item(id).await?;
+        let now = self.clock().now();
+        if !decide(actor, &old.envelope(), &[], now).is_allowed() {
+            return Err(StoreError::NotFound("item"));
+        }
+        transition(actor, &old.envelope(), Action::NewVersion)?;
+        let item = Item {
+            id: Uuid::now_v7(),
+            author: actor.user,
+            originator_org: actor.organisation,
+            state: ItemState::Draft,
+            version: old.version + 1,
+            supersedes: Some(old.id),
+            superseded_by: None,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+            approved_by: None,
+            return_comment: None,
+            withdrawn_reason: None,
+            ..old
+        };
+        let mut tx = self.pool.begin().await?;
+        write_items(&mut tx, std::slice::from_ref(&item)).await?;
+        write_history(&mut tx, &item, actor.user, "new_version", None).await?;
+        audit::append(
+            &mut tx,
+            now,
+            &[AuditEvent::new("item.new_version")
+                .by(actor.user, &actor.member)
+                .on(item.id)
+                .with(serde_json::json!({ "supersedes": id }))],
+        )
+        .await?;
+        outbox::append(&mut tx, now, &[item.id], "upsert").await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Reads an item for `subject`, or `NotFound` when the policy says no (so that
+    /// existence does not leak). Reads above the lowest classification are audited.
+    pub async fn read_item(&self, subject: &Subject, id: Uuid, method: Method) -> Result<Item, StoreError> {
+        let item = self.load_item(id).await?;
+        let agreements = self.agreements().await?;
+        let now = self.clock().now();
+        match decide(subject, &item.envelope(), &agreements, now) {
+            Decision::Allow => {
+                if item.content.classification > Classification::LOWEST {
+                    self.record(&[AuditEvent::new("item.read").by(subject.user, &subject.member).on(item.id).with(
+                        serde_json::json!({ "method": method.as_str(), "classification": item.content.classification }),
+                    )])
+                    .await?;
+                }
+                Ok(item)
+            }
+            Decision::Deny(reason) => {
+                self.record(&[AuditEvent::new("item.read_denied")
+                    .by(subject.user, &subject.member)
+                    .on(item.id)
+                    .with(serde_json::json!({ "method": method.as_str(), "reason": reason }))])
+                    .await?;
+                Err(StoreError::NotFound("item"))
+            }
+        }
+    }
+
+    fn filtered_select(&self, subject: &Subject, agreements: &[Agreement], filter: &ItemFilter) -> SelectStatement {
+        let now = self.clock().now();
+        let mut query = Query::select();
+        query.from(Items::Table).cond_where(visibility::condition(subject, agreements, now));
+        if let Some(kind) = filter.kind {
+            query.and_where(Expr::col((Items::Table, Items::Kind)).eq(kind.as_str()));
+        }
+        if let Some(state) = filter.state {
+            query.and_where(Expr::col((Items::Table, Items::State)).eq(state.as_str()));
+        }
+        if let Some(category) = filter.category {
+            query.and_where(Expr::col((Items::Table, Items::Category)).eq(category.as_str()));
+        }
+        if let Some(originator) = &filter.originator {
+            query.and_where(Expr::col((Items::Table, Items::OriginatorMember)).eq(originator.as_str()));
+        }
+        if let Some(tlp) = filter.tlp {
+            query.and_where(Expr::col((Items::Table, Items::Tlp)).eq(tlp.as_str()));
+        }
+        if let Some(since) = filter.updated_since {
+            query.and_where(Expr::col((Items::Table, Items::UpdatedAt)).gte(since.0));
+        }
+        if let Some((at, id)) = filter.before {
+            query.cond_where(
+                Cond::any().add(Expr::col((Items::Table, Items::UpdatedAt)).lt(at.0)).add(
+                    Cond::all()
+                        .add(Expr::col((Items::Table, Items::UpdatedAt)).eq(at.0))
+                        .add(Expr::col((Items::Table, Items::Id)).lt(id.to_string())),
+                ),
+            );
+        }
+        query
+    }
+
+    /// A page of the items `subject` may read, newest change first.
+    pub async fn list_items(&self, subject: &Subject, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
+        let agreements = self.agreements().await?;
+        let limit = filter.limit.clamp(1, 500);
+        let mut query = self.filtered_select(subject, &agreements, filter);
+        query
+            .columns(ITEM_COLUMNS.map(|c| (Items::Table, c)))
+            .order_by((Items::Table, Items::UpdatedAt), Order::Desc)
+            .order_by((Items::Table, Items::Id), Order::Desc)
+            .limit(limit + 1);
+        let mut items = self.load_items(&query).await?;
+        let more = items.len() as u64 > limit;
+        items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let now = self.clock().now();
+        // The SQL filter is a translation of the policy; re-check every row with
+        // the policy itself so that a translation error can never leak content.
+        items.retain(|item| {
+            let allowed = decide(subject, &item.envelope(), &agreements, now).is_allowed();
+            if !allowed {
+                tracing::error!(item = %item.id, "pushed-down policy filter returned an item the policy denies");
+            }
+            allowed
+        });
+        let next = if more { items.last().map(|i| (i.updated_at, i.id)) } else { None };
+        Ok(ItemPage {
+            items: items
+                .into_iter()
+                .map(|i| ItemSummary {
+                    id: i.id,
+                    kind: i.kind,
+                    category: i.content.category,
+                    title: i.content.title,
+                    summary: i.content.summary,
+                    originator_member: i.originator_member,
+                    state: i.state,
+                    classification: i.content.classification,
+                    tlp: i.content.tlp,
+                    version: i.version,
+                    updated_at: i.updated_at,
+                    published_at: i.published_at,
+                })
+                .collect(),
+            next,
+        })
+    }
+
+    /// The ids the pushed-down filter returns for `subject`, without re-checking:
+    /// what the differential test compares with the policy.
+    pub async fn visible_item_ids(&self, subject: &Subject) -> Result<BTreeSet<Uuid>, StoreError> {
+        let agreements = self.agreements().await?;
+        let mut query = self.filtered_select(subject, &agreements, &ItemFilter::default());
+        query.column((Items::Table, Items::Id));
+        let rows: Vec<(String,)> = self.pool.target().fetch_all(&query).await?;
+        rows.iter().map(|(id,)| crate::parse_uuid(id)).collect()
+    }
+
+    /// An item's history, for those who may read the item.
+    pub async fn item_history(&self, subject: &Subject, id: Uuid) -> Result<Vec<HistoryEntry>, StoreError> {
+        let item = self.load_item(id).await?;
+        if !decide(subject, &item.envelope(), &self.agreements().await?, self.clock().now()).is_allowed() {
+            return Err(StoreError::NotFound("item"));
+        }
+        self.pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([
+                        ItemHistory::Id,
+                        ItemHistory::ItemId,
+                        ItemHistory::At,
+                        ItemHistory::Actor,
+                        ItemHistory::Action,
+                        ItemHistory::Comment,
+                        ItemHistory::Snapshot,
+                    ])
+                    .from(ItemHistory::Table)
+                    .and_where(Expr::col(ItemHistory::ItemId).eq(id.to_string()))
+                    .order_by(ItemHistory::At, Order::Asc)
+                    .order_by(ItemHistory::Id, Order::Asc),
+            )
+            .await
+    }
+
+    /// Stores whole items as they are, without the workflow: for the demo region,
+    /// benchmarks and items received from peers. One audit record covers the batch.
+    pub async fn put_items(&self, items: &[Item], audit_event: AuditEvent) -> Result<(), StoreError> {
+        let now = self.clock().now();
+        let mut tx = self.pool.begin().await?;
+        write_items(&mut tx, items).await?;
+        let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+        audit::append(&mut tx, now, &[audit_event.with(serde_json::json!({ "items": ids.len() }))]).await?;
+        outbox::append(&mut tx, now, &ids, "upsert").await?;
+        tx.commit().await
+    }
+
+    /// Attaches a file to a draft; its type is sniffed and its SHA-256 recorded.
+    pub async fn add_attachment(
+        &self,
+        author: &Subject,
+        item_id: Uuid,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<AttachmentMeta, StoreError> {
+        let item = self.load_item(item_id).await?;
+        if !decide(author, &item.envelope(), &[], self.clock().now()).is_allowed() {
+            return Err(StoreError::NotFound("item"));
+        }
+        transition(author, &item.envelope(), Action::Edit)?;
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(ValidationErrors::single(
+                "file",
+                format!("larger than {} MiB", MAX_ATTACHMENT_BYTES / 1024 / 1024),
+            )
+            .into());
+        }
+        let filename = sanitise_filename(filename)
+            .ok_or_else(|| ValidationErrors::single("filename", "is not a usable file name"))?;
+        let now = self.clock().now();
+        let meta = AttachmentMeta {
+            id: Uuid::now_v7(),
+            item: item_id,
+            filename,
+            content_type: godwit_domain::item::sniff_content_type(bytes).to_owned(),
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(bytes)),
+            uploaded_at: now,
+        };
+        let mut tx = self.pool.begin().await?;
+        tx.target()
+            .execute(
+                Query::insert()
+                    .into_table(Attachments::Table)
+                    .columns([
+                        Attachments::Id,
+                        Attachments::ItemId,
+                        Attachments::Filename,
+                        Attachments::ContentType,
+                        Attachments::Size,
+                        Attachments::Sha256,
+                        Attachments::Data,
+                        Attachments::UploadedBy,
+                        Attachments::UploadedAt,
+                    ])
+                    .values_panic([
+                        meta.id.to_string().into(),
+                        item_id.to_string().into(),
+                        meta.filename.as_str().into(),
+                        meta.content_type.as_str().into(),
+                        (bytes.len() as i64).into(),
+                        meta.sha256.as_str().into(),
+                        bytes.to_vec().into(),
+                        author.user.to_string().into(),
+                        now.0.into(),
+                    ]),
+            )
+            .await?;
+        audit::append(
+            &mut tx,
+            now,
+            &[AuditEvent::new("attachment.add")
+                .by(author.user, &author.member)
+                .on(item_id)
+                .with(serde_json::json!({ "attachment": meta.id, "sha256": meta.sha256, "size": meta.size }))],
+        )
+        .await?;
+        outbox::append(&mut tx, now, &[item_id], "upsert").await?;
+        tx.commit().await?;
+        Ok(meta)
+    }
+
+    /// The attachments of an item `subject` may read.
+    pub async fn attachments(&self, subject: &Subject, item_id: Uuid) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let item = self.load_item(item_id).await?;
+        if !decide(subject, &item.envelope(), &self.agreements().await?, self.clock().now()).is_allowed() {
+            return Err(StoreError::NotFound("item"));
+        }
+        let rows: Vec<(String, String, String, i64, String, i64)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([
+                        Attachments::Id,
+                        Attachments::Filename,
+                        Attachments::ContentType,
+                        Attachments::Size,
+                        Attachments::Sha256,
+                        Attachments::UploadedAt,
+                    ])
+                    .from(Attachments::Table)
+                    .and_where(Expr::col(Attachments::ItemId).eq(item_id.to_string()))
+                    .order_by(Attachments::UploadedAt, Order::Asc),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(id, filename, content_type, size, sha256, at)| {
+                Ok(AttachmentMeta {
+                    id: crate::parse_uuid(&id)?,
+                    item: item_id,
+                    filename,
+                    content_type,
+                    size: u64::try_from(size).unwrap_or_default(),
+                    sha256,
+                    uploaded_at: Timestamp(at),
+                })
+            })
+            .collect()
+    }
+
+    /// Downloads an attachment; every download is audited.
+    pub async fn download_attachment(
+        &self,
+        subject: &Subject,
+        item_id: Uuid,
+        attachment_id: Uuid,
+        method: Method,
+    ) -> Result<(AttachmentMeta, Vec<u8>), StoreError> {
+        let meta = self
+            .attachments(subject, item_id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or(StoreError::NotFound("attachment"))?;
+        let row: Option<(Vec<u8>,)> = self
+            .pool
+            .target()
+            .fetch_optional(
+                Query::select()
+                    .column(Attachments::Data)
+                    .from(Attachments::Table)
+                    .and_where(Expr::col(Attachments::Id).eq(attachment_id.to_string())),
+            )
+            .await?;
+        let (data,) = row.ok_or(StoreError::NotFound("attachment"))?;
+        self.record(&[AuditEvent::new("attachment.download").by(subject.user, &subject.member).on(item_id).with(
+            serde_json::json!({ "attachment": attachment_id, "method": method.as_str(), "sha256": meta.sha256 }),
+        )])
+        .await?;
+        Ok((meta, data))
+    }
+}
+
+/// Keeps the last path component and drops control and path characters, so a
+/// stored name can never be used for traversal or header injection.
+pub fn sanitise_filename(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    (!cleaned.is_empty()).then_some(cleaned)
+}

@@ -1,0 +1,547 @@
+//! The schema, as sea-query definitions rendered for both backends, and the
+//! migrations that bring a database up to date at start.
+
+use sea_query::{
+    ColumnDef, Iden, Index, IndexCreateStatement, PostgresQueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
+};
+
+use crate::StoreError;
+use crate::db::{Backend, Pool};
+
+#[derive(Iden, Clone, Copy)]
+pub enum Members {
+    Table,
+    Code,
+    Name,
+    Kind,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum MemberGroups {
+    Table,
+    Code,
+    Name,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum GroupMembers {
+    Table,
+    GroupCode,
+    MemberCode,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Organisations {
+    Table,
+    Id,
+    MemberCode,
+    Name,
+    Agency,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    Username,
+    DisplayName,
+    Email,
+    MemberCode,
+    OrganisationId,
+    Roles,
+    Clearance,
+    Disabled,
+    PasswordHash,
+    TotpSecret,
+    TotpEnabled,
+    FailedLogins,
+    LockedUntil,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    IdHash,
+    UserId,
+    CsrfToken,
+    CreatedAt,
+    ExpiresAt,
+    LastSeenAt,
+    Revoked,
+    UserAgent,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    Name,
+    TokenHash,
+    Scopes,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+    Revoked,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ContactPoints {
+    Table,
+    Id,
+    MemberCode,
+    OrganisationId,
+    Function,
+    Name,
+    Email,
+    Phone,
+    AccreditedUntil,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Agreements {
+    Table,
+    Id,
+    Title,
+    Kind,
+    Status,
+    MaxClassification,
+    PersonalData,
+    ThirdPartyRule,
+    ValidFrom,
+    ValidUntil,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AgreementParties {
+    Table,
+    AgreementId,
+    MemberCode,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AgreementCategories {
+    Table,
+    AgreementId,
+    Category,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Items {
+    Table,
+    Id,
+    Kind,
+    Category,
+    OriginatorMember,
+    OriginatorOrg,
+    Author,
+    State,
+    Classification,
+    Tlp,
+    CaveatNoThirdParty,
+    CaveatNotForJudicialUse,
+    CaveatPersonalData,
+    ValidFrom,
+    ValidUntil,
+    Title,
+    Summary,
+    Body,
+    Details,
+    Grading,
+    Tags,
+    Countries,
+    Environment,
+    Version,
+    Supersedes,
+    SupersededBy,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+    ApprovedBy,
+    ReturnComment,
+    WithdrawnReason,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ItemReleaseMembers {
+    Table,
+    ItemId,
+    MemberCode,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ItemReleaseGroups {
+    Table,
+    ItemId,
+    GroupCode,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ItemReleaseOrgs {
+    Table,
+    ItemId,
+    OrganisationId,
+}
+
+/// Every change to an item, with a snapshot of its content after the change.
+#[derive(Iden, Clone, Copy)]
+pub enum ItemHistory {
+    Table,
+    Id,
+    ItemId,
+    At,
+    Actor,
+    Action,
+    Comment,
+    Snapshot,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Attachments {
+    Table,
+    Id,
+    ItemId,
+    Filename,
+    ContentType,
+    Size,
+    Sha256,
+    Data,
+    UploadedBy,
+    UploadedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Audit {
+    Table,
+    Seq,
+    At,
+    ActorUser,
+    ActorMember,
+    Action,
+    Target,
+    Detail,
+    PrevHash,
+    Hash,
+}
+
+/// One row (id = 1) pointing at the newest audit record; writers lock it, which
+/// serialises appends to the chain (and to the outbox) across server processes.
+#[derive(Iden, Clone, Copy)]
+pub enum AuditHead {
+    Table,
+    Id,
+    Seq,
+    Hash,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Outbox {
+    Table,
+    Id,
+    ItemId,
+    Op,
+    At,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SchemaMigrations {
+    Table,
+    Version,
+    AppliedAt,
+}
+
+fn text(col: impl Iden + 'static) -> ColumnDef {
+    ColumnDef::new(col).text().not_null().to_owned()
+}
+
+fn opt_text(col: impl Iden + 'static) -> ColumnDef {
+    ColumnDef::new(col).text().null().to_owned()
+}
+
+fn int(col: impl Iden + 'static) -> ColumnDef {
+    ColumnDef::new(col).big_integer().not_null().to_owned()
+}
+
+fn opt_int(col: impl Iden + 'static) -> ColumnDef {
+    ColumnDef::new(col).big_integer().null().to_owned()
+}
+
+fn flag(col: impl Iden + 'static) -> ColumnDef {
+    ColumnDef::new(col).boolean().not_null().default(false).to_owned()
+}
+
+fn pk_text(col: impl Iden + 'static) -> ColumnDef {
+    ColumnDef::new(col).text().not_null().primary_key().to_owned()
+}
+
+/// A link table `(a, b)` whose primary key is both columns.
+fn link(
+    table: impl Iden + Copy + 'static,
+    a: impl Iden + Copy + 'static,
+    b: impl Iden + Copy + 'static,
+) -> TableCreateStatement {
+    Table::create().table(table).col(text(a)).col(text(b)).primary_key(Index::create().col(a).col(b)).to_owned()
+}
+
+fn index(name: &str, table: impl Iden + 'static, cols: &[&'static str]) -> IndexCreateStatement {
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for col in cols {
+        stmt.col(sea_query::Alias::new(*col));
+    }
+    stmt.to_owned()
+}
+
+// Built once at start-up and rendered straight away: size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    Table(TableCreateStatement),
+    Index(IndexCreateStatement),
+}
+
+/// Version 1: members, people, agreements, items, audit and outbox.
+fn version_1() -> Vec<Step> {
+    use Step::{Index as Idx, Table as T};
+    vec![
+        T(Table::create()
+            .table(Members::Table)
+            .col(pk_text(Members::Code))
+            .col(text(Members::Name))
+            .col(text(Members::Kind))
+            .col(int(Members::CreatedAt))
+            .to_owned()),
+        T(Table::create()
+            .table(MemberGroups::Table)
+            .col(pk_text(MemberGroups::Code))
+            .col(text(MemberGroups::Name))
+            .to_owned()),
+        T(link(GroupMembers::Table, GroupMembers::GroupCode, GroupMembers::MemberCode)),
+        Idx(index("group_members_by_member", GroupMembers::Table, &["member_code"])),
+        T(Table::create()
+            .table(Organisations::Table)
+            .col(pk_text(Organisations::Id))
+            .col(text(Organisations::MemberCode))
+            .col(text(Organisations::Name))
+            .col(text(Organisations::Agency))
+            .to_owned()),
+        T(Table::create()
+            .table(Users::Table)
+            .col(pk_text(Users::Id))
+            .col(ColumnDef::new(Users::Username).text().not_null().unique_key())
+            .col(text(Users::DisplayName))
+            .col(text(Users::Email))
+            .col(text(Users::MemberCode))
+            .col(text(Users::OrganisationId))
+            .col(text(Users::Roles))
+            .col(int(Users::Clearance))
+            .col(flag(Users::Disabled))
+            .col(text(Users::PasswordHash))
+            .col(opt_text(Users::TotpSecret))
+            .col(flag(Users::TotpEnabled))
+            .col(int(Users::FailedLogins))
+            .col(opt_int(Users::LockedUntil))
+            .col(int(Users::CreatedAt))
+            .col(int(Users::UpdatedAt))
+            .to_owned()),
+        Idx(index("users_by_member", Users::Table, &["member_code"])),
+        T(Table::create()
+            .table(Sessions::Table)
+            .col(pk_text(Sessions::IdHash))
+            .col(text(Sessions::UserId))
+            .col(text(Sessions::CsrfToken))
+            .col(int(Sessions::CreatedAt))
+            .col(int(Sessions::ExpiresAt))
+            .col(int(Sessions::LastSeenAt))
+            .col(flag(Sessions::Revoked))
+            .col(text(Sessions::UserAgent))
+            .to_owned()),
+        Idx(index("sessions_by_user", Sessions::Table, &["user_id"])),
+        T(Table::create()
+            .table(ApiTokens::Table)
+            .col(pk_text(ApiTokens::Id))
+            .col(text(ApiTokens::UserId))
+            .col(text(ApiTokens::Name))
+            .col(ColumnDef::new(ApiTokens::TokenHash).text().not_null().unique_key())
+            .col(text(ApiTokens::Scopes))
+            .col(int(ApiTokens::CreatedAt))
+            .col(int(ApiTokens::ExpiresAt))
+            .col(opt_int(ApiTokens::LastUsedAt))
+            .col(flag(ApiTokens::Revoked))
+            .to_owned()),
+        T(Table::create()
+            .table(ContactPoints::Table)
+            .col(pk_text(ContactPoints::Id))
+            .col(text(ContactPoints::MemberCode))
+            .col(opt_text(ContactPoints::OrganisationId))
+            .col(text(ContactPoints::Function))
+            .col(text(ContactPoints::Name))
+            .col(text(ContactPoints::Email))
+            .col(opt_text(ContactPoints::Phone))
+            .col(int(ContactPoints::AccreditedUntil))
+            .to_owned()),
+        T(Table::create()
+            .table(Agreements::Table)
+            .col(pk_text(Agreements::Id))
+            .col(text(Agreements::Title))
+            .col(text(Agreements::Kind))
+            .col(text(Agreements::Status))
+            .col(int(Agreements::MaxClassification))
+            .col(flag(Agreements::PersonalData))
+            .col(text(Agreements::ThirdPartyRule))
+            .col(int(Agreements::ValidFrom))
+            .col(opt_int(Agreements::ValidUntil))
+            .col(int(Agreements::CreatedAt))
+            .to_owned()),
+        T(link(AgreementParties::Table, AgreementParties::AgreementId, AgreementParties::MemberCode)),
+        T(link(AgreementCategories::Table, AgreementCategories::AgreementId, AgreementCategories::Category)),
+        T(Table::create()
+            .table(Items::Table)
+            .col(pk_text(Items::Id))
+            .col(text(Items::Kind))
+            .col(text(Items::Category))
+            .col(text(Items::OriginatorMember))
+            .col(text(Items::OriginatorOrg))
+            .col(text(Items::Author))
+            .col(text(Items::State))
+            .col(int(Items::Classification))
+            .col(text(Items::Tlp))
+            .col(flag(Items::CaveatNoThirdParty))
+            .col(flag(Items::CaveatNotForJudicialUse))
+            .col(flag(Items::CaveatPersonalData))
+            .col(opt_int(Items::ValidFrom))
+            .col(opt_int(Items::ValidUntil))
+            .col(text(Items::Title))
+            .col(text(Items::Summary))
+            .col(text(Items::Body))
+            .col(text(Items::Details))
+            .col(opt_text(Items::Grading))
+            .col(text(Items::Tags))
+            .col(text(Items::Countries))
+            .col(opt_text(Items::Environment))
+            .col(int(Items::Version))
+            .col(opt_text(Items::Supersedes))
+            .col(opt_text(Items::SupersededBy))
+            .col(int(Items::CreatedAt))
+            .col(int(Items::UpdatedAt))
+            .col(opt_int(Items::PublishedAt))
+            .col(opt_text(Items::ApprovedBy))
+            .col(opt_text(Items::ReturnComment))
+            .col(opt_text(Items::WithdrawnReason))
+            .to_owned()),
+        Idx(index("items_by_update", Items::Table, &["updated_at", "id"])),
+        Idx(index("items_by_originator", Items::Table, &["originator_member", "updated_at"])),
+        Idx(index("items_by_state", Items::Table, &["state", "updated_at"])),
+        T(link(ItemReleaseMembers::Table, ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode)),
+        Idx(index("item_release_members_by_member", ItemReleaseMembers::Table, &["member_code", "item_id"])),
+        T(link(ItemReleaseGroups::Table, ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode)),
+        T(link(ItemReleaseOrgs::Table, ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId)),
+        T(Table::create()
+            .table(ItemHistory::Table)
+            .col(pk_text(ItemHistory::Id))
+            .col(text(ItemHistory::ItemId))
+            .col(int(ItemHistory::At))
+            .col(text(ItemHistory::Actor))
+            .col(text(ItemHistory::Action))
+            .col(opt_text(ItemHistory::Comment))
+            .col(text(ItemHistory::Snapshot))
+            .to_owned()),
+        Idx(index("item_history_by_item", ItemHistory::Table, &["item_id", "at"])),
+        T(Table::create()
+            .table(Attachments::Table)
+            .col(pk_text(Attachments::Id))
+            .col(text(Attachments::ItemId))
+            .col(text(Attachments::Filename))
+            .col(text(Attachments::ContentType))
+            .col(int(Attachments::Size))
+            .col(text(Attachments::Sha256))
+            .col(ColumnDef::new(Attachments::Data).blob().not_null())
+            .col(text(Attachments::UploadedBy))
+            .col(int(Attachments::UploadedAt))
+            .to_owned()),
+        Idx(index("attachments_by_item", Attachments::Table, &["item_id"])),
+        T(Table::create()
+            .table(Audit::Table)
+            .col(ColumnDef::new(Audit::Seq).big_integer().not_null().primary_key())
+            .col(int(Audit::At))
+            .col(opt_text(Audit::ActorUser))
+            .col(opt_text(Audit::ActorMember))
+            .col(text(Audit::Action))
+            .col(opt_text(Audit::Target))
+            .col(text(Audit::Detail))
+            .col(text(Audit::PrevHash))
+            .col(text(Audit::Hash))
+            .to_owned()),
+        T(Table::create()
+            .table(AuditHead::Table)
+            .col(ColumnDef::new(AuditHead::Id).big_integer().not_null().primary_key())
+            .col(int(AuditHead::Seq))
+            .col(text(AuditHead::Hash))
+            .to_owned()),
+        T(Table::create()
+            .table(Outbox::Table)
+            .col(ColumnDef::new(Outbox::Id).big_integer().not_null().primary_key())
+            .col(text(Outbox::ItemId))
+            .col(text(Outbox::Op))
+            .col(int(Outbox::At))
+            .to_owned()),
+    ]
+}
+
+/// A migration: the steps that bring the schema to its version.
+type Migration = fn() -> Vec<Step>;
+
+fn render(step: &Step, backend: Backend) -> String {
+    match (step, backend) {
+        (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
+        (Step::Table(t), Backend::Postgres) => t.to_string(PostgresQueryBuilder),
+        (Step::Index(i), Backend::Sqlite) => i.to_string(SqliteQueryBuilder),
+        (Step::Index(i), Backend::Postgres) => i.to_string(PostgresQueryBuilder),
+    }
+}
+
+/// Applies the migrations the database has not seen yet, in one transaction.
+/// On PostgreSQL an advisory lock keeps several starting servers from racing.
+pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
+    let backend = pool.backend();
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        tx.target().execute_raw("SELECT pg_advisory_xact_lock(7466105)").await?;
+    }
+    let ledger = Table::create()
+        .table(SchemaMigrations::Table)
+        .if_not_exists()
+        .col(ColumnDef::new(SchemaMigrations::Version).big_integer().not_null().primary_key())
+        .col(int(SchemaMigrations::AppliedAt))
+        .to_owned();
+    tx.target().execute_raw(&render(&Step::Table(ledger), backend)).await?;
+
+    let applied: Vec<(i64,)> = tx
+        .target()
+        .fetch_all(
+            &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
+        )
+        .await?;
+    let migrations: [(i64, Migration); 1] = [(1, version_1)];
+    for (version, steps) in migrations {
+        if applied.iter().any(|(v,)| *v == version) {
+            continue;
+        }
+        for step in steps() {
+            tx.target().execute_raw(&render(&step, backend)).await?;
+        }
+        tx.target()
+            .execute(
+                &sea_query::Query::insert()
+                    .into_table(SchemaMigrations::Table)
+                    .columns([SchemaMigrations::Version, SchemaMigrations::AppliedAt])
+                    .values_panic([version.into(), 0i64.into()])
+                    .to_owned(),
+            )
+            .await?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,8 @@
+//! The store's integration tests, in one binary. Each test runs on SQLite and,
+//! when `GODWIT_TEST_DATABASE_URL` is set, on PostgreSQL too.
+#![allow(clippy::unwrap_used)]
+
+mod audit;
+mod harness;
+mod visibility;
+mod workflow;
