@@ -80,11 +80,7 @@ const ICAO_SPECIAL: &[CountryCode] = &[
 ];
 
 const fn special(code: &'static str, iso: Option<&'static str>, kind: CodeKind) -> CountryCode {
-    CountryCode {
-        code,
-        iso_alpha3: iso,
-        kind,
-    }
+    CountryCode { code, iso_alpha3: iso, kind }
 }
 
 /// Looks up a code as written in a document or manifest (`<` fillers and
@@ -94,14 +90,11 @@ pub fn lookup(code: &str) -> Option<CountryCode> {
     if let Some(found) = ICAO_SPECIAL.iter().find(|c| c.code == code) {
         return Some(*found);
     }
-    ISO_ALPHA3
-        .split(' ')
-        .find(|iso| *iso == code)
-        .map(|iso| CountryCode {
-            code: iso,
-            iso_alpha3: Some(iso),
-            kind: CodeKind::Iso,
-        })
+    ISO_ALPHA3.split(' ').find(|iso| *iso == code).map(|iso| CountryCode {
+        code: iso,
+        iso_alpha3: Some(iso),
+        kind: CodeKind::Iso,
+    })
 }
 
 /// The ISO alpha-3 code to compare nationalities with: the mapping where
@@ -135,9 +128,7 @@ mod tests {
         for british in ["GBD", "GBN", "GBO", "GBP", "GBS"] {
             assert_eq!(map(british), Some("GBR"));
         }
-        for unmapped in [
-            "UNO", "UNA", "UNK", "XXA", "XXB", "XXC", "XXX", "RKS", "EUE",
-        ] {
+        for unmapped in ["UNO", "UNA", "UNK", "XXA", "XXB", "XXC", "XXX", "RKS", "EUE"] {
             let code = lookup(unmapped).expect("known code");
             assert_eq!(code.iso_alpha3, None, "{unmapped}");
         }

@@ -80,11 +80,7 @@ pub fn parse_yymmdd(text: &str, pivot_year: i32, past: bool) -> Option<Date> {
 pub fn resolve_century(yy: i32, pivot_year: i32, past: bool) -> i32 {
     let in_2000s = 2000 + yy;
     if past {
-        if in_2000s <= pivot_year {
-            in_2000s
-        } else {
-            1900 + yy
-        }
+        if in_2000s <= pivot_year { in_2000s } else { 1900 + yy }
     } else if in_2000s > pivot_year + 50 {
         1900 + yy
     } else {
@@ -114,36 +110,17 @@ mod tests {
         assert_eq!(full.full(), Some(date!(1974 - 08 - 12)));
         assert_eq!(PartialDate::parse("1974-08").and_then(|d| d.month), Some(8));
         assert_eq!(PartialDate::parse("1974").map(|d| d.year), Some(1974));
-        for bad in [
-            "1974-13",
-            "1974-02-30",
-            "74",
-            "1974-8-1",
-            "x",
-            "1974-01-01-01",
-        ] {
+        for bad in ["1974-13", "1974-02-30", "74", "1974-8-1", "x", "1974-01-01-01"] {
             assert_eq!(PartialDate::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn two_digit_years() {
-        assert_eq!(
-            parse_yymmdd("740812", 2026, true),
-            Some(date!(1974 - 08 - 12))
-        );
-        assert_eq!(
-            parse_yymmdd("200101", 2026, true),
-            Some(date!(2020 - 01 - 01))
-        );
-        assert_eq!(
-            parse_yymmdd("120415", 2026, false),
-            Some(date!(2012 - 04 - 15))
-        );
-        assert_eq!(
-            parse_yymmdd("19740812", 2026, true),
-            Some(date!(1974 - 08 - 12))
-        );
+        assert_eq!(parse_yymmdd("740812", 2026, true), Some(date!(1974 - 08 - 12)));
+        assert_eq!(parse_yymmdd("200101", 2026, true), Some(date!(2020 - 01 - 01)));
+        assert_eq!(parse_yymmdd("120415", 2026, false), Some(date!(2012 - 04 - 15)));
+        assert_eq!(parse_yymmdd("19740812", 2026, true), Some(date!(1974 - 08 - 12)));
         assert_eq!(parse_yymmdd("741312", 2026, true), None);
     }
 }

@@ -6,6 +6,9 @@
 //! - [`traveller`] is what every manifest format reduces to.
 
 pub mod countries;
+pub mod csv_table;
 pub mod dates;
+pub mod manifest;
 pub mod mrz;
+pub mod paxlst;
 pub mod traveller;

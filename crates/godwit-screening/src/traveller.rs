@@ -49,7 +49,8 @@ pub struct Traveller {
     pub date_of_birth: Option<Date>,
     pub sex: Option<Sex>,
     pub nationality: Option<String>,
-    pub document: Option<TravelDocument>,
+    /// Passports, visas and other documents the traveller presents.
+    pub documents: Vec<TravelDocument>,
     /// Airport or place where the journey starts.
     pub origin: Option<String>,
     /// Airport or place where the journey ends.
@@ -61,8 +62,6 @@ pub struct Traveller {
 impl Traveller {
     /// Full name as one string, given names first.
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.given_names, self.surname)
-            .trim()
-            .to_string()
+        format!("{} {}", self.given_names, self.surname).trim().to_string()
     }
 }

@@ -17,11 +17,7 @@ pub fn char_value(c: char) -> Option<u32> {
 /// (already rejected by the parser) count as 0.
 pub fn compute(field: &str) -> char {
     const WEIGHTS: [u32; 3] = [7, 3, 1];
-    let sum: u32 = field
-        .chars()
-        .zip(WEIGHTS.iter().cycle())
-        .map(|(c, w)| char_value(c).unwrap_or(0) * w)
-        .sum();
+    let sum: u32 = field.chars().zip(WEIGHTS.iter().cycle()).map(|(c, w)| char_value(c).unwrap_or(0) * w).sum();
     char::from_digit(sum % 10, 10).unwrap_or('0')
 }
 

@@ -44,12 +44,7 @@ pub struct Layout {
     pub long_number: bool,
 }
 
-const TD1_COMPOSITE: &[Span] = &[
-    span(0, 5, 25),
-    span(1, 0, 7),
-    span(1, 8, 7),
-    span(1, 18, 11),
-];
+const TD1_COMPOSITE: &[Span] = &[span(0, 5, 25), span(1, 0, 7), span(1, 8, 7), span(1, 18, 11)];
 const TD2_COMPOSITE: &[Span] = &[span(1, 0, 10), span(1, 13, 7), span(1, 21, 14)];
 const TD3_COMPOSITE: &[Span] = &[span(1, 0, 10), span(1, 13, 7), span(1, 21, 22)];
 

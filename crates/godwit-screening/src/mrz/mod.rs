@@ -71,19 +71,14 @@ pub struct Position {
 
 impl From<At> for Position {
     fn from((line, column): At) -> Self {
-        Position {
-            line: line + 1,
-            column: column + 1,
-        }
+        Position { line: line + 1, column: column + 1 }
     }
 }
 
 /// Why a text is not an MRZ at all.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MrzError {
-    #[error(
-        "expected 3 lines of 30, or 2 lines of 36 or 44 characters; found line lengths {lengths:?}"
-    )]
+    #[error("expected 3 lines of 30, or 2 lines of 36 or 44 characters; found line lengths {lengths:?}")]
     Shape { lengths: Vec<usize> },
     #[error("character {found:?} at line {}, column {} is not A-Z, 0-9 or <", position.line, position.column)]
     InvalidCharacter { position: Position, found: char },
@@ -194,12 +189,8 @@ pub fn parse(input: &str) -> Result<Mrz, MrzError> {
 }
 
 fn split_lines(input: &str) -> Result<Vec<Vec<char>>, MrzError> {
-    let mut lines: Vec<Vec<char>> = input
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.chars().collect())
-        .collect();
+    let mut lines: Vec<Vec<char>> =
+        input.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| l.chars().collect()).collect();
     if let [single] = lines.as_slice() {
         let width = match single.len() {
             90 => Some(30),
@@ -213,10 +204,7 @@ fn split_lines(input: &str) -> Result<Vec<Vec<char>>, MrzError> {
     }
     for (l, line) in lines.iter().enumerate() {
         if let Some((c, found)) = line.iter().enumerate().find(|(_, ch)| !is_mrz_char(**ch)) {
-            return Err(MrzError::InvalidCharacter {
-                position: (l, c).into(),
-                found: *found,
-            });
+            return Err(MrzError::InvalidCharacter { position: (l, c).into(), found: *found });
         }
     }
     Ok(lines)
@@ -250,13 +238,7 @@ struct Reader {
 
 impl Reader {
     fn new(lines: Vec<Vec<char>>, format: MrzFormat) -> Self {
-        Reader {
-            lines,
-            format,
-            layout: layout(format),
-            checks: Vec::new(),
-            problems: Vec::new(),
-        }
+        Reader { lines, format, layout: layout(format), checks: Vec::new(), problems: Vec::new() }
     }
 
     fn text(&self, s: Span) -> String {
@@ -268,11 +250,7 @@ impl Reader {
     }
 
     fn char_at(&self, (line, col): At) -> char {
-        self.lines
-            .get(line)
-            .and_then(|l| l.get(col))
-            .copied()
-            .unwrap_or('<')
+        self.lines.get(line).and_then(|l| l.get(col)).copied().unwrap_or('<')
     }
 
     fn check(&mut self, field: CheckedField, data: &str, at: At) {
@@ -280,23 +258,12 @@ impl Reader {
         let expected = check_digit::compute(data);
         // Doc 9303 Part 4 §4.2.2: an unused personal number may have a
         // filler as its check digit.
-        let filler_ok =
-            field == CheckedField::OptionalData && found == '<' && data.chars().all(|c| c == '<');
-        self.checks.push(Check {
-            field,
-            position: at.into(),
-            found,
-            expected,
-            passed: found == expected || filler_ok,
-        });
+        let filler_ok = field == CheckedField::OptionalData && found == '<' && data.chars().all(|c| c == '<');
+        self.checks.push(Check { field, position: at.into(), found, expected, passed: found == expected || filler_ok });
     }
 
     fn problem(&mut self, field: &'static str, at: At, message: String) {
-        self.problems.push(FieldProblem {
-            field,
-            position: at.into(),
-            message,
-        });
+        self.problems.push(FieldProblem { field, position: at.into(), message });
     }
 
     fn code(&mut self, field: &'static str, s: Span) -> CodeField {
@@ -305,11 +272,7 @@ impl Reader {
         if found.is_none() {
             self.problem(field, (s.line, s.start), format!("unknown code {code:?}"));
         }
-        CodeField {
-            code,
-            iso_alpha3: found.and_then(|c| c.iso_alpha3),
-            known: found.is_some(),
-        }
+        CodeField { code, iso_alpha3: found.and_then(|c| c.iso_alpha3), known: found.is_some() }
     }
 
     fn date(&mut self, field: &'static str, s: Span) -> Option<MrzDate> {
@@ -317,30 +280,17 @@ impl Reader {
         if raw.chars().all(|c| c == '<') {
             return None;
         }
-        let digits: Option<Vec<u8>> = raw
-            .chars()
-            .map(|c| c.to_digit(10).and_then(|d| u8::try_from(d).ok()))
-            .collect();
+        let digits: Option<Vec<u8>> = raw.chars().map(|c| c.to_digit(10).and_then(|d| u8::try_from(d).ok())).collect();
         let date = digits.and_then(|d| match d.as_slice() {
-            [y1, y2, m1, m2, d1, d2] => Some(MrzDate {
-                year: y1 * 10 + y2,
-                month: m1 * 10 + m2,
-                day: d1 * 10 + d2,
-            }),
+            [y1, y2, m1, m2, d1, d2] => Some(MrzDate { year: y1 * 10 + y2, month: m1 * 10 + m2, day: d1 * 10 + d2 }),
             _ => None,
         });
         // Valid in at least one century (29 February needs a leap year).
         let exists = date.is_some_and(|d| {
-            [1900, 2000]
-                .iter()
-                .any(|c| dates::make_date(c + i32::from(d.year), d.month, d.day).is_some())
+            [1900, 2000].iter().any(|c| dates::make_date(c + i32::from(d.year), d.month, d.day).is_some())
         });
         if !exists {
-            self.problem(
-                field,
-                (s.line, s.start),
-                format!("{raw:?} is not a date YYMMDD"),
-            );
+            self.problem(field, (s.line, s.start), format!("{raw:?} is not a date YYMMDD"));
             return None;
         }
         date
@@ -363,16 +313,9 @@ impl Reader {
         }
         let overflow: String = optional.chars().take_while(|c| *c != '<').collect();
         let digit_col = optional_span.start + overflow.len().saturating_sub(1);
-        let head: String = overflow
-            .chars()
-            .take(overflow.len().saturating_sub(1))
-            .collect();
+        let head: String = overflow.chars().take(overflow.len().saturating_sub(1)).collect();
         let full = format!("{number}{head}");
-        self.check(
-            CheckedField::DocumentNumber,
-            &full,
-            (optional_span.line, digit_col),
-        );
+        self.check(CheckedField::DocumentNumber, &full, (optional_span.line, digit_col));
         let rest: String = optional.chars().skip(overflow.len()).collect();
         (full, strip_fillers(&rest))
     }
@@ -436,12 +379,7 @@ fn strip_fillers(text: &str) -> String {
 fn split_names(field: &str) -> (String, String) {
     let field = field.trim_end_matches('<');
     let (primary, secondary) = field.split_once("<<").unwrap_or((field, ""));
-    let words = |part: &str| {
-        part.split('<')
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let words = |part: &str| part.split('<').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
     (words(primary), words(secondary))
 }
 

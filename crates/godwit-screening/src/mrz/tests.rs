@@ -3,12 +3,10 @@
 use super::*;
 use time::macros::date;
 
-const TD3: &str =
-    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+const TD3: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 const TD1: &str = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
 const TD2: &str = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6";
-const MRV_A: &str =
-    "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<";
+const MRV_A: &str = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL8988901C4XXX4009078F96121096ZE184226B<<<<<<";
 const MRV_B: &str = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nL8988901C4XXX4009078F9612109<<<<<<<<";
 
 fn parsed(text: &str) -> Mrz {
@@ -19,11 +17,7 @@ fn parsed(text: &str) -> Mrz {
 }
 
 fn failed(mrz: &Mrz) -> Vec<CheckedField> {
-    mrz.checks
-        .iter()
-        .filter(|c| !c.passed)
-        .map(|c| c.field)
-        .collect()
+    mrz.checks.iter().filter(|c| !c.passed).map(|c| c.field).collect()
 }
 
 #[test]
@@ -52,10 +46,7 @@ fn td1_specimen() {
     assert_eq!(mrz.format, MrzFormat::Td1);
     assert_eq!(mrz.document_number, "D23145890");
     assert_eq!(mrz.nationality.code, "UTO");
-    assert_eq!(
-        (mrz.surname.as_str(), mrz.given_names.as_str()),
-        ("ERIKSSON", "ANNA MARIA")
-    );
+    assert_eq!((mrz.surname.as_str(), mrz.given_names.as_str()), ("ERIKSSON", "ANNA MARIA"));
     assert_eq!(mrz.optional_data_2.as_deref(), Some(""));
     assert_eq!(mrz.checks.len(), 4);
     assert!(mrz.is_valid(), "{:?}", mrz);
@@ -92,19 +83,10 @@ fn one_line_input_is_split() {
 fn wrong_check_digits_are_reported() {
     let broken = TD3.replace("L898902C36", "L898902C37");
     let mrz = parsed(&broken);
-    assert_eq!(
-        failed(&mrz),
-        vec![CheckedField::DocumentNumber, CheckedField::Composite]
-    );
+    assert_eq!(failed(&mrz), vec![CheckedField::DocumentNumber, CheckedField::Composite]);
     let check = &mrz.checks[0];
     assert_eq!((check.found, check.expected), ('7', '6'));
-    assert_eq!(
-        check.position,
-        Position {
-            line: 2,
-            column: 10
-        }
-    );
+    assert_eq!(check.position, Position { line: 2, column: 10 });
     assert!(!mrz.is_valid());
 }
 
@@ -126,9 +108,7 @@ fn td1_long_document_number() {
     let line1 = line1.replace("7349", &format!("734{number_check}"));
     let composite_src = format!("{}7408122{}<<<<<<<<<<<", &line1[5..30], "1204159");
     let composite = check_digit::compute(&composite_src);
-    let text = format!(
-        "{line1}\n7408122F1204159UTO<<<<<<<<<<<{composite}\nERIKSSON<<ANNA<MARIA<<<<<<<<<<"
-    );
+    let text = format!("{line1}\n7408122F1204159UTO<<<<<<<<<<<{composite}\nERIKSSON<<ANNA<MARIA<<<<<<<<<<");
     let mrz = parsed(&text);
     assert_eq!(mrz.document_number, "D23145890734");
     assert!(mrz.is_valid(), "{:?}", mrz);
@@ -140,10 +120,7 @@ fn shape_and_character_errors() {
     let lower = TD3.replace("ERIKSSON", "Eriksson");
     assert_eq!(
         parse(&lower),
-        Err(MrzError::InvalidCharacter {
-            position: Position { line: 1, column: 7 },
-            found: 'r'
-        })
+        Err(MrzError::InvalidCharacter { position: Position { line: 1, column: 7 }, found: 'r' })
     );
 }
 
