@@ -10,5 +10,7 @@ pub mod csv_table;
 pub mod dates;
 pub mod manifest;
 pub mod mrz;
+pub mod names;
 pub mod paxlst;
 pub mod traveller;
+pub mod watchlist;

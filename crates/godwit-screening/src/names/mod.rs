@@ -1,0 +1,100 @@
+//! Names: normalisation, transliteration, sound-alike keys, variant groups
+//! and the comparison that explains itself.
+//!
+//! A name is reduced once to a [`Name`]: its words in lower-case ASCII, each
+//! with the keys used to find and compare it. Order does not matter
+//! anywhere: `PETROV IVAN` and `Ivan Petrov` are the same name.
+
+pub mod compare;
+pub mod phonetic;
+pub mod transliterate;
+pub mod variants;
+
+use serde::Serialize;
+
+/// What a word contributes to a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A given name or surname that must be matched.
+    Core,
+    /// `al`, `bin`, `van`, `de`…: matched when present, not missed when absent.
+    Particle,
+    /// A patronymic (`Ivanovich`, `Petrovna`, `oglu`): often left out of
+    /// documents, so not missed when absent.
+    Patronymic,
+    /// A single letter: matches a word with that initial.
+    Initial,
+}
+
+/// One word of a name with its comparison keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub role: Role,
+    pub phonetic: Option<String>,
+    pub skeleton: Option<String>,
+    /// The variant group (Mohammed/Muhammad/Mohd…) the word belongs to.
+    pub group: Option<u16>,
+    /// Transliterated from a script that omits short vowels (Arabic,
+    /// Hebrew, Thai…), so its skeleton is meaningful on its own.
+    pub unvowelled: bool,
+}
+
+/// A normalised name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Name {
+    pub words: Vec<Word>,
+}
+
+const PARTICLES: &[&str] = &[
+    "al", "el", "ul", "bin", "ibn", "bint", "ben", "binti", "van", "von", "der", "den", "de", "del", "della", "di",
+    "da", "dos", "das", "du", "la", "le", "ter", "ten", "y",
+];
+
+const PATRONYMIC_SUFFIXES: &[&str] =
+    &["ovich", "evich", "ovna", "evna", "ichna", "ogly", "oglu", "uly", "kyzy", "qizi", "ovych", "ivna", "yevich"];
+
+fn role(word: &str) -> Role {
+    if word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Role::Initial
+    } else if PARTICLES.contains(&word) {
+        Role::Particle
+    } else if PATRONYMIC_SUFFIXES.iter().any(|s| word.len() > s.len() + 2 && word.ends_with(s)) {
+        Role::Patronymic
+    } else {
+        Role::Core
+    }
+}
+
+/// Whether `text` is written mostly in a script without short vowels.
+fn unvowelled_script(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(u32::from(c), 0x0590..=0x05FF | 0x0600..=0x06FF | 0x0750..=0x077F | 0x0E00..=0x0E7F | 0xFB1D..=0xFEFF)
+    })
+}
+
+/// Builds the word with its keys.
+pub fn word(text: String, unvowelled: bool) -> Word {
+    Word {
+        role: role(&text),
+        phonetic: phonetic::phonetic_key(&text),
+        skeleton: phonetic::skeleton(&text),
+        group: variants::group_of(&text, unvowelled),
+        unvowelled,
+        text,
+    }
+}
+
+/// Normalises a name written in any script.
+pub fn normalise(text: &str) -> Name {
+    let unvowelled = unvowelled_script(text);
+    Name { words: transliterate::words(text).into_iter().map(|w| word(w, unvowelled)).collect() }
+}
+
+impl Name {
+    /// The words to compare, as text (for explanations).
+    pub fn display(&self) -> String {
+        self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+}
