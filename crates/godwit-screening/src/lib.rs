@@ -2,15 +2,26 @@
 //!
 //! The pipeline, one module per step:
 //! - [`mrz`] reads and validates machine readable zones (ICAO Doc 9303);
-//! - [`countries`] maps ICAO nationality codes to ISO 3166-1 alpha-3;
-//! - [`traveller`] is what every manifest format reduces to.
+//! - [`paxlst`] and [`manifest::csv`] read manifests into [`traveller::Traveller`]s,
+//!   keeping malformed travellers as [`manifest::Unscreenable`];
+//! - [`watchlist`] reads the persons and documents lists;
+//! - [`names`] normalises and transliterates names and compares them;
+//! - [`matching`] indexes the watchlists and finds candidates with reasons;
+//! - [`rules`] evaluates risk rules from a TOML file;
+//! - [`screen`] turns matches and rules into a decision per traveller.
+//!
+//! Time is a parameter (`today`) wherever a date matters, so results are
+//! reproducible.
 
 pub mod countries;
 pub mod csv_table;
 pub mod dates;
 pub mod manifest;
+pub mod matching;
 pub mod mrz;
 pub mod names;
 pub mod paxlst;
+pub mod rules;
+pub mod screen;
 pub mod traveller;
 pub mod watchlist;

@@ -1,0 +1,146 @@
+//! Screening: one decision per traveller from watchlist matches and risk
+//! rules.
+//!
+//! - `hit`: a watchlist match at or above the hit threshold;
+//! - `review`: a match at or above the review threshold, risk rules adding
+//!   up to their review threshold, or a traveller that could not be read
+//!   (never silently clear);
+//! - `clear`: none of these.
+//!
+//! The score is the best match score, or the rule score if higher (capped
+//! at 1).
+
+use serde::Serialize;
+use time::Date;
+
+use crate::manifest::{Location, Manifest, Unscreenable};
+use crate::matching::documents::DocumentIndex;
+use crate::matching::persons::PersonIndex;
+use crate::matching::{Match, round};
+use crate::rules::{RuleHit, RuleSet};
+use crate::traveller::Traveller;
+use crate::watchlist::{DocumentEntry, PersonEntry};
+
+/// The outcome for one traveller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Clear,
+    Review,
+    Hit,
+}
+
+/// Score thresholds for watchlist matches.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub hit: f64,
+    pub review: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { hit: 0.85, review: 0.7 }
+    }
+}
+
+/// Why a traveller could not be screened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotScreened {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The screening result of one traveller; serialised as one JSON line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScreeningResult {
+    pub traveller_id: String,
+    pub decision: Decision,
+    pub score: f64,
+    pub matches: Vec<Match>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleHit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unscreenable: Option<NotScreened>,
+}
+
+/// Watchlists, rules and thresholds, ready to screen travellers.
+pub struct Screener {
+    persons: PersonIndex,
+    documents: DocumentIndex,
+    rules: RuleSet,
+    thresholds: Thresholds,
+}
+
+impl Screener {
+    /// Builds the indexes.
+    pub fn new(persons: Vec<PersonEntry>, documents: Vec<DocumentEntry>, rules: RuleSet) -> Self {
+        Screener {
+            persons: PersonIndex::build(persons),
+            documents: DocumentIndex::build(documents),
+            rules,
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    /// Replaces the default thresholds.
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// The persons index (for document checks and statistics).
+    pub fn persons(&self) -> &PersonIndex {
+        &self.persons
+    }
+
+    /// The documents index (for document checks).
+    pub fn documents(&self) -> &DocumentIndex {
+        &self.documents
+    }
+
+    /// Screens one traveller; `today` is the screening date for rules.
+    pub fn screen(&self, traveller: &Traveller, today: Date) -> ScreeningResult {
+        let mut matches = self.persons.search(traveller, self.thresholds.review);
+        for document in &traveller.documents {
+            let found = self.documents.search(document);
+            matches.extend(found.into_iter().filter(|m| m.score >= self.thresholds.review));
+        }
+        matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
+        let rules = self.rules.evaluate(traveller, today);
+        let rule_score: f64 = rules.iter().map(|r| r.weight).sum::<f64>().min(1.0);
+        let best = matches.first().map_or(0.0, |m| m.score);
+        let decision = if best >= self.thresholds.hit {
+            Decision::Hit
+        } else if best >= self.thresholds.review || (!rules.is_empty() && rule_score >= self.rules.review_threshold) {
+            Decision::Review
+        } else {
+            Decision::Clear
+        };
+        ScreeningResult {
+            traveller_id: traveller.traveller_id.clone(),
+            decision,
+            score: round(best.max(rule_score)),
+            matches,
+            rules,
+            unscreenable: None,
+        }
+    }
+
+    /// Screens every traveller of a manifest; unscreenable travellers come
+    /// out as `review` with the defect's location.
+    pub fn screen_manifest(&self, manifest: &Manifest, today: Date) -> Vec<ScreeningResult> {
+        let screened = manifest.travellers.iter().map(|t| self.screen(t, today));
+        screened.chain(manifest.unscreenable.iter().map(unscreenable)).collect()
+    }
+}
+
+fn unscreenable(u: &Unscreenable) -> ScreeningResult {
+    ScreeningResult {
+        traveller_id: u.traveller_id.clone(),
+        decision: Decision::Review,
+        score: 0.0,
+        matches: Vec::new(),
+        rules: Vec::new(),
+        unscreenable: Some(NotScreened { location: u.location.clone(), message: u.message.clone() }),
+    }
+}
