@@ -124,3 +124,26 @@ mod tests {
         assert_eq!(parse_yymmdd("741312", 2026, true), None);
     }
 }
+
+/// Serde for `Option<Date>` as ISO `YYYY-MM-DD` strings (the `time` crate's
+/// own serde form is a `[year, ordinal]` pair, unreadable in JSON output).
+pub mod iso_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(d) => s.serialize_str(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => super::parse_iso(&text)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a date YYYY-MM-DD"))),
+        }
+    }
+}

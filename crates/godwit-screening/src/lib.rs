@@ -8,7 +8,8 @@
 //! - [`names`] normalises and transliterates names and compares them;
 //! - [`matching`] indexes the watchlists and finds candidates with reasons;
 //! - [`rules`] evaluates risk rules from a TOML file;
-//! - [`screen`] turns matches and rules into a decision per traveller.
+//! - [`screen`] turns matches and rules into a decision per traveller;
+//! - [`document_check`] validates an MRZ and looks its number up.
 //!
 //! Time is a parameter (`today`) wherever a date matters, so results are
 //! reproducible.
@@ -16,6 +17,7 @@
 pub mod countries;
 pub mod csv_table;
 pub mod dates;
+pub mod document_check;
 pub mod manifest;
 pub mod matching;
 pub mod mrz;

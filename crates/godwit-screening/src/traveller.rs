@@ -36,6 +36,7 @@ pub struct TravelDocument {
     pub document_type: String,
     pub number: String,
     pub issuing_state: Option<String>,
+    #[serde(default, with = "crate::dates::iso_option")]
     pub expiry_date: Option<Date>,
 }
 
@@ -46,6 +47,7 @@ pub struct Traveller {
     pub traveller_id: String,
     pub surname: String,
     pub given_names: String,
+    #[serde(default, with = "crate::dates::iso_option")]
     pub date_of_birth: Option<Date>,
     pub sex: Option<Sex>,
     pub nationality: Option<String>,
