@@ -102,7 +102,7 @@ impl PersonIndex {
         self.entries.is_empty()
     }
 
-    /// The entry with this position (as in [`Match::watchlist_id`] order).
+    /// The indexed entries, in the order given to [`PersonIndex::build`].
     pub fn entries(&self) -> &[PersonEntry] {
         &self.entries
     }

@@ -9,6 +9,8 @@
 //!   word (`张伟` → `zhang wei`, not `zhangwei`);
 //! - the Arabic article `ال` written onto a name is split off (`الحسن` →
 //!   `al hsn`), except in `الله` (Allah, as in `عبد الله`);
+//! - Thai leading vowels move after their consonant and `จ` is `j`, as
+//!   Thai passports write it (`ใจดี` → `jaidi`);
 //! - punctuation inside a word disappears (`O'Neill` → `oneill`) and any
 //!   other separator splits words.
 
@@ -143,6 +145,11 @@ fn char_to_ascii(c: char, out: &mut String) {
         out.push_str(s);
         return;
     }
+    if c == 'จ' {
+        // Thai passports write จ as J (RTGS would say CH).
+        out.push('j');
+        return;
+    }
     let base = base_upper(c);
     if let Some(s) = cyrillic(base).or_else(|| greek(base)) {
         out.push_str(s);
@@ -155,9 +162,35 @@ fn char_to_ascii(c: char, out: &mut String) {
     }
 }
 
+/// Thai writes the vowels เ แ โ ใ ไ before the consonant they follow in
+/// speech; romanisation puts them after it (`ใจ` is `jai`).
+fn is_thai_leading_vowel(c: char) -> bool {
+    ('\u{0E40}'..='\u{0E44}').contains(&c)
+}
+
+fn is_thai_consonant(c: char) -> bool {
+    ('\u{0E01}'..='\u{0E2E}').contains(&c)
+}
+
+/// Moves Thai leading vowels after their consonant.
+fn reorder_thai(chars: &mut [char]) {
+    let mut i = 0;
+    while i + 1 < chars.len() {
+        if chars.get(i).is_some_and(|c| is_thai_leading_vowel(*c))
+            && chars.get(i + 1).is_some_and(|c| is_thai_consonant(*c))
+        {
+            chars.swap(i, i + 1);
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// Transliterates `text` and splits it into lower-case ASCII words.
 pub fn words(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.nfkc().collect();
+    let mut chars: Vec<char> = text.nfkc().collect();
+    reorder_thai(&mut chars);
     let mut ascii = String::with_capacity(chars.len() * 2);
     let mut i = 0;
     while let Some(&c) = chars.get(i) {
@@ -232,6 +265,6 @@ mod tests {
         assert_eq!(w("张伟"), "zhang wei");
         assert_eq!(w("王秀英"), "wang xiu ying");
         assert_eq!(w("김민준"), "gim min jun");
-        assert_eq!(w("สมชาย ใจดี"), "smchay aichdi");
+        assert_eq!(w("สมชาย ใจดี"), "smchay jaidi");
     }
 }

@@ -50,6 +50,7 @@ const VARIANTS: &[(&str, &str, &str)] = &[
     ("Seán O'Neill", "ONEILL", "SEAN"),
     ("Aleksandr Ivanov", "IVANOV", "ALEXANDER"),
     ("Mohammed bin Salman", "SALMAN", "MOHAMMED"),
+    ("สมชาย ใจดี", "JAIDEE", "SOMCHAI"),
 ];
 
 #[test]
