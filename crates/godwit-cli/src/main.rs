@@ -1,1 +1,71 @@
-fn main() {}
+//! `godwit`: the one binary. Serves the node, seeds the demo region, administers
+//! members and users, verifies and exports the audit trail, backs up and
+//! restores, benchmarks.
+
+mod admin;
+mod bench;
+mod demo;
+mod serve;
+mod store_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Godwit: immigration information and intelligence sharing between member agencies.
+#[derive(Parser)]
+#[command(name = "godwit", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the node: the JSON API, its documentation and (soon) the portal.
+    Serve(serve::ServeArgs),
+    /// Create the demo region (members, users of every role, agreements, items) and serve it.
+    Demo(demo::DemoArgs),
+    /// Manage members and their organisations.
+    #[command(subcommand)]
+    Member(admin::MemberCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Verify or export the audit trail.
+    #[command(subcommand)]
+    Audit(store_cmd::AuditCommand),
+    /// Write a consistent copy of the database while the node runs.
+    Backup(admin::BackupArgs),
+    /// Restore a backup into an empty data directory, verifying it first.
+    Restore(admin::RestoreArgs),
+    /// Print the current code for a TOTP secret.
+    Totp {
+        /// The base32 secret.
+        secret: String,
+    },
+    /// Measure the core paths with generated data.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GODWIT_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
+            Command::Member(command) => admin::member(command).await,
+            Command::User(command) => admin::user(command).await,
+            Command::Audit(command) => store_cmd::audit(command).await,
+            Command::Backup(args) => admin::backup(args).await,
+            Command::Restore(args) => admin::restore(args).await,
+            Command::Totp { secret } => admin::totp(&secret),
+            Command::Bench(args) => bench::run(args).await,
+        }
+    })
+}

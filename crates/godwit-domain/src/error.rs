@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 /// One thing wrong with one field.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationError {
     /// The field, as a JSON pointer-like path (`release.members/2`).
@@ -12,6 +13,7 @@ pub struct ValidationError {
 }
 
 /// Everything wrong with an input, collected rather than stopping at the first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{} invalid field(s): {}", .0.len(), .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
 pub struct ValidationErrors(pub Vec<ValidationError>);

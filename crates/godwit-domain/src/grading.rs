@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationErrors;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GradingScheme {
@@ -93,6 +94,7 @@ impl GradingScheme {
 }
 
 /// A grade in a named scheme, e.g. Admiralty `B2`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SourceGrading {
     pub scheme: GradingScheme,

@@ -17,6 +17,7 @@ macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -113,6 +114,7 @@ named_enum! {
 }
 
 /// A country named by an item, with its role.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CountryRef {
     /// ISO 3166-1 alpha-3.
@@ -122,6 +124,7 @@ pub struct CountryRef {
 
 /// Who may receive an item besides its author. Default: nobody but the
 /// originating organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Releasability {
     /// Members (the originating member itself means all its organisations).
@@ -186,7 +189,16 @@ named_enum! {
     }
 }
 
+/// An inclusive range of document numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NumberRange {
+    pub from: String,
+    pub to: String,
+}
+
 /// The document an alert is about.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AlertedDocument {
     /// ICAO document type code or a word: `P`, `V`, `ID`, `visa`.
@@ -200,15 +212,16 @@ pub struct AlertedDocument {
     /// Serial prefixes or whole numbers of the alerted documents.
     #[serde(default)]
     pub series: Vec<String>,
-    /// Inclusive ranges of document numbers (`from`, `to`).
+    /// Inclusive ranges of document numbers.
     #[serde(default)]
-    pub number_ranges: Vec<(String, String)>,
+    pub number_ranges: Vec<NumberRange>,
     /// The security features affected and how to spot the fraud.
     #[serde(default)]
     pub security_features: Vec<String>,
 }
 
 /// Fields that only some kinds have.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ItemDetails {
@@ -266,6 +279,7 @@ impl ItemDetails {
 }
 
 /// The part of an item its author writes: content and markings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemContent {
     pub title: String,
@@ -377,6 +391,7 @@ impl ItemContent {
 }
 
 /// Metadata of an attached file; its bytes live in the store.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentMeta {
     pub id: Uuid,
@@ -390,6 +405,7 @@ pub struct AttachmentMeta {
 }
 
 /// A whole item as stored: envelope fields, content and workflow history.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub id: Uuid,

@@ -20,6 +20,7 @@ pub use error::{ValidationError, ValidationErrors};
 /// A point in time, as milliseconds since the Unix epoch (UTC).
 ///
 /// Stored as a plain integer so that both databases compare and index it the same way.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Ranks are compared; names come from the [`ClassificationScale`] configured on
 /// the node, so an agency can use its own words without changing the rules.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(transparent)]
 pub struct Classification(pub u8);
@@ -15,6 +16,7 @@ impl Classification {
 }
 
 /// The ordered names of the classification levels, lowest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassificationScale {
     pub levels: Vec<String>,
@@ -50,6 +52,7 @@ impl ClassificationScale {
 }
 
 /// Traffic Light Protocol 2.0 (FIRST).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Tlp {
@@ -94,6 +97,7 @@ impl Tlp {
 }
 
 /// Handling caveats set by the originator.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Caveats {
     /// No further dissemination to third parties without the originator's consent.

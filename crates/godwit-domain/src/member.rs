@@ -8,6 +8,7 @@ use crate::{Timestamp, ValidationErrors};
 
 /// A member's code: ISO 3166-1 alpha-3 for states and territories (`FJI`),
 /// a short upper-case acronym for organisations (`IOM`, `PIDCSEC`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MemberCode(pub String);
@@ -30,6 +31,7 @@ impl std::fmt::Display for MemberCode {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberKind {
@@ -57,6 +59,7 @@ impl MemberKind {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     pub code: MemberCode,
@@ -65,6 +68,7 @@ pub struct Member {
 }
 
 /// A group of members, e.g. "PIDC" or "Bali Process".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberGroup {
     pub code: String,
@@ -73,6 +77,7 @@ pub struct MemberGroup {
 }
 
 /// The kind of agency an organisation is (immigration, customs, police…).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgencyKind {
@@ -114,6 +119,7 @@ impl AgencyKind {
 }
 
 /// An agency inside a member (its immigration service, customs, police…).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: Uuid,
@@ -123,6 +129,7 @@ pub struct Organisation {
 }
 
 /// The function an accredited contact point serves.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactFunction {
@@ -155,6 +162,7 @@ impl ContactFunction {
 }
 
 /// An accredited contact point of a member (seed 001 §25).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPoint {
     pub id: Uuid,

@@ -31,6 +31,7 @@ use crate::item::{Envelope, ItemKind, ItemState};
 use crate::marking::{Classification, Tlp};
 use crate::user::{Role, Subject};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -44,6 +45,7 @@ impl Decision {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DenyReason {

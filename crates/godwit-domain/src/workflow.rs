@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::item::{Envelope, ItemState};
 use crate::user::{Role, Subject};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

@@ -28,6 +28,7 @@ use crate::schema::{Attachments, ItemHistory, ItemReleaseGroups, ItemReleaseMemb
 use crate::{Store, StoreError, outbox, visibility};
 
 /// How content reached its reader, for the audit trail (seed 001 §32).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -51,6 +52,7 @@ impl Method {
 }
 
 /// What a list shows of an item.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemSummary {
     pub id: Uuid,
@@ -81,6 +83,7 @@ pub struct ItemFilter {
     pub limit: u64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemPage {
     pub items: Vec<ItemSummary>,
@@ -89,6 +92,7 @@ pub struct ItemPage {
 }
 
 /// One change in an item's life.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct HistoryEntry {
     pub id: String,

@@ -63,3 +63,17 @@ impl Store {
 pub(crate) fn parse_uuid(text: &str) -> Result<uuid::Uuid, StoreError> {
     uuid::Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("not a uuid: {text}")))
 }
+
+impl Store {
+    /// Writes a consistent copy of an SQLite database to `path` while the node
+    /// keeps running (`VACUUM INTO`). PostgreSQL nodes use `pg_dump` instead.
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend() != Backend::Sqlite {
+            return Err(StoreError::Conflict(
+                "this node runs on PostgreSQL: back it up with pg_dump (docs/operations.md)".into(),
+            ));
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Conflict("the backup path is not valid UTF-8".into()))?;
+        self.pool.target().execute_raw(&format!("VACUUM INTO '{}'", target.replace('\'', "''"))).await
+    }
+}

@@ -12,6 +12,7 @@ use crate::db::Tx;
 use crate::schema::Outbox;
 use crate::{Store, StoreError};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct OutboxEntry {
     pub id: i64,

@@ -99,6 +99,7 @@ impl UserRow {
 }
 
 /// A session as stored; the id itself is only known to the client.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SessionRecord {
     pub id_hash: String,
@@ -112,6 +113,7 @@ pub struct SessionRecord {
 }
 
 /// An API token for a machine client; `token_hash` is SHA-256 of the secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ApiTokenRecord {
     pub id: String,

@@ -28,7 +28,8 @@ pub fn hash_password(password: &str) -> Result<String, CredentialError> {
 
 /// Checks a password against a stored PHC hash; a malformed hash never matches.
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
-    PasswordHash::new(stored_hash).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored_hash)
+        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 /// A hash to verify against when the username does not exist, so that a wrong
@@ -44,7 +45,9 @@ pub fn new_totp_secret() -> String {
 }
 
 fn totp(secret_base32: &str, account: &str) -> Result<TOTP, CredentialError> {
-    let bytes = Secret::Encoded(secret_base32.to_owned()).to_bytes().map_err(|e| CredentialError::TotpSecret(format!("{e:?}")))?;
+    let bytes = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|e| CredentialError::TotpSecret(format!("{e:?}")))?;
     TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("Godwit".to_owned()), account.to_owned())
         .map_err(|e| CredentialError::TotpSecret(e.to_string()))
 }

@@ -1,4 +1,8 @@
-//! Authentication: credentials, sessions and API tokens, and the extractor that
-//! turns a request into an authenticated caller.
+//! Authentication: credentials, sessions and API tokens, sign-in throttling, and
+//! the extractor that turns a request into an authenticated caller.
 
 pub mod credentials;
+pub mod session;
+pub mod throttle;
+
+pub use session::{Caller, EnrollingCaller};

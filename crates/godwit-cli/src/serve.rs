@@ -1,0 +1,89 @@
+//! `godwit serve`: runs the HTTP server on the node's database, over TLS when a
+//! certificate is configured.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use godwit_server::{AppState, ServerConfig};
+use godwit_store::Store;
+use serde::Deserialize;
+
+use crate::store_cmd::{DatabaseArgs, redact};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "GODWIT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// PEM certificate chain; with --tls-key, serves HTTPS.
+    #[arg(long, env = "GODWIT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "GODWIT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A TOML file with a `[server]` table (see docs/operations.md).
+    #[arg(long, env = "GODWIT_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    server: ServerConfig,
+}
+
+/// How to serve a store.
+#[derive(Default)]
+pub struct ServeOptions {
+    pub listen: String,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub config: ServerConfig,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<ConfigFile>(&text).with_context(|| format!("in {}", path.display()))?.server
+        }
+        None => ServerConfig::default(),
+    };
+    let store = args.db.open().await?;
+    tracing::info!(database = %redact(&args.db.url()), "database ready");
+    let tls = args.tls_cert.zip(args.tls_key);
+    serve_store(store, ServeOptions { listen: args.listen, tls, config }).await
+}
+
+/// Serves `store` until interrupted.
+pub async fn serve_store(store: Store, options: ServeOptions) -> anyhow::Result<()> {
+    let addr: SocketAddr =
+        options.listen.parse().with_context(|| format!("--listen {} is not an address:port", options.listen))?;
+    let mut config = options.config;
+    config.tls = config.tls || options.tls.is_some();
+    let app = godwit_server::router(AppState::new(store, config)).into_make_service_with_connect_info::<SocketAddr>();
+    match options.tls {
+        Some((cert, key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| format!("loading TLS certificate {} and key {}", cert.display(), key.display()))?;
+            eprintln!("Godwit is serving on https://{addr}");
+            axum_server::bind_rustls(addr, tls).serve(app).await.context("serving HTTPS")
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+            eprintln!("Godwit is serving on http://{addr}");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("serving HTTP")
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Sign-in, sessions, second factor, password change and API tokens.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use godwit_domain::Timestamp;
+use godwit_domain::user::{Role, User, password_policy_violation};
+use godwit_store::audit::AuditEvent;
+use godwit_store::users::ApiTokenRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::credentials::{
+    decoy_hash, hash_password, new_totp_secret, random_token, token_hash, totp_url, verify_password, verify_totp,
+};
+use crate::auth::session::{API_TOKEN_PREFIX, session_cookie, start_session};
+use crate::auth::{Caller, EnrollingCaller};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ClientAddr, Json, Path};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The 6-digit code, for accounts with a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer …`; the same token is set as a cookie.
+    pub token: String,
+    /// Send as `X-CSRF-Token` on writes authenticated by the cookie.
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+    pub user: User,
+    /// True when the user's roles require TOTP and none is enrolled yet.
+    pub totp_enrolment_required: bool,
+}
+
+fn unix_seconds(t: Timestamp) -> u64 {
+    u64::try_from(t.0 / 1000).unwrap_or_default()
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::unauthenticated("wrong username, password or code")
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem), (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Json(request): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    if !state.throttle.allow(addr) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many sign-in attempts; wait a minute",
+        ));
+    }
+    let store = &state.store;
+    let now = store.clock().now();
+    let username = request.username.trim();
+    let Some(record) = store.user_by_username(username).await? else {
+        verify_password(&request.password, decoy_hash());
+        store
+            .record(&[AuditEvent::new("login.failed")
+                .on(username.chars().take(100).collect::<String>())
+                .with(serde_json::json!({ "reason": "unknown user" }))])
+            .await?;
+        return Err(bad_credentials());
+    };
+    let user = &record.user;
+    if let Some(until) = record.locked_until.filter(|until| *until > now) {
+        store.record(&[AuditEvent::new("login.locked").by(user.id, &user.member).on(&user.username)]).await?;
+        return Err(ApiError::new(
+            StatusCode::LOCKED,
+            "locked",
+            format!("the account is locked after repeated failed sign-ins until {} (UTC)", until.to_rfc3339()),
+        ));
+    }
+    let password_ok = verify_password(&request.password, &record.password_hash);
+    let totp_ok = match (&record.totp_secret, record.totp_enabled) {
+        (Some(secret), true) => {
+            request.totp.as_deref().is_some_and(|code| verify_totp(secret, code, unix_seconds(now)))
+        }
+        _ => true,
+    };
+    if !password_ok || !totp_ok || user.disabled {
+        let lock_until = Timestamp(now.0 + state.config.lockout_minutes * 60_000);
+        let failures = store.record_login_failure(user.id, state.config.lockout_after_failures, lock_until).await?;
+        let reason = if !password_ok {
+            "password"
+        } else if !totp_ok {
+            "totp"
+        } else {
+            "disabled"
+        };
+        store
+            .record(&[AuditEvent::new("login.failed")
+                .by(user.id, &user.member)
+                .on(&user.username)
+                .with(serde_json::json!({ "reason": reason, "failures": failures }))])
+            .await?;
+        if password_ok && record.totp_enabled && request.totp.as_deref().is_none_or(str::is_empty) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                "enter the code from your authenticator app",
+            ));
+        }
+        return Err(bad_credentials());
+    }
+    store.clear_login_failures(user.id).await?;
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let session = start_session(&state, user, user_agent).await?;
+    store.record(&[AuditEvent::new("login").by(user.id, &user.member).on(&user.username)]).await?;
+    let cookie = session_cookie(&session.token, state.config.session_idle_minutes * 60, state.config.tls);
+    let body = LoginResponse {
+        token: session.token,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+        totp_enrolment_required: user.requires_totp() && !record.totp_enabled,
+        user: record.user,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, EnrollingCaller(caller): EnrollingCaller) -> ApiResult<Response> {
+    if let Some(hash) = caller.session_hash() {
+        state.store.revoke_session(caller.user.id, hash).await?;
+    }
+    state.store.record(&[AuditEvent::new("logout").by(caller.user.id, &caller.user.member)]).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie("", 0, state.config.tls))]).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub groups: Vec<String>,
+    pub totp_enabled: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Me)))]
+pub async fn me(State(state): State<AppState>, EnrollingCaller(caller): EnrollingCaller) -> ApiResult<Json<Me>> {
+    let record = state.store.user(caller.user.id).await?;
+    Ok(Json(Me {
+        groups: caller.subject.member_groups.into_iter().collect(),
+        totp_enabled: record.totp_enabled,
+        user: record.user,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    /// The first 16 hex digits of the session's hash: enough to name it.
+    pub id: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", responses((status = 200, body = [SessionView])))]
+pub async fn sessions(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<SessionView>>> {
+    let sessions = state.store.sessions_of(caller.user.id).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| SessionView {
+                id: s.id_hash.chars().take(16).collect(),
+                current: caller.session_hash() == Some(s.id_hash.as_str()),
+                created_at: Timestamp(s.created_at),
+                last_seen_at: Timestamp(s.last_seen_at),
+                expires_at: Timestamp(s.expires_at),
+                user_agent: s.user_agent,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let sessions = state.store.sessions_of(caller.user.id).await?;
+    let session = sessions
+        .iter()
+        .find(|s| id.len() >= 16 && s.id_hash.starts_with(&id))
+        .ok_or_else(|| ApiError::not_found("session"))?;
+    state.store.revoke_session(caller.user.id, &session.id_hash).await?;
+    state.store.record(&[AuditEvent::new("session.revoke").by(caller.user.id, &caller.user.member)]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange, responses((status = 204), (status = 422, body = crate::error::Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    EnrollingCaller(caller): EnrollingCaller,
+    Json(change): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let record = state.store.user(caller.user.id).await?;
+    if !verify_password(&change.current_password, &record.password_hash) {
+        return Err(ApiError::invalid("current_password", "is not your current password"));
+    }
+    if let Some(problem) = password_policy_violation(&change.new_password, &caller.user.username) {
+        return Err(ApiError::invalid("new_password", problem));
+    }
+    let hash = hash_password(&change.new_password).map_err(|_| ApiError::internal())?;
+    state
+        .store
+        .set_password_hash(
+            caller.user.id,
+            &hash,
+            AuditEvent::new("password.change").by(caller.user.id, &caller.user.member),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TotpEnrolment {
+    /// Base32 secret, for manual entry.
+    pub secret: String,
+    /// `otpauth://` URL, for a QR code.
+    pub otpauth_url: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/totp/enrol", tag = "auth", responses((status = 200, body = TotpEnrolment)))]
+pub async fn totp_enrol(
+    State(state): State<AppState>,
+    EnrollingCaller(caller): EnrollingCaller,
+) -> ApiResult<Json<TotpEnrolment>> {
+    let record = state.store.user(caller.user.id).await?;
+    if record.totp_enabled {
+        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", "a second factor is already enrolled"));
+    }
+    let secret = new_totp_secret();
+    let otpauth_url = totp_url(&secret, &caller.user.username).map_err(|_| ApiError::internal())?;
+    state
+        .store
+        .set_totp(
+            caller.user.id,
+            Some(&secret),
+            false,
+            AuditEvent::new("totp.enrol.start").by(caller.user.id, &caller.user.member),
+        )
+        .await?;
+    Ok(Json(TotpEnrolment { secret, otpauth_url }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TotpConfirm {
+    pub code: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm, responses((status = 204), (status = 422, body = crate::error::Problem)))]
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    EnrollingCaller(caller): EnrollingCaller,
+    Json(confirm): Json<TotpConfirm>,
+) -> ApiResult<StatusCode> {
+    let record = state.store.user(caller.user.id).await?;
+    let secret = record
+        .totp_secret
+        .filter(|_| !record.totp_enabled)
+        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "conflict", "start enrolment first"))?;
+    if !verify_totp(&secret, &confirm.code, unix_seconds(state.store.clock().now())) {
+        return Err(ApiError::invalid("code", "does not match; check the time on your device"));
+    }
+    state
+        .store
+        .set_totp(
+            caller.user.id,
+            Some(&secret),
+            true,
+            AuditEvent::new("totp.enrol").by(caller.user.id, &caller.user.member),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewApiToken {
+    pub name: String,
+    /// `read`, or `read` and `write`.
+    pub scopes: Vec<String>,
+    /// 1 to 365.
+    pub expires_in_days: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiToken {
+    /// Shown once: keep it safe. Send as `Authorization: Bearer …`.
+    pub token: String,
+    pub id: String,
+    pub expires_at: Timestamp,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", request_body = NewApiToken, responses((status = 201, body = CreatedApiToken), (status = 422, body = crate::error::Problem)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(request): Json<NewApiToken>,
+) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
+    if !matches!(
+        caller.via,
+        crate::auth::session::AuthVia::SessionCookie { .. } | crate::auth::session::AuthVia::SessionBearer { .. }
+    ) {
+        return Err(ApiError::forbidden("API tokens are created from a signed-in session"));
+    }
+    let name = request.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if request.scopes.is_empty() || request.scopes.iter().any(|s| s != "read" && s != "write") {
+        return Err(ApiError::invalid("scopes", "must be read, or read and write"));
+    }
+    if !(1..=365).contains(&request.expires_in_days) {
+        return Err(ApiError::invalid("expires_in_days", "must be between 1 and 365"));
+    }
+    let now = state.store.clock().now();
+    let token = format!("{API_TOKEN_PREFIX}{}", random_token());
+    let record = ApiTokenRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: caller.user.id.to_string(),
+        name: name.to_owned(),
+        token_hash: token_hash(&token),
+        scopes: request.scopes.join(","),
+        created_at: now.0,
+        expires_at: now.plus_days(request.expires_in_days).0,
+        last_used_at: None,
+        revoked: false,
+    };
+    state
+        .store
+        .create_api_token(
+            &record,
+            AuditEvent::new("token.create").by(caller.user.id, &caller.user.member).on(&record.id),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedApiToken { token, id: record.id, expires_at: Timestamp(record.expires_at) })))
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", responses((status = 200, body = [ApiTokenRecord])))]
+pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiTokenRecord>>> {
+    Ok(Json(state.store.api_tokens_of(caller.user.id).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let event = AuditEvent::new("token.revoke").by(caller.user.id, &caller.user.member).on(&id);
+    if state.store.revoke_api_token(caller.user.id, &id, event).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("token"))
+    }
+}
+
+/// True when the caller holds any of `roles`.
+pub fn holds_any(caller: &Caller, roles: &[Role]) -> bool {
+    roles.iter().any(|r| caller.user.has(*r))
+}

@@ -1,0 +1,114 @@
+//! The JSON API under `/api/v1` and its OpenAPI 3.1 document.
+
+pub mod agreements;
+pub mod audit;
+pub mod auth;
+pub mod directory;
+pub mod items;
+pub mod users;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::{get, post, put};
+use godwit_domain::marking::Tlp;
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::extract::Json;
+use crate::state::AppState;
+
+/// The markings this node uses, for clients that build forms.
+#[derive(Serialize, ToSchema)]
+pub struct Markings {
+    /// Classification levels, lowest first; items carry the index.
+    pub classifications: Vec<String>,
+    pub tlp: Vec<Tlp>,
+}
+
+#[utoipa::path(get, path = "/api/v1/markings", tag = "items", responses((status = 200, body = Markings)))]
+pub async fn markings(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Markings>> {
+    Ok(Json(Markings { classifications: state.store.scale().levels, tlp: Tlp::ALL.to_vec() }))
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::session::SESSION_COOKIE))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Godwit API", description = "Share immigration information and intelligence between member agencies. Errors are RFC 9457 problem+json with a stable `code`."),
+    paths(
+        auth::login, auth::logout, auth::me, auth::sessions, auth::revoke_session, auth::change_password,
+        auth::totp_enrol, auth::totp_confirm, auth::create_token, auth::tokens, auth::revoke_token,
+        items::list, items::create, items::read, items::update, items::submit, items::approve,
+        items::return_to_author, items::withdraw, items::new_version, items::history,
+        items::upload, items::attachments, items::download, markings,
+        directory::members, directory::put_member, directory::groups, directory::put_group,
+        directory::organisations, directory::create_organisation, directory::contact_points, directory::put_contact_point,
+        agreements::list, agreements::read, agreements::put,
+        users::list, users::create, users::update,
+        audit::list, audit::verify,
+    ),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = []), ("session_cookie" = [])),
+)]
+pub struct ApiDoc;
+
+/// Routes of `/api/v1`.
+pub fn routes(max_json_bytes: usize) -> Router<AppState> {
+    let attachments = Router::new()
+        .route("/items/{id}/attachments", post(items::upload).get(items::attachments))
+        .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES));
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/sessions", get(auth::sessions))
+        .route("/auth/sessions/{id}", axum::routing::delete(auth::revoke_session))
+        .route("/auth/password", post(auth::change_password))
+        .route("/auth/totp/enrol", post(auth::totp_enrol))
+        .route("/auth/totp/confirm", post(auth::totp_confirm))
+        .route("/auth/tokens", post(auth::create_token).get(auth::tokens))
+        .route("/auth/tokens/{id}", axum::routing::delete(auth::revoke_token))
+        .route("/items", get(items::list).post(items::create))
+        .route("/items/{id}", get(items::read).put(items::update))
+        .route("/items/{id}/submit", post(items::submit))
+        .route("/items/{id}/approve", post(items::approve))
+        .route("/items/{id}/return", post(items::return_to_author))
+        .route("/items/{id}/withdraw", post(items::withdraw))
+        .route("/items/{id}/versions", post(items::new_version))
+        .route("/items/{id}/history", get(items::history))
+        .route("/items/{id}/attachments/{attachment}", get(items::download))
+        .route("/markings", get(markings))
+        .route("/members", get(directory::members))
+        .route("/members/{code}", put(directory::put_member))
+        .route("/members/{code}/organisations", get(directory::organisations))
+        .route("/groups", get(directory::groups))
+        .route("/groups/{code}", put(directory::put_group))
+        .route("/organisations", post(directory::create_organisation))
+        .route("/contact-points", get(directory::contact_points))
+        .route("/contact-points/{id}", put(directory::put_contact_point))
+        .route("/agreements", get(agreements::list))
+        .route("/agreements/{id}", get(agreements::read).put(agreements::put))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", axum::routing::patch(users::update))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+        .layer(DefaultBodyLimit::max(max_json_bytes))
+        .merge(attachments)
+}

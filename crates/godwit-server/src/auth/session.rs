@@ -1,0 +1,225 @@
+//! Who is calling: sessions (cookie or bearer) and API tokens, checked on every
+//! request by the [`Caller`] extractor. SECURITY-CRITICAL.
+//!
+//! - Session tokens are 256-bit random values; the database keeps their SHA-256.
+//!   Browsers carry them in an HttpOnly, SameSite=Strict cookie; scripts and
+//!   tools may send the same token as `Authorization: Bearer`.
+//! - Writes authenticated by the cookie must carry the session's CSRF token in
+//!   the `X-CSRF-Token` header (bearer requests are not sent by browsers on
+//!   their own, so they need none).
+//! - API tokens (`gwt_…`) are for machine clients: scoped (`read`, `write`),
+//!   expiring, revocable, hashed at rest.
+//! - A user whose roles require TOTP and who has not enrolled yet may only
+//!   enrol ([`EnrollingCaller`]); every other route refuses them.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use godwit_domain::Timestamp;
+use godwit_domain::user::{Subject, User};
+use godwit_store::users::SessionRecord;
+
+use crate::auth::credentials::{random_token, token_hash};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "godwit_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const API_TOKEN_PREFIX: &str = "gwt_";
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum AuthVia {
+    SessionCookie { id_hash: String },
+    SessionBearer { id_hash: String },
+    ApiToken { id: String },
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub subject: Subject,
+    pub via: AuthVia,
+}
+
+impl Caller {
+    /// The session this request belongs to, if it came with one.
+    pub fn session_hash(&self) -> Option<&str> {
+        match &self.via {
+            AuthVia::SessionCookie { id_hash } | AuthVia::SessionBearer { id_hash } => Some(id_hash),
+            AuthVia::ApiToken { .. } => None,
+        }
+    }
+}
+
+/// A caller who may still be enrolling in TOTP.
+pub struct EnrollingCaller(pub Caller);
+
+fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn check_session(state: &AppState, token: &str) -> Result<(SessionRecord, String), ApiError> {
+    let id_hash = token_hash(token);
+    let session = state
+        .store
+        .session(&id_hash)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("the session is not known; sign in again"))?;
+    let now = state.store.clock().now();
+    let max_end = session.created_at + state.config.session_max_hours * 3_600_000;
+    if session.revoked || session.expires_at <= now.0 || max_end <= now.0 {
+        return Err(ApiError::unauthenticated("the session has ended; sign in again"));
+    }
+    if now.0 - session.last_seen_at > 30_000 {
+        let expires = (now.0 + state.config.session_idle_minutes * 60_000).min(max_end);
+        state.store.touch_session(&id_hash, Timestamp(expires)).await?;
+    }
+    Ok((session, id_hash))
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Caller, bool), ApiError> {
+    let now = state.store.clock().now();
+    let (user_id, via) = match bearer(parts) {
+        Some(token) if token.starts_with(API_TOKEN_PREFIX) => {
+            let record = state
+                .store
+                .api_token_by_hash(&token_hash(token))
+                .await?
+                .ok_or_else(|| ApiError::unauthenticated("the API token is not known"))?;
+            if record.revoked || record.expires_at <= now.0 {
+                return Err(ApiError::unauthenticated("the API token has expired or was revoked"));
+            }
+            if is_write(&parts.method) && !record.scopes.split(',').any(|s| s == "write") {
+                return Err(ApiError::forbidden("this API token may only read"));
+            }
+            if record.last_used_at.is_none_or(|t| now.0 - t > 60_000) {
+                state.store.mark_api_token_used(&record.id).await?;
+            }
+            (record.user_id, AuthVia::ApiToken { id: record.id })
+        }
+        Some(token) => {
+            let (session, id_hash) = check_session(state, token).await?;
+            (session.user_id, AuthVia::SessionBearer { id_hash })
+        }
+        None => {
+            let token =
+                cookie_value(parts, SESSION_COOKIE).ok_or_else(|| ApiError::unauthenticated("sign in first"))?;
+            let (session, id_hash) = check_session(state, token).await?;
+            if is_write(&parts.method) {
+                let sent = parts.headers.get(CSRF_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+                if !constant_time_eq(sent, session.csrf_token.as_bytes()) {
+                    return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token header"));
+                }
+            }
+            (session.user_id, AuthVia::SessionCookie { id_hash })
+        }
+    };
+    let id = uuid::Uuid::parse_str(&user_id).map_err(|_| ApiError::internal())?;
+    let record = state.store.user(id).await?;
+    if record.user.disabled {
+        return Err(ApiError::unauthenticated("the account is disabled"));
+    }
+    let totp_pending = record.user.requires_totp() && !record.totp_enabled;
+    let subject = state.store.subject_for(&record.user).await?;
+    Ok((Caller { user: record.user, subject, via }, totp_pending))
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (caller, totp_pending) = authenticate(parts, state).await?;
+        if totp_pending {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "totp_enrolment_required",
+                "your roles require a second factor: enrol with POST /api/v1/auth/totp/enrol first",
+            ));
+        }
+        Ok(caller)
+    }
+}
+
+impl FromRequestParts<AppState> for EnrollingCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(EnrollingCaller(authenticate(parts, state).await?.0))
+    }
+}
+
+/// A new session: the token goes to the client once, its hash to the database.
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+pub async fn start_session(state: &AppState, user: &User, user_agent: &str) -> Result<NewSession, ApiError> {
+    let now = state.store.clock().now();
+    let token = random_token();
+    let csrf_token = random_token();
+    let expires_at = Timestamp(now.0 + state.config.session_idle_minutes * 60_000);
+    state
+        .store
+        .create_session(&SessionRecord {
+            id_hash: token_hash(&token),
+            user_id: user.id.to_string(),
+            csrf_token: csrf_token.clone(),
+            created_at: now.0,
+            expires_at: expires_at.0,
+            last_seen_at: now.0,
+            revoked: false,
+            user_agent: user_agent.chars().filter(|c| !c.is_control()).take(200).collect(),
+        })
+        .await?;
+    Ok(NewSession { token, csrf_token, expires_at })
+}
+
+/// The `Set-Cookie` value carrying a session token.
+pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_http_only_and_strict() {
+        let cookie = session_cookie("abc", 60, true);
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.ends_with("Secure"));
+        assert!(!session_cookie("abc", 60, false).contains("Secure"));
+    }
+
+    #[test]
+    fn secrets_compare_in_full() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,21 @@
+use std::sync::Arc;
+
+use godwit_store::Store;
+
+use crate::auth::throttle::Throttle;
+use crate::config::ServerConfig;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        let throttle = Arc::new(Throttle::new(config.login_attempts_per_minute));
+        AppState { store, config: Arc::new(config), throttle }
+    }
+}

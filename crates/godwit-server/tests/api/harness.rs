@@ -1,0 +1,193 @@
+//! A small region behind the real router, and a client that speaks to it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use godwit_domain::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdPartyRule};
+use godwit_domain::item::Category;
+use godwit_domain::marking::Classification;
+use godwit_domain::member::{AgencyKind, Member, MemberCode, MemberGroup, MemberKind, Organisation};
+use godwit_domain::user::{Role, User};
+use godwit_domain::{FixedClock, Timestamp};
+use godwit_server::auth::credentials::{hash_password, new_totp_secret, totp_code};
+use godwit_server::{AppState, ServerConfig};
+use godwit_store::Store;
+use godwit_store::audit::AuditEvent;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::Connection;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "Pacific-Godwit-2026";
+/// 2026-11-01T00:00:00Z
+pub const NOW: Timestamp = Timestamp(1_793_491_200_000);
+
+pub struct Node {
+    pub app: Router,
+    pub totp_secrets: std::collections::HashMap<String, String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub bytes: Vec<u8>,
+}
+
+fn code(c: &str) -> MemberCode {
+    MemberCode(c.into())
+}
+
+async fn open_store(clock: Arc<FixedClock>) -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("godwit.db").display());
+    let mut out = vec![(Store::open_with_clock(&url, clock.clone()).await.unwrap(), Some(dir))];
+    if let Ok(base) = std::env::var("GODWIT_TEST_DATABASE_URL") {
+        let name = format!("godwit_t_{}", Uuid::now_v7().simple());
+        let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+        out.push((Store::open_with_clock(&url, clock).await.unwrap(), None));
+    }
+    out
+}
+
+/// Users of the test region: (username, member, organisation number, roles, clearance).
+const USERS: &[(&str, &str, u128, &[Role], u8)] = &[
+    ("ana.fji", "FJI", 1, &[Role::Analyst], 3),
+    ("officer.fji", "FJI", 1, &[Role::AuthorisingOfficer], 3),
+    ("police.fji", "FJI", 2, &[Role::Analyst], 3),
+    ("customs.fji", "FJI", 3, &[Role::Analyst], 3),
+    ("admin.fji", "FJI", 1, &[Role::Administrator], 3),
+    ("nfp.fji", "FJI", 1, &[Role::NationalFocalPoint], 3),
+    ("auditor.fji", "FJI", 1, &[Role::Auditor], 3),
+    ("ana.nzl", "NZL", 4, &[Role::Analyst], 3),
+    ("low.nzl", "NZL", 4, &[Role::Analyst], 1),
+    ("ana.ton", "TON", 5, &[Role::Analyst], 3),
+    ("border.fji", "FJI", 1, &[Role::FrontLineOfficer], 3),
+];
+
+/// Fiji, New Zealand and Tonga in the PIDC group, with a Fiji–New Zealand MoU.
+pub async fn nodes() -> Vec<Node> {
+    let clock = Arc::new(FixedClock::new(NOW));
+    let mut out = Vec::new();
+    for (store, dir) in open_store(clock).await {
+        for (name, member) in [("Fiji", "FJI"), ("New Zealand", "NZL"), ("Tonga", "TON")] {
+            store
+                .upsert_member(&Member { code: code(member), name: name.into(), kind: MemberKind::State })
+                .await
+                .unwrap();
+        }
+        for (id, member, agency) in [
+            (1, "FJI", AgencyKind::Immigration),
+            (2, "FJI", AgencyKind::Police),
+            (3, "FJI", AgencyKind::Customs),
+            (4, "NZL", AgencyKind::Immigration),
+            (5, "TON", AgencyKind::Immigration),
+        ] {
+            let org = Organisation {
+                id: Uuid::from_u128(id),
+                member: code(member),
+                name: format!("{member} {}", agency.as_str()),
+                agency,
+            };
+            store.put_organisation(&org).await.unwrap();
+        }
+        store
+            .put_group(&MemberGroup {
+                code: "PIDC".into(),
+                name: "PIDC".into(),
+                members: vec![code("FJI"), code("NZL"), code("TON")],
+            })
+            .await
+            .unwrap();
+        let mou = Agreement {
+            id: Uuid::from_u128(99),
+            title: "Fiji–New Zealand MoU".into(),
+            kind: AgreementKind::Bilateral,
+            status: AgreementStatus::Active,
+            parties: BTreeSet::from([code("FJI"), code("NZL")]),
+            categories: BTreeSet::from([Category::DocumentFraud, Category::PeopleSmuggling]),
+            max_classification: Classification(2),
+            personal_data: false,
+            third_party_rule: ThirdPartyRule::OriginatorConsent,
+            valid_from: NOW.plus_days(-100),
+            valid_until: Some(NOW.plus_days(100)),
+        };
+        store.put_agreement(&mou, AuditEvent::new("agreement.put")).await.unwrap();
+        let hash = hash_password(PASSWORD).unwrap();
+        let mut totp_secrets = std::collections::HashMap::new();
+        for (n, (username, member, org, roles, clearance)) in USERS.iter().enumerate() {
+            let user = User {
+                id: Uuid::from_u128(1000 + n as u128),
+                username: (*username).into(),
+                display_name: (*username).into(),
+                email: format!("{username}@example.org"),
+                member: code(member),
+                organisation: Uuid::from_u128(*org),
+                roles: roles.iter().copied().collect(),
+                clearance: Classification(*clearance),
+                disabled: false,
+            };
+            store.create_user(&user, &hash, AuditEvent::new("user.create")).await.unwrap();
+            if user.requires_totp() && *username != "nfp.fji" {
+                let secret = new_totp_secret();
+                store.set_totp(user.id, Some(&secret), true, AuditEvent::new("totp.enrol")).await.unwrap();
+                totp_secrets.insert((*username).to_owned(), secret);
+            }
+        }
+        let app = godwit_server::router(AppState::new(store.clone(), ServerConfig::default()));
+        out.push(Node { app, totp_secrets, _dir: dir });
+    }
+    out
+}
+
+impl Node {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response { status, headers, json, bytes }
+    }
+
+    pub fn totp_now(&self, username: &str) -> String {
+        totp_code(&self.totp_secrets[username], u64::try_from(NOW.0 / 1000).unwrap()).unwrap()
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let totp = self.totp_secrets.get(username).map(|_| self.totp_now(username));
+        let response = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({ "username": username, "password": PASSWORD, "totp": totp })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "login {username}: {}", response.json);
+        response.json["token"].as_str().unwrap().to_owned()
+    }
+}

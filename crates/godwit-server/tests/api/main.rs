@@ -1,0 +1,8 @@
+//! The HTTP API end to end, in one test binary. Every test runs on SQLite and,
+//! when `GODWIT_TEST_DATABASE_URL` is set, on PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod bad_input;
+mod harness;
+mod items;
