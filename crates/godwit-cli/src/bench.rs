@@ -1,0 +1,26 @@
+//! `godwit bench`: measurements of the paths that must stay fast, on generated
+//! data, on whichever database the node runs on.
+
+mod generator;
+mod report;
+mod store;
+
+use clap::{Args, Subcommand};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Bulk publication throughput and policy-filtered listing over many items.
+    Core(store::CoreArgs),
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.command {
+        BenchCommand::Core(args) => store::run(args).await,
+    }
+}

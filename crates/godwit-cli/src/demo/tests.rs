@@ -1,0 +1,96 @@
+use std::collections::BTreeSet;
+
+use godwit_domain::item::{ItemKind, ItemState};
+use godwit_domain::marking::ClassificationScale;
+use godwit_domain::user::{Role, password_policy_violation};
+use godwit_domain::{Clock, SystemClock, Timestamp};
+use godwit_store::Store;
+use godwit_store::items::ItemFilter;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::catalogue::demo_items;
+use super::items::{ItemFactory, Staff};
+use super::people::{DEMO_PASSWORD, users};
+use super::region::Region;
+
+const NOW: Timestamp = Timestamp(1_790_000_000_000);
+
+#[test]
+fn every_generated_item_is_valid_and_every_kind_and_state_occurs() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let region = Region::build(&mut rng);
+    let people = users(&region, &mut rng);
+    let factory = ItemFactory::new(&region, Staff::from_users(&people), NOW);
+    let items = demo_items(&factory, &mut rng);
+    assert!(items.len() >= 300, "only {} items", items.len());
+    for item in &items {
+        assert_eq!(item.content.validate(&ClassificationScale::default()), Ok(()), "{}", item.content.title);
+        assert!(item.created_at <= NOW && item.updated_at <= NOW, "{} is in the future", item.content.title);
+        assert!(item.created_at.0 >= NOW.plus_days(-560).0);
+    }
+    let kinds: BTreeSet<ItemKind> = items.iter().map(|i| i.kind).collect();
+    assert_eq!(kinds.len(), ItemKind::ALL.len());
+    let states: BTreeSet<ItemState> = items.iter().map(|i| i.state).collect();
+    assert_eq!(states.len(), ItemState::ALL.len());
+    for old in items.iter().filter(|i| i.state == ItemState::Superseded) {
+        let newer = items.iter().find(|i| Some(i.id) == old.superseded_by).expect("successor");
+        assert_eq!(newer.supersedes, Some(old.id));
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_items() {
+    let make = || {
+        let mut rng = StdRng::seed_from_u64(5);
+        let region = Region::build(&mut rng);
+        let people = users(&region, &mut rng);
+        let factory = ItemFactory::new(&region, Staff::from_users(&people), NOW);
+        demo_items(&factory, &mut rng)
+    };
+    assert_eq!(make(), make());
+}
+
+#[test]
+fn the_demo_password_meets_the_policy_for_every_user() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let region = Region::build(&mut rng);
+    for user in users(&region, &mut rng) {
+        assert_eq!(password_policy_violation(DEMO_PASSWORD, &user.username), None);
+    }
+}
+
+#[tokio::test]
+async fn seeding_fills_a_store_with_a_whole_region() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&format!("sqlite:{}", dir.path().join("godwit.db").display())).await.expect("open");
+    let now = SystemClock.now();
+    let summary = super::seed::seed(&store, 3, now).await.expect("seed");
+
+    assert!(store.members().await.expect("members").len() >= 10);
+    let users = store.users(None).await.expect("users");
+    let roles: BTreeSet<Role> = users.iter().flat_map(|u| u.roles.iter().copied()).collect();
+    assert_eq!(roles.len(), Role::ALL.len(), "roles present: {roles:?}");
+
+    let stored: BTreeSet<String> =
+        store.outbox_after(0, 100_000).await.expect("outbox").into_iter().map(|e| e.item_id).collect();
+    assert!(stored.len() >= 300, "only {} items stored", stored.len());
+    assert_eq!(stored.len(), summary.items);
+
+    let agreements = store.agreements().await.expect("agreements");
+    assert!(agreements.iter().filter(|a| a.in_force(now)).count() >= 10);
+    assert!(agreements.iter().any(|a| a.valid_until.is_some_and(|until| until < now)), "no expired agreement");
+
+    let analyst = users.iter().find(|u| u.username == "ana.fji").expect("ana.fji");
+    let subject = store.subject_for(analyst).await.expect("subject");
+    let visible = store.visible_item_ids(&subject).await.expect("visible");
+    assert!(!visible.is_empty() && visible.len() < stored.len(), "FJI sees {} of {}", visible.len(), stored.len());
+    let page = store.list_items(&subject, &ItemFilter { limit: 50, ..Default::default() }).await.expect("list");
+    assert_eq!(page.items.len(), 50);
+    assert!(page.items.iter().any(|i| i.originator_member.as_str() != "FJI"), "FJI sees only its own items");
+
+    let credentials = super::credentials(&store).await.expect("credentials");
+    assert_eq!(credentials.len(), users.len());
+    let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();
+    assert_eq!(totp_users, users.iter().filter(|u| u.requires_totp()).count());
+}
