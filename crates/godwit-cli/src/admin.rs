@@ -182,10 +182,19 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints the current TOTP code for a secret, for scripts and the demo.
-pub fn totp(secret: &str) -> anyhow::Result<()> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-    println!("{}", totp_code(secret, now)?);
+#[derive(Subcommand)]
+pub enum TotpCommand {
+    /// Print the current code for a base32 TOTP secret (for scripts and the demo).
+    Code { secret: String },
+}
+
+pub fn totp(command: TotpCommand) -> anyhow::Result<()> {
+    match command {
+        TotpCommand::Code { secret } => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            println!("{}", totp_code(&secret, now)?);
+        }
+    }
     Ok(())
 }
 

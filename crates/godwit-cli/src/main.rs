@@ -4,6 +4,7 @@
 
 mod admin;
 mod bench;
+mod commands;
 mod demo;
 mod serve;
 mod store_cmd;
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 /// Godwit: immigration information and intelligence sharing between member agencies.
 #[derive(Parser)]
-#[command(name = "godwit", version, about)]
+#[command(name = "godwit", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,11 +38,13 @@ enum Command {
     Backup(admin::BackupArgs),
     /// Restore a backup into an empty data directory, verifying it first.
     Restore(admin::RestoreArgs),
-    /// Print the current code for a TOTP secret.
-    Totp {
-        /// The base32 secret.
-        secret: String,
-    },
+    /// Screen a manifest (PAXLST or CSV) against watchlists and risk rules.
+    Screen(commands::screening::ScreenArgs),
+    /// Check travel documents (machine readable zones).
+    Document(commands::screening::DocumentArgs),
+    /// Second-factor helpers.
+    #[command(subcommand)]
+    Totp(admin::TotpCommand),
     /// Measure the core paths with generated data.
     Bench(bench::BenchArgs),
 }
@@ -64,7 +67,9 @@ fn main() -> anyhow::Result<()> {
             Command::Audit(command) => store_cmd::audit(command).await,
             Command::Backup(args) => admin::backup(args).await,
             Command::Restore(args) => admin::restore(args).await,
-            Command::Totp { secret } => admin::totp(&secret),
+            Command::Screen(args) => commands::screening::run(args),
+            Command::Document(args) => commands::screening::run_document(args),
+            Command::Totp(command) => admin::totp(command),
             Command::Bench(args) => bench::run(args).await,
         }
     })

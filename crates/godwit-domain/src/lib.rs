@@ -19,11 +19,33 @@ pub use error::{ValidationError, ValidationErrors};
 
 /// A point in time, as milliseconds since the Unix epoch (UTC).
 ///
-/// Stored as a plain integer so that both databases compare and index it the same way.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
+/// Stored as a plain integer so that both databases compare and index it the same
+/// way; written on the wire as RFC 3339 text (and read from text or milliseconds).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = DateTime))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Text(String),
+            Millis(i64),
+        }
+        match Wire::deserialize(deserializer)? {
+            Wire::Millis(ms) => Ok(Timestamp(ms)),
+            Wire::Text(text) => Timestamp::parse_rfc3339(&text)
+                .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time"))),
+        }
+    }
+}
 
 impl Timestamp {
     pub fn from_datetime(t: time::OffsetDateTime) -> Self {
@@ -81,6 +103,21 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
         Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timestamp;
+
+    #[test]
+    fn timestamps_travel_as_rfc3339_and_are_read_from_either_form() {
+        let t = Timestamp(1_793_491_200_123);
+        let json = serde_json::to_string(&t).unwrap_or_default();
+        assert_eq!(json, "\"2026-11-01T00:00:00.123Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).ok(), Some(t));
+        assert_eq!(serde_json::from_str::<Timestamp>("1793491200123").ok(), Some(t));
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
     }
 }
 

@@ -27,6 +27,16 @@ async fn not_found() -> error::ApiError {
     error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
+/// The front page until the portal is served: where to go from here.
+async fn home() -> impl IntoResponse {
+    axum::response::Html(concat!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Godwit</title></head><body>",
+        "<h1>Godwit</h1><p>Immigration information and intelligence sharing between member agencies.</p>",
+        "<ul><li><a href=\"/api/docs/\">API documentation</a> (sign in with <code>POST /api/v1/auth/login</code>)</li>",
+        "<li><a href=\"/api/openapi.json\">OpenAPI document</a></li></ul></body></html>"
+    ))
+}
+
 async fn health() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }
@@ -43,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     );
     let mut app = Router::new()
         .nest("/api/v1", api::routes(state.config.max_json_bytes))
+        .route("/", get(home))
         .route("/healthz", get(health))
         .merge(docs)
         .fallback(not_found)

@@ -1,0 +1,3 @@
+//! Commands built on libraries other than the store.
+
+pub mod screening;
