@@ -230,13 +230,16 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     }
     let store = args.db.open().await?;
     store.backup_sqlite(&args.output).await?;
+    // Check the copy before hashing it: opening it settles its journal mode.
+    let copy = godwit_store::Store::open(&format!("sqlite:{}", args.output.display())).await?;
+    let report = copy.verify_audit().await?;
+    copy.close().await;
+    if let Some(broken) = report.first_broken {
+        bail!("the backup's audit chain is broken at record {}: {}", broken.seq, broken.reason);
+    }
     let digest = sha256_file(&args.output)?;
-    let sidecar = args.output.with_extension("sha256");
-    std::fs::write(
-        &sidecar,
-        format!("{digest}  {}\n", args.output.file_name().and_then(|n| n.to_str()).unwrap_or("backup")),
-    )?;
-    let report = godwit_store::Store::open(&format!("sqlite:{}", args.output.display())).await?.verify_audit().await?;
+    let name = args.output.file_name().and_then(|n| n.to_str()).unwrap_or("backup");
+    std::fs::write(args.output.with_extension("sha256"), format!("{digest}  {name}\n"))?;
     println!("backup written to {} (sha256 {digest}, {} audit records)", args.output.display(), report.records);
     Ok(())
 }

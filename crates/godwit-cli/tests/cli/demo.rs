@@ -1,0 +1,167 @@
+//! `godwit demo` end to end over HTTP, then the offline commands on its data.
+
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+const GODWIT: &str = env!("CARGO_BIN_EXE_godwit");
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn godwit(args: &[&str]) -> Output {
+    Command::new(GODWIT).args(args).output().unwrap()
+}
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Client {
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut response = match (method, body) {
+            ("GET", _) => {
+                let mut request = self.agent.get(&url);
+                if let Some(auth) = &auth {
+                    request = request.header("Authorization", auth);
+                }
+                request.call().unwrap()
+            }
+            (_, body) => {
+                let mut request = self.agent.post(&url);
+                if let Some(auth) = &auth {
+                    request = request.header("Authorization", auth);
+                }
+                request.send_json(body.unwrap_or(json!({}))).unwrap()
+            }
+        };
+        let status = response.status().as_u16();
+        let json = response.body_mut().read_json::<Value>().unwrap_or(Value::Null);
+        (status, json)
+    }
+
+    fn login(&self, credentials: &[Value], username: &str) -> String {
+        let user = credentials
+            .iter()
+            .find(|u| u["username"] == username)
+            .unwrap_or_else(|| panic!("{username} is a demo user"));
+        let totp = user["totp_secret"].as_str().map(|secret| {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            godwit_server::auth::credentials::totp_code(secret, now).unwrap()
+        });
+        let body = json!({ "username": username, "password": user["password"], "totp": totp });
+        let (status, json) = self.call("POST", "/api/v1/auth/login", None, Some(body));
+        assert_eq!(status, 200, "login {username}: {json}");
+        json["token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn start_demo(data_dir: &Path, credentials: &Path) -> (Server, Client) {
+    let port = free_port();
+    let child = Command::new(GODWIT)
+        .args(["demo", "--data-dir", data_dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--credentials-file", credentials.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let client = Client { agent, base: format!("http://127.0.0.1:{port}") };
+    let started = Instant::now();
+    while client.agent.get(format!("{}/healthz", client.base)).call().is_err() {
+        assert!(started.elapsed() < Duration::from_secs(120), "the demo did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    (server, client)
+}
+
+#[test]
+fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let credentials_file = dir.path().join("credentials.json");
+    let (server, client) = start_demo(&data, &credentials_file);
+    let credentials: Vec<Value> = serde_json::from_slice(&std::fs::read(&credentials_file).unwrap()).unwrap();
+    let roles: std::collections::BTreeSet<&str> =
+        credentials.iter().flat_map(|u| u["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap())).collect();
+    assert_eq!(roles.len(), 8, "every role has a demo user: {roles:?}");
+
+    // An analyst of Fiji writes an alert released to New Zealand; Fiji's authorising officer approves it.
+    let analyst = client.login(&credentials, "ana.fji");
+    let alert = json!({
+        "title": "Fraudulently obtained passports via Nadi", "category": "document_fraud",
+        "details": { "kind": "alert", "alert_type": "document_fraud" },
+        "classification": 1, "tlp": "AMBER", "release": { "members": ["NZL"] }
+    });
+    let (status, created) = client.call("POST", "/api/v1/items", Some(&analyst), Some(alert));
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(client.call("POST", &format!("/api/v1/items/{id}/submit"), Some(&analyst), None).0, 200);
+    let officer = client.login(&credentials, "auth.fji");
+    let (status, approved) = client.call("POST", &format!("/api/v1/items/{id}/approve"), Some(&officer), None);
+    assert_eq!(status, 200, "{approved}");
+
+    let reader = client.login(&credentials, "ana.nzl");
+    assert_eq!(client.call("GET", &format!("/api/v1/items/{id}"), Some(&reader), None).0, 200);
+    for outsider in ["ana.ton", "admin", "auditor.aus"] {
+        let token = client.login(&credentials, outsider);
+        assert_eq!(
+            client.call("GET", &format!("/api/v1/items/{id}"), Some(&token), None).0,
+            404,
+            "{outsider} must not read it"
+        );
+    }
+    let auditor = client.login(&credentials, "auditor.aus");
+    let (_, releases) = client.call("GET", &format!("/api/v1/audit?action=release&target={id}"), Some(&auditor), None);
+    assert_eq!(releases.as_array().unwrap().len(), 1, "{releases}");
+    drop(server);
+
+    // Offline: the chain verifies, a backup restores, and tampering is named.
+    let data_dir = data.to_str().unwrap();
+    let verify = godwit(&["audit", "verify", "--data-dir", data_dir]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
+    let backup = dir.path().join("backup.db");
+    let made = godwit(&["backup", "--data-dir", data_dir, backup.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let restored_dir = dir.path().join("restored");
+    let restored = godwit(&["restore", backup.to_str().unwrap(), "--data-dir", restored_dir.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let url = format!("sqlite:{}", data.join("godwit.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("UPDATE audit SET action = 'nothing to see' WHERE seq = 7").execute(&mut conn).await.unwrap();
+    });
+    let broken = godwit(&["audit", "verify", "--data-dir", data_dir]);
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("broken at record 7"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
+
+    let damaged = std::fs::OpenOptions::new().append(true).open(&backup).unwrap();
+    damaged.set_len(damaged.metadata().unwrap().len() - 1).unwrap();
+    let refused =
+        godwit(&["restore", backup.to_str().unwrap(), "--data-dir", dir.path().join("again").to_str().unwrap()]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("SHA-256"));
+}

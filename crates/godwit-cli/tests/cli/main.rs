@@ -1,0 +1,5 @@
+//! The `godwit` binary as a person uses it: the demo region served over real
+//! HTTP, the audit trail verified and tampered with, backup and restore.
+#![allow(clippy::unwrap_used)]
+
+mod demo;
