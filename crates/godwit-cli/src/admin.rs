@@ -267,3 +267,103 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     println!("restored into {} (sha256 verified, audit chain intact: {} records)", target.display(), report.records);
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum AgreementCommand {
+    /// Record an agreement (MoU, framework or arrangement) between members.
+    Add(AgreementAddArgs),
+    /// List agreements and whether each is in force today.
+    List(DatabaseArgs),
+}
+
+#[derive(Args)]
+pub struct AgreementAddArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    #[arg(long)]
+    title: String,
+    /// bilateral, multilateral or arrangement.
+    #[arg(long, default_value = "bilateral")]
+    kind: String,
+    /// Member codes of the parties, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    parties: Vec<String>,
+    /// Categories covered, comma-separated (document_fraud, people_smuggling, …).
+    #[arg(long, value_delimiter = ',', required = true)]
+    categories: Vec<String>,
+    /// Highest classification level index covered.
+    #[arg(long, default_value_t = 0)]
+    max_classification: u8,
+    /// Personal data may flow under this agreement.
+    #[arg(long)]
+    personal_data: bool,
+    /// First day in force, YYYY-MM-DD.
+    #[arg(long)]
+    valid_from: String,
+    /// Day it ends, YYYY-MM-DD (open-ended when left out).
+    #[arg(long)]
+    valid_until: Option<String>,
+}
+
+fn parse_day(text: &str, what: &str) -> anyhow::Result<godwit_domain::Timestamp> {
+    let date = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .with_context(|| format!("--{what} must be a date YYYY-MM-DD"))?;
+    Ok(godwit_domain::Timestamp::from_datetime(date.midnight().assume_utc()))
+}
+
+pub async fn agreement(command: AgreementCommand) -> anyhow::Result<()> {
+    use godwit_domain::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdPartyRule};
+    use godwit_domain::item::Category;
+    match command {
+        AgreementCommand::Add(args) => {
+            let parties = args
+                .parties
+                .iter()
+                .map(|p| MemberCode::parse(p.trim()).with_context(|| format!("{p} is not a member code")))
+                .collect::<anyhow::Result<BTreeSet<_>>>()?;
+            let categories = args
+                .categories
+                .iter()
+                .map(|c| {
+                    Category::parse(c.trim()).with_context(|| {
+                        format!(
+                            "unknown category {c}; one of {:?}",
+                            Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<BTreeSet<_>>>()?;
+            let agreement = Agreement {
+                id: Uuid::now_v7(),
+                title: args.title,
+                kind: AgreementKind::parse(&args.kind).context("kind is bilateral, multilateral or arrangement")?,
+                status: AgreementStatus::Active,
+                parties,
+                categories,
+                max_classification: Classification(args.max_classification),
+                personal_data: args.personal_data,
+                third_party_rule: ThirdPartyRule::OriginatorConsent,
+                valid_from: parse_day(&args.valid_from, "valid-from")?,
+                valid_until: args.valid_until.as_deref().map(|d| parse_day(d, "valid-until")).transpose()?,
+            };
+            let store = args.db.open().await?;
+            let known: BTreeSet<MemberCode> = store.members().await?.into_iter().map(|m| m.code).collect();
+            if let Some(unknown) = agreement.parties.iter().find(|p| !known.contains(p)) {
+                bail!("{unknown} is not a member of this node");
+            }
+            let event = AuditEvent::new("agreement.put").on(agreement.id).with(serde_json::json!({ "via": "cli" }));
+            store.put_agreement(&agreement, event).await?;
+            println!("agreement {} recorded", agreement.id);
+        }
+        AgreementCommand::List(db) => {
+            let store = db.open().await?;
+            let now = store.clock().now();
+            for a in store.agreements().await? {
+                let parties: Vec<_> = a.parties.iter().map(|p| p.as_str()).collect();
+                let state = if a.in_force(now) { "in force" } else { "not in force" };
+                println!("{} {:<13} {:<12} {} [{}]", a.id, a.kind.as_str(), state, a.title, parties.join(","));
+            }
+        }
+    }
+    Ok(())
+}

@@ -31,6 +31,9 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// Record and list agreements between members.
+    #[command(subcommand)]
+    Agreement(admin::AgreementCommand),
     /// Verify or export the audit trail.
     #[command(subcommand)]
     Audit(store_cmd::AuditCommand),
@@ -64,6 +67,7 @@ fn main() -> anyhow::Result<()> {
             Command::Demo(args) => demo::run(args).await,
             Command::Member(command) => admin::member(command).await,
             Command::User(command) => admin::user(command).await,
+            Command::Agreement(command) => admin::agreement(command).await,
             Command::Audit(command) => store_cmd::audit(command).await,
             Command::Backup(args) => admin::backup(args).await,
             Command::Restore(args) => admin::restore(args).await,

@@ -94,3 +94,98 @@ pub fn transition(actor: &Subject, item: &Envelope, action: Action) -> Result<It
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::item::{Category, ItemKind, Releasability};
+    use crate::marking::{Caveats, Classification, Tlp};
+    use crate::member::MemberCode;
+
+    fn subject(user: u128, member: &str, roles: &[Role]) -> Subject {
+        Subject {
+            user: Uuid::from_u128(user),
+            member: MemberCode(member.into()),
+            organisation: Uuid::from_u128(9),
+            roles: roles.iter().copied().collect(),
+            clearance: Classification(2),
+            member_groups: BTreeSet::new(),
+        }
+    }
+
+    fn item(state: ItemState) -> Envelope {
+        Envelope {
+            id: Uuid::from_u128(1),
+            kind: ItemKind::Alert,
+            category: Category::DocumentFraud,
+            originator_member: MemberCode("FJI".into()),
+            originator_org: Uuid::from_u128(9),
+            author: Uuid::from_u128(10),
+            state,
+            classification: Classification(2),
+            tlp: Tlp::Amber,
+            caveats: Caveats::default(),
+            release: Releasability::default(),
+            valid_from: None,
+            valid_until: None,
+        }
+    }
+
+    #[test]
+    fn four_eyes() {
+        let author = subject(10, "FJI", &[Role::Analyst, Role::AuthorisingOfficer]);
+        let officer = subject(11, "FJI", &[Role::AuthorisingOfficer]);
+        let foreign_officer = subject(12, "NZL", &[Role::AuthorisingOfficer]);
+        assert_eq!(transition(&author, &item(ItemState::Draft), Action::Submit), Ok(ItemState::Submitted));
+        assert_eq!(transition(&author, &item(ItemState::Returned), Action::Submit), Ok(ItemState::Submitted));
+        assert!(matches!(
+            transition(&author, &item(ItemState::Submitted), Action::Approve),
+            Err(WorkflowError::Forbidden(_))
+        ));
+        assert_eq!(transition(&officer, &item(ItemState::Submitted), Action::Approve), Ok(ItemState::Published));
+        assert_eq!(transition(&officer, &item(ItemState::Submitted), Action::Return), Ok(ItemState::Returned));
+        assert!(matches!(
+            transition(&foreign_officer, &item(ItemState::Submitted), Action::Approve),
+            Err(WorkflowError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn steps_out_of_order_are_refused() {
+        let author = subject(10, "FJI", &[Role::Analyst]);
+        let officer = subject(11, "FJI", &[Role::AuthorisingOfficer]);
+        assert!(matches!(
+            transition(&officer, &item(ItemState::Draft), Action::Approve),
+            Err(WorkflowError::WrongState { .. })
+        ));
+        assert!(matches!(
+            transition(&author, &item(ItemState::Published), Action::Edit),
+            Err(WorkflowError::WrongState { .. })
+        ));
+        assert!(matches!(
+            transition(&author, &item(ItemState::Draft), Action::Withdraw),
+            Err(WorkflowError::WrongState { .. })
+        ));
+        assert_eq!(transition(&officer, &item(ItemState::Published), Action::Withdraw), Ok(ItemState::Withdrawn));
+        assert_eq!(transition(&author, &item(ItemState::Published), Action::NewVersion), Ok(ItemState::Draft));
+    }
+
+    #[test]
+    fn only_the_author_edits_and_clearance_bounds_approval() {
+        let colleague = subject(13, "FJI", &[Role::Analyst]);
+        assert!(matches!(
+            transition(&colleague, &item(ItemState::Draft), Action::Edit),
+            Err(WorkflowError::Forbidden(_))
+        ));
+        let mut low_officer = subject(11, "FJI", &[Role::AuthorisingOfficer]);
+        low_officer.clearance = Classification(1);
+        assert!(matches!(
+            transition(&low_officer, &item(ItemState::Submitted), Action::Approve),
+            Err(WorkflowError::Forbidden(_))
+        ));
+    }
+}

@@ -2,7 +2,7 @@
 //! `StoreError` and the constructors below) maps every failure to an HTTP status
 //! and a stable `code`, so the error body is part of the API contract.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use godwit_domain::ValidationError;
@@ -95,14 +95,6 @@ fn rejection(status: StatusCode, body: String) -> ApiError {
         _ => "bad_request",
     };
     ApiError::new(status, code, body)
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        let status =
-            if r.status() == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::UNPROCESSABLE_ENTITY } else { r.status() };
-        rejection(status, r.body_text())
-    }
 }
 
 impl From<QueryRejection> for ApiError {

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(docs)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(extract::refuse_nul))
         .layer(CompressionLayer::new());
     for layer in security::layers(tls) {
         app = app.layer(layer);

@@ -46,6 +46,12 @@ async fn malformed_requests_get_problems_not_failures() {
             ),
             (raw(Method::GET, "/api/v1/nothing/here", "application/json", vec![]), StatusCode::NOT_FOUND),
             (
+                raw(Method::POST, "/api/v1/items", "application/json", br#"{"title": "a\u0000b"}"#.to_vec()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (raw(Method::GET, "/api/v1/audit?action=%00", "application/json", vec![]), StatusCode::BAD_REQUEST),
+            (raw(Method::DELETE, "/api/v1/auth/tokens/a%00b", "application/json", vec![]), StatusCode::BAD_REQUEST),
+            (
                 raw(Method::GET, "/api/v1/items/0195d5c6-0000-7000-8000-000000000000", "application/json", vec![]),
                 StatusCode::NOT_FOUND,
             ),
