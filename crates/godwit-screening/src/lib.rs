@@ -9,7 +9,8 @@
 //! - [`matching`] indexes the watchlists and finds candidates with reasons;
 //! - [`rules`] evaluates risk rules from a TOML file;
 //! - [`screen`] turns matches and rules into a decision per traveller;
-//! - [`document_check`] validates an MRZ and looks its number up.
+//! - [`document_check`] validates an MRZ and looks its number up;
+//! - [`synthetic`] generates watchlists and manifests with planted hits for benchmarks.
 //!
 //! Time is a parameter (`today`) wherever a date matters, so results are
 //! reproducible.
@@ -25,5 +26,6 @@ pub mod names;
 pub mod paxlst;
 pub mod rules;
 pub mod screen;
+pub mod synthetic;
 pub mod traveller;
 pub mod watchlist;

@@ -8,11 +8,11 @@
 //! compared in full.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 use super::{ListKind, Match, qualifiers, round};
-use crate::names::compare::{How, compare};
-use crate::names::{Name, Role, Word, normalise, word};
+use crate::names::compare::{How, Prepared, compare};
+use crate::names::{Role, normalise};
 use crate::traveller::Traveller;
 use crate::watchlist::PersonEntry;
 
@@ -24,14 +24,37 @@ struct Form {
     entry: u32,
     /// Index in `aliases`, or `None` for the main name.
     alias: Option<usize>,
-    name: Name,
+    name: Prepared,
+}
+
+/// Posting keys are already hashes: hashing them again would only cost time.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// An index over a persons watchlist.
 pub struct PersonIndex {
     entries: Vec<PersonEntry>,
     forms: Vec<Form>,
-    postings: HashMap<u64, Vec<u32>>,
+    /// Key → (form, positions in the form of the words having the key).
+    postings: HashMap<u64, Vec<(u32, u32)>, BuildHasherDefault<KeyHasher>>,
+    /// Number of core words of each form.
+    core_words: Vec<u8>,
 }
 
 fn key(kind: u8, text: &str) -> u64 {
@@ -41,25 +64,38 @@ fn key(kind: u8, text: &str) -> u64 {
     h.finish()
 }
 
-/// The keys of a name's retrievable units, with the word positions each covers.
-fn keys(name: &Name) -> Vec<(u64, u32)> {
-    let core = |w: &Word| w.role == Role::Core || w.role == Role::Patronymic;
-    let words = &name.words[..name.words.len().min(16)];
-    let mut units: Vec<(Word, u32)> =
-        (0..).zip(words).filter(|(_, w)| core(w)).map(|(i, w)| (w.clone(), 1u32 << i)).collect();
-    for (i, pair) in (0..).zip(words.windows(2)) {
-        if let [a, b] = pair {
-            units.push((word(format!("{}{}", a.text, b.text), a.unvowelled), 0b11 << i));
+/// Whether keys are made for the index or for a query.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Index,
+    Query,
+}
+
+/// The keys of a name's retrievable units, with the word positions each
+/// covers. Particles and initials are not keys: they would retrieve half
+/// the list. Skeletons only count when one side is unvowelled (see
+/// [`crate::names::compare::word_similarity`]), so they are posted under
+/// two kinds: `s` for unvowelled words, `S` for others; a vowelled query
+/// looks up `s` only, and a skeleton shared by two Latin names (`Yanyang`
+/// and `Ying`) retrieves nothing.
+fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
+    let mut out = Vec::new();
+    for (w, mask) in name.units() {
+        if matches!(w.role, Role::Particle | Role::Initial) {
+            continue;
         }
-    }
-    let mut out = Vec::with_capacity(units.len() * 4);
-    for (w, mask) in units {
         out.push((key(b't', &w.text), mask));
         if let Some(p) = &w.phonetic {
             out.push((key(b'p', p), mask));
         }
         if let Some(s) = w.skeleton.as_ref().filter(|s| s.len() >= 3) {
-            out.push((key(b's', s), mask));
+            let kinds: &[u8] = match (side, w.unvowelled) {
+                (Side::Index, true) => b"s",
+                (Side::Index, false) => b"S",
+                (Side::Query, true) => b"sS",
+                (Side::Query, false) => b"s",
+            };
+            out.extend(kinds.iter().map(|kind| (key(*kind, s), mask)));
         }
         if let Some(g) = w.group {
             out.push((key(b'g', &g.to_string()), mask));
@@ -70,26 +106,35 @@ fn keys(name: &Name) -> Vec<(u64, u32)> {
     out
 }
 
+/// Core words of a name (at most 255).
+fn core_count(name: &Prepared) -> u8 {
+    let n = name.name.words.iter().filter(|w| w.role == Role::Core).count();
+    u8::try_from(n).unwrap_or(u8::MAX)
+}
+
 impl PersonIndex {
     /// Normalises and indexes every name and alias.
     pub fn build(entries: Vec<PersonEntry>) -> Self {
         let mut forms = Vec::new();
-        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut postings: HashMap<u64, Vec<(u32, u32)>, BuildHasherDefault<KeyHasher>> = HashMap::default();
+        let mut core_words = Vec::new();
         for (entry, e) in (0u32..).zip(&entries) {
             let names = std::iter::once((None, &e.name)).chain(e.aliases.iter().enumerate().map(|(i, a)| (Some(i), a)));
             for (alias, text) in names {
-                let name = normalise(text);
+                let name = Prepared::new(normalise(text));
                 let id = u32::try_from(forms.len()).unwrap_or(u32::MAX);
-                for (k, _) in keys(&name) {
+                for (k, mask) in keys(&name, Side::Index) {
                     let list = postings.entry(k).or_default();
-                    if list.last() != Some(&id) {
-                        list.push(id);
+                    match list.last_mut() {
+                        Some((form, positions)) if *form == id => *positions |= mask,
+                        _ => list.push((id, mask)),
                     }
                 }
+                core_words.push(core_count(&name));
                 forms.push(Form { entry, alias, name });
             }
         }
-        PersonIndex { entries, forms, postings }
+        PersonIndex { entries, forms, postings, core_words }
     }
 
     /// Number of entries.
@@ -107,32 +152,44 @@ impl PersonIndex {
         &self.entries
     }
 
-    /// Forms sharing keys with enough of the query's words.
-    fn candidates(&self, name: &Name) -> Vec<u32> {
-        let needed = name.words.iter().filter(|w| w.role == Role::Core).count().clamp(1, 2);
-        let mut covered: HashMap<u32, u32> = HashMap::new();
-        for (k, mask) in keys(name) {
-            for form in self.postings.get(&k).into_iter().flatten() {
-                *covered.entry(*form).or_default() |= mask;
+    /// Forms sharing keys with enough of the query's words: at least two
+    /// query words and two form words must take part (one when either name
+    /// has a single core word). Counting both sides keeps one form word
+    /// whose key two query words share (`Ying` and `Yang` both sound like
+    /// `Yang`) from passing for two.
+    fn candidates(&self, name: &Prepared) -> Vec<u32> {
+        let query_core = core_count(name);
+        let mut hits: Vec<(u32, u32, u32)> = Vec::new();
+        for (k, query_mask) in keys(name, Side::Query) {
+            if let Some(forms) = self.postings.get(&k) {
+                hits.extend(forms.iter().map(|(form, form_mask)| (*form, query_mask, *form_mask)));
             }
         }
-        let mut found: Vec<u32> =
-            covered.into_iter().filter(|(_, m)| m.count_ones() as usize >= needed).map(|(f, _)| f).collect();
-        found.sort_unstable();
+        hits.sort_unstable_by_key(|(form, ..)| *form);
+        let mut found = Vec::new();
+        let mut iter = hits.into_iter().peekable();
+        while let Some((form, mut query_mask, mut form_mask)) = iter.next() {
+            while let Some((_, q, f)) = iter.next_if(|(f, ..)| *f == form) {
+                query_mask |= q;
+                form_mask |= f;
+            }
+            let form_core = self.core_words.get(form as usize).copied().unwrap_or(0);
+            let needed = query_core.min(form_core).clamp(1, 2);
+            if query_mask.count_ones().min(form_mask.count_ones()) >= u32::from(needed) {
+                found.push(form);
+            }
+        }
         found
     }
 
     /// Matches for a traveller scoring at least `min_score`, best first.
     pub fn search(&self, traveller: &Traveller, min_score: f64) -> Vec<Match> {
-        let query = normalise(&traveller.full_name());
+        let query = Prepared::new(normalise(&traveller.full_name()));
         let mut best: HashMap<u32, Match> = HashMap::new();
         for form_id in self.candidates(&query) {
             let Some(form) = self.forms.get(form_id as usize) else { continue };
             let Some(entry) = self.entries.get(form.entry as usize) else { continue };
-            let cmp = compare(&query, &form.name);
-            if cmp.score < MIN_NAME_SCORE {
-                continue;
-            }
+            let Some(cmp) = compare(&query, &form.name, MIN_NAME_SCORE) else { continue };
             let mut reasons = Vec::new();
             if let Some(alias) = form.alias.and_then(|i| entry.aliases.get(i)) {
                 reasons.push(format!("matched alias {alias:?}"));
@@ -152,11 +209,12 @@ impl PersonIndex {
                     format!("{} ~ {} ({how}, {:.2})", m.query, m.candidate, m.score)
                 })
                 .collect();
-            reasons.push(format!("name {:.2}: {}", cmp.score, pairs.join(", ")));
+            let name_part = cmp.score * qualifiers::NAME_WEIGHT;
+            reasons.push(format!("name {:.2} (+{name_part:.2}): {}", cmp.score, pairs.join(", ")));
             if !cmp.missing.is_empty() {
                 reasons.push(format!("name words without a match: {}", cmp.missing.join(", ")));
             }
-            let mut score = cmp.score;
+            let mut score = cmp.score * qualifiers::NAME_WEIGHT;
             let evidence = [
                 qualifiers::date_of_birth(traveller.date_of_birth, entry.date_of_birth),
                 qualifiers::nationality(traveller.nationality.as_deref(), entry.nationality.as_deref()),

@@ -81,73 +81,88 @@ pub fn word_similarity(a: &Word, b: &Word) -> Option<(f64, How)> {
     (best.0 >= WORD_THRESHOLD).then_some(best)
 }
 
-/// A word or two adjacent words joined, with the positions it covers.
-struct Unit {
-    word: Word,
-    mask: u32,
+/// A name ready for comparison: its words and each pair of adjacent
+/// words joined, with their keys computed once.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub name: Name,
+    /// `joined[i]` is words `i` and `i + 1` written as one.
+    joined: Vec<Word>,
 }
 
-fn units(name: &Name) -> Vec<Unit> {
-    let words = &name.words[..name.words.len().min(MAX_WORDS)];
-    let mut units: Vec<Unit> = (0..).zip(words).map(|(i, w)| Unit { word: w.clone(), mask: 1 << i }).collect();
-    for (i, pair) in (0..).zip(words.windows(2)) {
-        if let [a, b] = pair {
-            let joined = word(format!("{}{}", a.text, b.text), a.unvowelled);
-            units.push(Unit { word: Word { role: Role::Core, ..joined }, mask: 0b11 << i });
-        }
+impl Prepared {
+    pub fn new(mut name: Name) -> Self {
+        name.words.truncate(MAX_WORDS);
+        let joined = name
+            .words
+            .windows(2)
+            .filter_map(|pair| match pair {
+                [a, b] => Some(Word { role: Role::Core, ..word(format!("{}{}", a.text, b.text), a.unvowelled) }),
+                _ => None,
+            })
+            .collect();
+        Prepared { name, joined }
     }
-    units
+
+    /// Single words and joined pairs, with the word positions each covers.
+    pub fn units(&self) -> impl Iterator<Item = (&Word, u32)> {
+        let singles = (0..).zip(&self.name.words).map(|(i, w)| (w, 1u32 << i));
+        singles.chain((0..).zip(&self.joined).map(|(i, w)| (w, 0b11u32 << i)))
+    }
 }
 
-/// Compares two names; the score is between 0 and 1.
-pub fn compare(query: &Name, candidate: &Name) -> NameComparison {
-    let (qu, cu) = (units(query), units(candidate));
-    let mut pairs: Vec<(f64, usize, usize, How)> = Vec::new();
-    for (qi, q) in qu.iter().enumerate() {
-        for (ci, c) in cu.iter().enumerate() {
-            if q.mask.count_ones() + c.mask.count_ones() > 3 {
+/// Compares two names; `None` when the score (between 0 and 1) is below
+/// `min_score`, so that rejected candidates cost no explanation.
+pub fn compare(query: &Prepared, candidate: &Prepared, min_score: f64) -> Option<NameComparison> {
+    let mut pairs: Vec<(f64, u32, u32, How, &Word, &Word)> = Vec::new();
+    for (q, q_mask) in query.units() {
+        for (c, c_mask) in candidate.units() {
+            if q_mask.count_ones() + c_mask.count_ones() > 3 {
                 continue; // joined against joined is just two single matches
             }
-            if let Some((score, how)) = word_similarity(&q.word, &c.word) {
-                pairs.push((score, qi, ci, how));
+            if let Some((score, how)) = word_similarity(q, c) {
+                pairs.push((score, q_mask, c_mask, how, q, c));
             }
         }
     }
     // Best first; on equal score prefer covering more words.
     pairs.sort_by(|a, b| {
-        let cover = |p: &(f64, usize, usize, How)| {
-            qu.get(p.1).map_or(0, |u| u.mask.count_ones()) + cu.get(p.2).map_or(0, |u| u.mask.count_ones())
-        };
+        let cover = |p: &(f64, u32, u32, How, &Word, &Word)| p.1.count_ones() + p.2.count_ones();
         b.0.total_cmp(&a.0).then(cover(b).cmp(&cover(a)))
     });
     let (mut q_used, mut c_used) = (0u32, 0u32);
-    let mut matched = Vec::new();
+    let mut kept = Vec::new();
     let mut weighted = 0.0;
-    for (score, qi, ci, how) in pairs {
-        let (Some(q), Some(c)) = (qu.get(qi), cu.get(ci)) else { continue };
-        if q.mask & q_used != 0 || c.mask & c_used != 0 {
+    for pair in pairs {
+        let (score, q_mask, c_mask, ..) = pair;
+        if q_mask & q_used != 0 || c_mask & c_used != 0 {
             continue;
         }
-        q_used |= q.mask;
-        c_used |= c.mask;
-        weighted += score * f64::from(q.mask.count_ones() + c.mask.count_ones());
-        matched.push(WordMatch { query: q.word.text.clone(), candidate: c.word.text.clone(), how, score });
+        q_used |= q_mask;
+        c_used |= c_mask;
+        weighted += score * f64::from(q_mask.count_ones() + c_mask.count_ones());
+        kept.push(pair);
     }
-    let mut missing = Vec::new();
-    let mut counted = 0u32;
-    for (name, used) in [(query, q_used), (candidate, c_used)] {
-        for (i, w) in (0u32..).zip(name.words.iter().take(MAX_WORDS)) {
-            let is_used = used & (1 << i) != 0;
-            if is_used || w.role == Role::Core {
-                counted += 1;
-            }
-            if !is_used && w.role == Role::Core {
-                missing.push(w.text.clone());
-            }
-        }
+    let counts = |name: &Name, used: u32| {
+        (0u32..).zip(&name.words).filter(|(i, w)| used & (1 << i) != 0 || w.role == Role::Core).count()
+    };
+    let counted = counts(&query.name, q_used) + counts(&candidate.name, c_used);
+    let score = if counted == 0 { 0.0 } else { (weighted / counted as f64).min(1.0) };
+    if score < min_score {
+        return None;
     }
-    let score = if counted == 0 { 0.0 } else { (weighted / f64::from(counted)).min(1.0) };
-    NameComparison { score, matched, missing }
+    let matched = kept
+        .into_iter()
+        .map(|(score, _, _, how, q, c)| WordMatch { query: q.text.clone(), candidate: c.text.clone(), how, score })
+        .collect();
+    let missing = [(&query.name, q_used), (&candidate.name, c_used)]
+        .into_iter()
+        .flat_map(|(name, used)| {
+            (0u32..).zip(&name.words).filter(move |(i, w)| used & (1 << i) == 0 && w.role == Role::Core)
+        })
+        .map(|(_, w)| w.text.clone())
+        .collect();
+    Some(NameComparison { score, matched, missing })
 }
 
 #[cfg(test)]
@@ -155,8 +170,12 @@ mod tests {
     use super::*;
     use crate::names::normalise;
 
+    fn cmp(a: &str, b: &str) -> NameComparison {
+        compare(&Prepared::new(normalise(a)), &Prepared::new(normalise(b)), 0.0).expect("min 0")
+    }
+
     fn score(a: &str, b: &str) -> f64 {
-        compare(&normalise(a), &normalise(b)).score
+        cmp(a, b).score
     }
 
     #[test]
@@ -181,7 +200,7 @@ mod tests {
             ("Abdullah Ahmed", "عبد الله أحمد"),
         ] {
             let s = score(a, b);
-            assert!(s >= 0.85, "{a} vs {b}: {s} {:?}", compare(&normalise(a), &normalise(b)));
+            assert!(s >= 0.85, "{a} vs {b}: {s} {:?}", cmp(a, b));
         }
     }
 
@@ -195,7 +214,7 @@ mod tests {
 
     #[test]
     fn explanation_lists_pairs_and_missing_words() {
-        let c = compare(&normalise("Mohd Yusuf Karimi"), &normalise("Muhammad Youssef"));
+        let c = cmp("Mohd Yusuf Karimi", "Muhammad Youssef");
         let hows: Vec<How> = c.matched.iter().map(|m| m.how).collect();
         assert_eq!(hows, vec![How::Variant, How::Variant]);
         assert_eq!(c.missing, vec!["karimi"]);

@@ -11,7 +11,7 @@ fn entry(id: &str, name: &str) -> PersonEntry {
         id: id.into(),
         name: name.into(),
         aliases: Vec::new(),
-        date_of_birth: PartialDate::parse("1980"),
+        date_of_birth: PartialDate::parse("1980-06-15"),
         nationality: None,
         sex: None,
         reason: String::new(),
