@@ -8,6 +8,9 @@
 //! exists (`D` → `DEU`, `GBD` → `GBR`) and left unmapped where none does
 //! (`XXA`, `UNO`, `RKS`).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 /// What kind of entity a document code stands for.
@@ -83,18 +86,29 @@ const fn special(code: &'static str, iso: Option<&'static str>, kind: CodeKind) 
     CountryCode { code, iso_alpha3: iso, kind }
 }
 
+/// Every known code, for constant-time lookup.
+static TABLE: LazyLock<HashMap<&'static str, CountryCode>> = LazyLock::new(|| {
+    let iso =
+        ISO_ALPHA3.split(' ').map(|code| (code, CountryCode { code, iso_alpha3: Some(code), kind: CodeKind::Iso }));
+    iso.chain(ICAO_SPECIAL.iter().map(|c| (c.code, *c))).collect()
+});
+
 /// Looks up a code as written in a document or manifest (`<` fillers and
 /// surrounding spaces ignored, case-sensitive as ICAO codes are upper case).
 pub fn lookup(code: &str) -> Option<CountryCode> {
-    let code = code.trim().trim_end_matches('<');
-    if let Some(found) = ICAO_SPECIAL.iter().find(|c| c.code == code) {
-        return Some(*found);
+    TABLE.get(code.trim().trim_end_matches('<')).copied()
+}
+
+/// Whether two codes stand for the same nationality (`D` = `DEU`,
+/// `GBD` = `GBR`; unmapped codes only equal themselves). Allocation-free:
+/// screening asks this for every candidate.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().trim_end_matches('<'), b.trim().trim_end_matches('<'));
+    if a.eq_ignore_ascii_case(b) {
+        return true;
     }
-    ISO_ALPHA3.split(' ').find(|iso| *iso == code).map(|iso| CountryCode {
-        code: iso,
-        iso_alpha3: Some(iso),
-        kind: CodeKind::Iso,
-    })
+    let iso = |code: &str| lookup(code).and_then(|c| c.iso_alpha3);
+    matches!((iso(a), iso(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// The ISO alpha-3 code to compare nationalities with: the mapping where

@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
+use super::qualifiers::Evidence;
 use super::{ListKind, Match, qualifiers, round};
-use crate::names::compare::{How, Prepared, compare};
+use crate::names::compare::{How, NameComparison, Prepared, compare};
 use crate::names::{Role, normalise};
 use crate::traveller::Traveller;
 use crate::watchlist::PersonEntry;
@@ -183,61 +184,65 @@ impl PersonIndex {
     }
 
     /// Matches for a traveller scoring at least `min_score`, best first.
+    ///
+    /// The evidence (date of birth, nationality, sex) is weighed first, so
+    /// that the name only needs comparing in full, with explanation, when
+    /// it can still lift the candidate to `min_score`.
     pub fn search(&self, traveller: &Traveller, min_score: f64) -> Vec<Match> {
         let query = Prepared::new(normalise(&traveller.full_name()));
         let mut best: HashMap<u32, Match> = HashMap::new();
         for form_id in self.candidates(&query) {
             let Some(form) = self.forms.get(form_id as usize) else { continue };
             let Some(entry) = self.entries.get(form.entry as usize) else { continue };
-            let Some(cmp) = compare(&query, &form.name, MIN_NAME_SCORE) else { continue };
+            let evidence: Vec<Evidence> = [
+                qualifiers::date_of_birth(traveller.date_of_birth, entry.date_of_birth),
+                qualifiers::nationality(traveller.nationality.as_deref(), entry.nationality.as_deref()),
+                qualifiers::sex(traveller.sex, entry.sex),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let bonus: f64 = evidence.iter().map(Evidence::delta).sum();
+            let needed = ((min_score - bonus) / qualifiers::NAME_WEIGHT).max(MIN_NAME_SCORE);
+            let Some(cmp) = compare(&query, &form.name, needed - 1e-9) else { continue };
+            let score = round((cmp.score * qualifiers::NAME_WEIGHT + bonus).clamp(0.0, 1.0));
+            if score < min_score || best.get(&form.entry).is_some_and(|m| m.score >= score) {
+                continue;
+            }
             let mut reasons = Vec::new();
             if let Some(alias) = form.alias.and_then(|i| entry.aliases.get(i)) {
                 reasons.push(format!("matched alias {alias:?}"));
             }
-            let pairs: Vec<String> = cmp
-                .matched
-                .iter()
-                .map(|m| {
-                    let how = match m.how {
-                        How::Exact => "exact",
-                        How::Variant => "variant spelling",
-                        How::Phonetic => "sounds alike",
-                        How::Skeleton => "same consonants",
-                        How::Spelling => "similar spelling",
-                        How::Initial => "initial",
-                    };
-                    format!("{} ~ {} ({how}, {:.2})", m.query, m.candidate, m.score)
-                })
-                .collect();
-            let name_part = cmp.score * qualifiers::NAME_WEIGHT;
-            reasons.push(format!("name {:.2} (+{name_part:.2}): {}", cmp.score, pairs.join(", ")));
+            reasons.push(explain_name(&cmp));
             if !cmp.missing.is_empty() {
                 reasons.push(format!("name words without a match: {}", cmp.missing.join(", ")));
             }
-            let mut score = cmp.score * qualifiers::NAME_WEIGHT;
-            let evidence = [
-                qualifiers::date_of_birth(traveller.date_of_birth, entry.date_of_birth),
-                qualifiers::nationality(traveller.nationality.as_deref(), entry.nationality.as_deref()),
-                qualifiers::sex(traveller.sex, entry.sex),
-            ];
-            for q in evidence.into_iter().flatten() {
-                score += q.delta;
-                reasons.push(q.reason);
-            }
-            let score = round(score.clamp(0.0, 1.0));
-            if score < min_score {
-                continue;
-            }
-            let candidate = Match { watchlist_id: entry.id.clone(), list: ListKind::Persons, score, reasons };
-            match best.get(&form.entry) {
-                Some(existing) if existing.score >= score => {}
-                _ => {
-                    best.insert(form.entry, candidate);
-                }
-            }
+            reasons.extend(evidence.iter().map(ToString::to_string));
+            best.insert(form.entry, Match { watchlist_id: entry.id.clone(), list: ListKind::Persons, score, reasons });
         }
         let mut matches: Vec<Match> = best.into_values().collect();
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
         matches
     }
+}
+
+/// `name 0.93 (+0.70): yusuf ~ ywsf (same consonants, 0.90), …`
+fn explain_name(cmp: &NameComparison) -> String {
+    let pairs: Vec<String> = cmp
+        .matched
+        .iter()
+        .map(|m| {
+            let how = match m.how {
+                How::Exact => "exact",
+                How::Variant => "variant spelling",
+                How::Phonetic => "sounds alike",
+                How::Skeleton => "same consonants",
+                How::Spelling => "similar spelling",
+                How::Initial => "initial",
+            };
+            format!("{} ~ {} ({how}, {:.2})", m.query, m.candidate, m.score)
+        })
+        .collect();
+    let part = cmp.score * qualifiers::NAME_WEIGHT;
+    format!("name {:.2} (+{part:.2}): {}", cmp.score, pairs.join(", "))
 }

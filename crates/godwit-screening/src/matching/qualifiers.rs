@@ -7,6 +7,11 @@
 //! date; a clearly different date counts strongly against it. The weights
 //! are set so that a name alone (worth at most [`NAME_WEIGHT`]) makes a
 //! review, and a hit needs the date of birth to agree to the month at least.
+//!
+//! Evidence is computed for every candidate, its text only for the matches
+//! that are kept, hence the [`Evidence`] enum rather than strings.
+
+use std::fmt;
 
 use time::{Date, Duration};
 
@@ -17,59 +22,111 @@ use crate::traveller::Sex;
 /// The share of the score that the name similarity can give.
 pub const NAME_WEIGHT: f64 = 0.75;
 
-/// One piece of evidence and what it does to the score.
+/// One piece of evidence about a candidate.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Qualifier {
-    pub delta: f64,
-    pub reason: String,
+pub enum Evidence<'a> {
+    BirthExact(Date),
+    BirthOneDayOff { traveller: Date, listed: Date },
+    BirthDayMonthSwapped { traveller: Date, listed: Date },
+    BirthYearMonth { year: i32, month: u8 },
+    BirthYear(i32),
+    BirthDiffers { traveller: Date, listed: PartialDate },
+    NationalityMatches(&'a str),
+    NationalityDiffers { traveller: &'a str, listed: &'a str },
+    SexDiffers { traveller: Sex, listed: Sex },
 }
 
-fn q(delta: f64, reason: String) -> Option<Qualifier> {
-    Some(Qualifier { delta, reason })
+impl Evidence<'_> {
+    /// What the evidence adds to (or takes from) the score.
+    pub fn delta(&self) -> f64 {
+        match self {
+            Evidence::BirthExact(_) => 0.25,
+            Evidence::BirthOneDayOff { .. } | Evidence::BirthDayMonthSwapped { .. } => 0.18,
+            Evidence::BirthYearMonth { .. } => 0.08,
+            Evidence::BirthYear(_) => 0.03,
+            Evidence::BirthDiffers { .. } => -0.3,
+            Evidence::NationalityMatches(_) => 0.03,
+            Evidence::NationalityDiffers { .. } => -0.05,
+            Evidence::SexDiffers { .. } => -0.15,
+        }
+    }
+}
+
+impl fmt::Display for Evidence<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.delta();
+        match self {
+            Evidence::BirthExact(t) => write!(f, "date of birth {t} exact ({d:+.2})"),
+            Evidence::BirthOneDayOff { traveller, listed } => {
+                write!(f, "date of birth {traveller} one day from listed {listed} ({d:+.2})")
+            }
+            Evidence::BirthDayMonthSwapped { traveller, listed } => {
+                write!(f, "date of birth {traveller} is listed {listed} with day and month swapped ({d:+.2})")
+            }
+            Evidence::BirthYearMonth { year, month } => {
+                write!(f, "year and month of birth {year}-{month:02} match ({d:+.2})")
+            }
+            Evidence::BirthYear(year) => write!(f, "year of birth {year} matches ({d:+.2})"),
+            Evidence::BirthDiffers { traveller, listed } => {
+                let listed = match (listed.month, listed.day) {
+                    (Some(m), Some(day)) => format!("{}-{m:02}-{day:02}", listed.year),
+                    (Some(m), None) => format!("{}-{m:02}", listed.year),
+                    _ => listed.year.to_string(),
+                };
+                write!(f, "date of birth {traveller} differs from listed {listed} ({d:+.2})")
+            }
+            Evidence::NationalityMatches(n) => write!(f, "nationality {} matches ({d:+.2})", countries::comparable(n)),
+            Evidence::NationalityDiffers { traveller, listed } => {
+                let (t, l) = (countries::comparable(traveller), countries::comparable(listed));
+                write!(f, "nationality {t} differs from listed {l} ({d:+.2})")
+            }
+            Evidence::SexDiffers { traveller, listed } => {
+                write!(f, "sex {traveller:?} differs from listed {listed:?} ({d:+.2})")
+            }
+        }
+    }
 }
 
 /// Compares the traveller's date of birth with the listed (possibly partial) one.
-pub fn date_of_birth(traveller: Option<Date>, listed: Option<PartialDate>) -> Option<Qualifier> {
+pub fn date_of_birth(traveller: Option<Date>, listed: Option<PartialDate>) -> Option<Evidence<'static>> {
     let (t, l) = (traveller?, listed?);
     let month = u8::from(t.month());
-    match (l.month, l.day) {
+    let differs = Evidence::BirthDiffers { traveller: t, listed: l };
+    Some(match (l.month, l.day) {
         (Some(m), Some(d)) => {
-            let full = l.full()?;
+            let Some(full) = l.full() else { return Some(differs) };
             if full == t {
-                return q(0.25, format!("date of birth {t} exact (+0.25)"));
+                Evidence::BirthExact(t)
+            } else if (full - t).abs() <= Duration::days(1) {
+                Evidence::BirthOneDayOff { traveller: t, listed: full }
+            } else if l.year == t.year() && m == t.day() && d == month {
+                Evidence::BirthDayMonthSwapped { traveller: t, listed: full }
+            } else {
+                differs
             }
-            if (full - t).abs() <= Duration::days(1) {
-                return q(0.18, format!("date of birth {t} one day from listed {full} (+0.18)"));
-            }
-            if l.year == t.year() && m == t.day() && d == month {
-                return q(0.18, format!("date of birth {t} is listed {full} with day and month swapped (+0.18)"));
-            }
-            q(-0.3, format!("date of birth {t} differs from listed {full} (-0.30)"))
         }
-        (Some(m), None) if l.year == t.year() && m == month => {
-            q(0.08, format!("year and month of birth {}-{m:02} match (+0.08)", l.year))
-        }
-        (None, _) if l.year == t.year() => q(0.03, format!("year of birth {} matches (+0.03)", l.year)),
-        _ => q(-0.3, format!("date of birth {t} differs from listed year {} (-0.30)", l.year)),
-    }
+        (Some(m), None) if l.year == t.year() && m == month => Evidence::BirthYearMonth { year: l.year, month: m },
+        (None, _) if l.year == t.year() => Evidence::BirthYear(l.year),
+        _ => differs,
+    })
 }
 
 /// Compares nationalities after mapping ICAO codes to ISO (`D` = `DEU`).
-pub fn nationality(traveller: Option<&str>, listed: Option<&str>) -> Option<Qualifier> {
-    let (t, l) = (countries::comparable(traveller?), countries::comparable(listed?));
-    if t == l {
-        q(0.03, format!("nationality {t} matches (+0.03)"))
+pub fn nationality<'a>(traveller: Option<&'a str>, listed: Option<&'a str>) -> Option<Evidence<'a>> {
+    let (t, l) = (traveller?, listed?);
+    Some(if countries::same(t, l) {
+        Evidence::NationalityMatches(t)
     } else {
-        q(-0.05, format!("nationality {t} differs from listed {l} (-0.05)"))
-    }
+        Evidence::NationalityDiffers { traveller: t, listed: l }
+    })
 }
 
 /// Compares sexes when both are specified.
-pub fn sex(traveller: Option<Sex>, listed: Option<Sex>) -> Option<Qualifier> {
+pub fn sex(traveller: Option<Sex>, listed: Option<Sex>) -> Option<Evidence<'static>> {
     match (traveller?, listed?) {
         (Sex::Unspecified, _) | (_, Sex::Unspecified) => None,
         (t, l) if t == l => None,
-        (t, l) => q(-0.15, format!("sex {t:?} differs from listed {l:?} (-0.15)")),
+        (t, l) => Some(Evidence::SexDiffers { traveller: t, listed: l }),
     }
 }
 
@@ -79,7 +136,7 @@ mod tests {
     use time::macros::date;
 
     fn delta(t: Date, listed: &str) -> f64 {
-        date_of_birth(Some(t), PartialDate::parse(listed)).map_or(0.0, |q| q.delta)
+        date_of_birth(Some(t), PartialDate::parse(listed)).map_or(0.0, |e| e.delta())
     }
 
     #[test]
@@ -93,13 +150,18 @@ mod tests {
         assert_eq!(delta(t, "1981"), -0.3);
         assert_eq!(delta(t, "1975-05-03"), -0.3);
         assert_eq!(date_of_birth(None, PartialDate::parse("1980")), None);
+        let swapped = date_of_birth(Some(t), PartialDate::parse("1980-03-05")).expect("evidence");
+        assert_eq!(
+            swapped.to_string(),
+            "date of birth 1980-05-03 is listed 1980-03-05 with day and month swapped (+0.18)"
+        );
     }
 
     #[test]
     fn nationality_and_sex() {
-        assert_eq!(nationality(Some("D"), Some("DEU")).map(|q| q.delta), Some(0.03));
-        assert_eq!(nationality(Some("FRA"), Some("DEU")).map(|q| q.delta), Some(-0.05));
-        assert_eq!(sex(Some(Sex::Male), Some(Sex::Female)).map(|q| q.delta), Some(-0.15));
+        assert_eq!(nationality(Some("D"), Some("DEU")).map(|e| e.delta()), Some(0.03));
+        assert_eq!(nationality(Some("FRA"), Some("DEU")).map(|e| e.delta()), Some(-0.05));
+        assert_eq!(sex(Some(Sex::Male), Some(Sex::Female)).map(|e| e.delta()), Some(-0.15));
         assert_eq!(sex(Some(Sex::Male), Some(Sex::Unspecified)), None);
     }
 }
