@@ -204,6 +204,9 @@ impl PersonIndex {
             .collect();
             let bonus: f64 = evidence.iter().map(Evidence::delta).sum();
             let needed = ((min_score - bonus) / qualifiers::NAME_WEIGHT).max(MIN_NAME_SCORE);
+            if needed > 1.0 {
+                continue; // even identical names would not reach min_score
+            }
             let Some(cmp) = compare(&query, &form.name, needed - 1e-9) else { continue };
             let score = round((cmp.score * qualifiers::NAME_WEIGHT + bonus).clamp(0.0, 1.0));
             if score < min_score || best.get(&form.entry).is_some_and(|m| m.score >= score) {
