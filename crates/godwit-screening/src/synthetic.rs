@@ -63,48 +63,10 @@ const CONSONANTS: &[Letter] = &[
 ];
 const VOWELS: &[Letter] =
     &[["a", "а", "α", "ا"], ["i", "и", "ι", "ي"], ["o", "о", "ο", "و"], ["e", "е", "ε", ""], ["u", "у", "ου", "و"]];
-const HAN_SURNAMES: &[(&str, &str)] = &[
-    ("LI", "李"),
-    ("WANG", "王"),
-    ("ZHANG", "张"),
-    ("LIU", "刘"),
-    ("CHEN", "陈"),
-    ("YANG", "杨"),
-    ("HUANG", "黄"),
-    ("ZHAO", "赵"),
-    ("WU", "吴"),
-    ("ZHOU", "周"),
-    ("XU", "徐"),
-    ("SUN", "孙"),
-    ("MA", "马"),
-    ("ZHU", "朱"),
-    ("HU", "胡"),
-    ("GUO", "郭"),
-    ("HE", "何"),
-    ("LIN", "林"),
-    ("LUO", "罗"),
-    ("GAO", "高"),
-];
-const HAN_GIVEN: &[(&str, &str)] = &[
-    ("WEI", "伟"),
-    ("FANG", "芳"),
-    ("NA", "娜"),
-    ("MIN", "敏"),
-    ("JING", "静"),
-    ("QIANG", "强"),
-    ("LEI", "磊"),
-    ("JUN", "军"),
-    ("YONG", "勇"),
-    ("YAN", "艳"),
-    ("JIE", "杰"),
-    ("TAO", "涛"),
-    ("MING", "明"),
-    ("CHAO", "超"),
-    ("XIU", "秀"),
-    ("YING", "英"),
-    ("HUA", "华"),
-    ("HUI", "慧"),
-];
+/// Common Chinese surnames and given-name characters; their pinyin comes
+/// from `any_ascii`, as a passport would romanise them.
+const HAN_SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余于杜叶程";
+const HAN_GIVEN: &str = "伟芳娜敏静强磊军勇艳杰涛明超秀英华慧建国平志红文玉春海鹏飞云霞丹宁浩宇婷雪晨欣瑞博";
 
 /// The scripts a generated name may be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,19 +117,18 @@ fn capitalise(word: &str) -> String {
 
 fn name(rng: &mut Rng, script: Script) -> GenName {
     if script == Script::Han {
-        let (s_latin, s_han) = rng.pick(HAN_SURNAMES).copied().unwrap_or(("LI", "李"));
+        let pinyin = |c: char| any_ascii::any_ascii_char(c).to_uppercase();
+        let surnames: Vec<char> = HAN_SURNAMES.chars().collect();
+        let given_chars: Vec<char> = HAN_GIVEN.chars().collect();
+        let surname = rng.pick(&surnames).copied().unwrap_or('李');
         let (mut g_latin, mut g_han) = (String::new(), String::new());
-        for _ in 0..1 + rng.below(2) {
-            let (l, h) = rng.pick(HAN_GIVEN).copied().unwrap_or(("WEI", "伟"));
-            g_latin.push_str(l);
-            g_han.push_str(h);
+        for _ in 0..1 + usize::from(rng.chance(0.8)) {
+            let c = rng.pick(&given_chars).copied().unwrap_or('伟');
+            g_latin.push_str(&pinyin(c));
+            g_han.push(c);
         }
-        return GenName {
-            given: vec![g_latin],
-            surname: s_latin.into(),
-            patronymic: None,
-            listed: s_han.to_string() + &g_han,
-        };
+        let listed = format!("{surname}{g_han}");
+        return GenName { given: vec![g_latin], surname: pinyin(surname), patronymic: None, listed };
     }
     let mut given = Vec::new();
     let mut native = Vec::new();

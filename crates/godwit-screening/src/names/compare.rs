@@ -70,9 +70,14 @@ pub fn word_similarity(a: &Word, b: &Word) -> Option<(f64, How)> {
         }
         _ => {}
     }
-    let spelling = jaro_winkler::normalized_similarity(a.text.bytes(), b.text.bytes());
+    // Short words (Chinese syllables, `Ali`, `Hu`) differ by one letter
+    // and are different names: spelling similarity needs four letters,
+    // sound-alike keys five; shorter variants come from the variant table.
+    let shortest = a.text.len().min(b.text.len());
+    let spelling =
+        if shortest >= 4 { jaro_winkler::normalized_similarity(a.text.bytes(), b.text.bytes()) } else { 0.0 };
     let mut best = (spelling, How::Spelling);
-    if a.phonetic.is_some() && a.phonetic == b.phonetic && best.0 < 0.85 {
+    if shortest >= 5 && a.phonetic.is_some() && a.phonetic == b.phonetic && best.0 < 0.85 {
         best = (0.85, How::Phonetic);
     }
     if (a.unvowelled || b.unvowelled) && a.skeleton.is_some() && a.skeleton == b.skeleton && best.0 < 0.9 {
