@@ -38,6 +38,9 @@ pub struct CoreArgs {
     /// Timed calls per measured query.
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
+    /// Untimed calls before the timed ones, to warm the caches.
+    #[arg(long, default_value_t = 5)]
+    pub warmup: usize,
     /// Seed of the generator.
     #[arg(long, default_value_t = 13)]
     pub seed: u64,
@@ -64,9 +67,9 @@ pub async fn run(args: CoreArgs) -> anyhow::Result<()> {
     let mut series = Vec::new();
     for (label, member, role, clearance) in READERS {
         let subject = subject(&store, &world, member, *role, Classification(*clearance)).await?;
-        series.push(measure(&store, &subject, label, "first page", args.samples, ItemFilter::default).await?);
+        series.push(measure(&store, &subject, label, "first page", &args, ItemFilter::default).await?);
         series.push(
-            measure(&store, &subject, label, "first page, kind = incident_record", args.samples, || ItemFilter {
+            measure(&store, &subject, label, "first page, kind = incident_record", &args, || ItemFilter {
                 kind: Some(ItemKind::IncidentRecord),
                 ..Default::default()
             })
@@ -74,7 +77,7 @@ pub async fn run(args: CoreArgs) -> anyhow::Result<()> {
         );
         let mut rng = StdRng::seed_from_u64(args.seed);
         series.push(
-            measure(&store, &subject, label, "page at a random depth", args.samples, move || ItemFilter {
+            measure(&store, &subject, label, "page at a random depth", &args, move || ItemFilter {
                 before: Some((Timestamp(now.0 - rng.random_range(0..HISTORY_DAYS * 86_400_000)), Uuid::max())),
                 ..Default::default()
             })
@@ -82,8 +85,7 @@ pub async fn run(args: CoreArgs) -> anyhow::Result<()> {
         );
     }
     let admin = subject(&store, &world, "PIDCSEC", Role::Administrator, Classification(0)).await?;
-    series
-        .push(measure(&store, &admin, "administrator PIDCSEC", "first page", args.samples, ItemFilter::default).await?);
+    series.push(measure(&store, &admin, "administrator PIDCSEC", "first page", &args, ItemFilter::default).await?);
 
     println!("\n## Core benchmark\n");
     println!("- database: {} ({:?})", redact(&args.db.url()), store.backend());
@@ -92,7 +94,7 @@ pub async fn run(args: CoreArgs) -> anyhow::Result<()> {
         elapsed.as_secs_f64(),
         args.batch
     );
-    println!("- list: pages of 50, {} timed calls each after 5 warm-up calls\n", args.samples);
+    println!("- list: pages of 50, {} timed calls each after {} warm-up calls\n", args.samples, args.warmup);
     println!("{}", table(&series));
     Ok(())
 }
@@ -158,23 +160,23 @@ async fn subject(
     })
 }
 
-/// Times `samples` calls of `list_items` (page of 50) after five warm-up calls.
+/// Times `--samples` calls of `list_items` (page of 50) after `--warmup` untimed ones.
 async fn measure(
     store: &Store,
     subject: &Subject,
     who: &str,
     query: &str,
-    samples: usize,
+    args: &CoreArgs,
     mut filter: impl FnMut() -> ItemFilter,
 ) -> anyhow::Result<Series> {
-    let mut timings = Vec::with_capacity(samples);
+    let mut timings = Vec::with_capacity(args.samples);
     let mut page_items = 0;
-    for i in 0..samples + 5 {
+    for i in 0..args.samples + args.warmup {
         let filter = ItemFilter { limit: 50, ..filter() };
         let started = Instant::now();
         let page = store.list_items(subject, &filter).await?;
         let took = started.elapsed();
-        if i >= 5 {
+        if i >= args.warmup {
             timings.push(took);
         }
         page_items = page.items.len();
