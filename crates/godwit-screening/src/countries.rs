@@ -99,18 +99,6 @@ pub fn lookup(code: &str) -> Option<CountryCode> {
     TABLE.get(code.trim().trim_end_matches('<')).copied()
 }
 
-/// Whether two codes stand for the same nationality (`D` = `DEU`,
-/// `GBD` = `GBR`; unmapped codes only equal themselves). Allocation-free:
-/// screening asks this for every candidate.
-pub fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim().trim_end_matches('<'), b.trim().trim_end_matches('<'));
-    if a.eq_ignore_ascii_case(b) {
-        return true;
-    }
-    let iso = |code: &str| lookup(code).and_then(|c| c.iso_alpha3);
-    matches!((iso(a), iso(b)), (Some(x), Some(y)) if x == y)
-}
-
 /// The ISO alpha-3 code to compare nationalities with: the mapping where
 /// there is one, otherwise the code itself upper-cased (so `XXA` still
 /// equals `XXA`).

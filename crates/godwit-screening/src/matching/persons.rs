@@ -12,6 +12,7 @@ use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 use super::qualifiers::Evidence;
 use super::{ListKind, Match, qualifiers, round};
+use crate::countries;
 use crate::names::compare::{How, NameComparison, Prepared, compare};
 use crate::names::{Role, normalise};
 use crate::traveller::Traveller;
@@ -28,13 +29,15 @@ struct Form {
     name: Prepared,
 }
 
-/// Posting keys are already hashes: hashing them again would only cost time.
+/// A cheap hasher for keys that are already hashes or small integers (form
+/// ids); SipHash would only cost time.
 #[derive(Default)]
 struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // Spread the bits: the hash table uses the top ones.
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -56,6 +59,8 @@ pub struct PersonIndex {
     postings: HashMap<u64, Vec<(u32, u32)>, BuildHasherDefault<KeyHasher>>,
     /// Number of core words of each form.
     core_words: Vec<u8>,
+    /// Each entry's nationality as [`countries::comparable`] maps it.
+    nationalities: Vec<Option<String>>,
 }
 
 fn key(kind: u8, text: &str) -> u64 {
@@ -86,7 +91,14 @@ fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
             continue;
         }
         out.push((key(b't', &w.text), mask));
-        if let Some(p) = &w.phonetic {
+        if let Some(g) = w.group {
+            out.push((key(b'g', &g.to_string()), mask));
+        }
+        // Sound-alike keys only count for words of five letters or more
+        // (see `word_similarity`), so shorter words are not posted under
+        // them, and neither are joined words (`Yanyang` would sound like
+        // every `Yang`).
+        if let Some(p) = w.phonetic.as_ref().filter(|_| w.text.len() >= 5 && mask.count_ones() == 1) {
             out.push((key(b'p', p), mask));
         }
         if let Some(s) = w.skeleton.as_ref().filter(|s| s.len() >= 3) {
@@ -97,9 +109,6 @@ fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
                 (Side::Query, false) => b"s",
             };
             out.extend(kinds.iter().map(|kind| (key(*kind, s), mask)));
-        }
-        if let Some(g) = w.group {
-            out.push((key(b'g', &g.to_string()), mask));
         }
     }
     out.sort_unstable();
@@ -135,7 +144,8 @@ impl PersonIndex {
                 forms.push(Form { entry, alias, name });
             }
         }
-        PersonIndex { entries, forms, postings, core_words }
+        let nationalities = entries.iter().map(|e| e.nationality.as_deref().map(countries::comparable)).collect();
+        PersonIndex { entries, forms, postings, core_words, nationalities }
     }
 
     /// Number of entries.
@@ -190,13 +200,17 @@ impl PersonIndex {
     /// it can still lift the candidate to `min_score`.
     pub fn search(&self, traveller: &Traveller, min_score: f64) -> Vec<Match> {
         let query = Prepared::new(normalise(&traveller.full_name()));
+        let nationality = traveller.nationality.as_deref().map(countries::comparable);
         let mut best: HashMap<u32, Match> = HashMap::new();
         for form_id in self.candidates(&query) {
             let Some(form) = self.forms.get(form_id as usize) else { continue };
             let Some(entry) = self.entries.get(form.entry as usize) else { continue };
             let evidence: Vec<Evidence> = [
                 qualifiers::date_of_birth(traveller.date_of_birth, entry.date_of_birth),
-                qualifiers::nationality(traveller.nationality.as_deref(), entry.nationality.as_deref()),
+                qualifiers::nationality(
+                    nationality.as_deref(),
+                    self.nationalities.get(form.entry as usize).and_then(Option::as_deref),
+                ),
                 qualifiers::sex(traveller.sex, entry.sex),
             ]
             .into_iter()

@@ -45,8 +45,8 @@ fn is_vowel(c: u8) -> bool {
     matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
 }
 
-/// The phonetic key; `None` when it would hold fewer than two consonants
-/// (too short to tell names apart).
+/// The phonetic key; `None` for a word of fewer than five letters with
+/// fewer than two consonants (too short to tell names apart).
 pub fn phonetic_key(word: &str) -> Option<String> {
     let mut key = String::new();
     for c in consonants(word) {
@@ -55,7 +55,7 @@ pub fn phonetic_key(word: &str) -> Option<String> {
             key.push(c);
         }
     }
-    (key.chars().filter(|c| *c != 'a').count() >= 2).then_some(key)
+    (word.len() >= 5 || key.chars().filter(|c| *c != 'a').count() >= 2).then_some(key)
 }
 
 /// The consonant skeleton; `None` when shorter than two letters.
@@ -91,6 +91,7 @@ mod tests {
         // spelling similarity and the other name parts separate them.
         assert_eq!(key("hassan"), key("hussein"));
         assert_eq!(phonetic_key("ali"), None);
+        assert_eq!(key("yulia"), key("iuliia"));
     }
 
     #[test]
