@@ -40,7 +40,11 @@ fn main() {
 
     let started = Instant::now();
     let data = synthetic::generate(persons, travellers, 0.01, 42);
-    println!("generated {persons} persons, {persons} documents, {travellers} travellers in {:?}", started.elapsed());
+    println!(
+        "generated {persons} persons, {persons} documents, {travellers} travellers in {:?}, peak memory {:.0} MiB",
+        started.elapsed(),
+        peak_mib()
+    );
 
     let started = Instant::now();
     let screener = Screener::new(data.persons, data.documents, RuleSet::default());

@@ -7,6 +7,7 @@
 //! least two of its words (one for a one-word name); only those are
 //! compared in full.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
@@ -169,28 +170,41 @@ impl PersonIndex {
     /// whose key two query words share (`Ying` and `Yang` both sound like
     /// `Yang`) from passing for two.
     fn candidates(&self, name: &Prepared) -> Vec<u32> {
+        thread_local! {
+            /// Reused between queries: a fresh buffer of this size costs
+            /// more in page faults than the sort that follows.
+            static HITS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+        }
         let query_core = core_count(name);
-        let mut hits: Vec<(u32, u32, u32)> = Vec::new();
-        for (k, query_mask) in keys(name, Side::Query) {
-            if let Some(forms) = self.postings.get(&k) {
-                hits.extend(forms.iter().map(|(form, form_mask)| (*form, query_mask, *form_mask)));
+        HITS.with_borrow_mut(|hits| {
+            hits.clear();
+            for (k, query_mask) in keys(name, Side::Query) {
+                if let Some(forms) = self.postings.get(&k) {
+                    // One u64 per hit, form id in the high half so that a
+                    // plain sort groups the hits of each form.
+                    let masks = |form_mask: u32| u64::from(query_mask & 0xFFFF) << 16 | u64::from(form_mask & 0xFFFF);
+                    hits.extend(forms.iter().map(|(form, form_mask)| u64::from(*form) << 32 | masks(*form_mask)));
+                }
             }
-        }
-        hits.sort_unstable_by_key(|(form, ..)| *form);
-        let mut found = Vec::new();
-        let mut iter = hits.into_iter().peekable();
-        while let Some((form, mut query_mask, mut form_mask)) = iter.next() {
-            while let Some((_, q, f)) = iter.next_if(|(f, ..)| *f == form) {
-                query_mask |= q;
-                form_mask |= f;
+            hits.sort_unstable();
+            let mut found = Vec::new();
+            let mut iter = hits.iter().copied().peekable();
+            while let Some(first) = iter.next() {
+                let form = first >> 32;
+                let (mut query_mask, mut form_mask) = (first >> 16 & 0xFFFF, first & 0xFFFF);
+                while let Some(more) = iter.next_if(|h| h >> 32 == form) {
+                    query_mask |= more >> 16 & 0xFFFF;
+                    form_mask |= more & 0xFFFF;
+                }
+                let Ok(form) = u32::try_from(form) else { continue };
+                let form_core = self.core_words.get(form as usize).copied().unwrap_or(0);
+                let needed = query_core.min(form_core).clamp(1, 2);
+                if query_mask.count_ones().min(form_mask.count_ones()) >= u32::from(needed) {
+                    found.push(form);
+                }
             }
-            let form_core = self.core_words.get(form as usize).copied().unwrap_or(0);
-            let needed = query_core.min(form_core).clamp(1, 2);
-            if query_mask.count_ones().min(form_mask.count_ones()) >= u32::from(needed) {
-                found.push(form);
-            }
-        }
-        found
+            found
+        })
     }
 
     /// Matches for a traveller scoring at least `min_score`, best first.
