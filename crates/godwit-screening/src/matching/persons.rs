@@ -15,7 +15,7 @@ use super::qualifiers::Evidence;
 use super::{ListKind, Match, qualifiers, round};
 use crate::countries;
 use crate::names::compare::{How, NameComparison, Prepared, compare};
-use crate::names::{Role, normalise};
+use crate::names::{Role, fingerprint, normalise};
 use crate::traveller::Traveller;
 use crate::watchlist::PersonEntry;
 
@@ -64,10 +64,12 @@ pub struct PersonIndex {
     nationalities: Vec<Option<String>>,
 }
 
-fn key(kind: u8, text: &str) -> u64 {
+/// A posting key: the kind of key (`t`ext, `p`honetic, `s`keleton,
+/// `g`roup) and its fingerprint.
+fn key(kind: u8, fingerprint: u64) -> u64 {
     let mut h = DefaultHasher::new();
     kind.hash(&mut h);
-    text.hash(&mut h);
+    fingerprint.hash(&mut h);
     h.finish()
 }
 
@@ -91,18 +93,18 @@ fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
         if matches!(w.role, Role::Particle | Role::Initial) {
             continue;
         }
-        out.push((key(b't', &w.text), mask));
+        out.push((key(b't', fingerprint(&w.text)), mask));
         if let Some(g) = w.group {
-            out.push((key(b'g', &g.to_string()), mask));
+            out.push((key(b'g', u64::from(g)), mask));
         }
         // Sound-alike keys only count for words of five letters or more
         // (see `word_similarity`), so shorter words are not posted under
         // them, and neither are joined words (`Yanyang` would sound like
         // every `Yang`).
-        if let Some(p) = w.phonetic.as_ref().filter(|_| w.text.len() >= 5 && mask.count_ones() == 1) {
+        if let Some(p) = w.phonetic.filter(|_| w.text.len() >= 5 && mask.count_ones() == 1) {
             out.push((key(b'p', p), mask));
         }
-        if let Some(s) = w.skeleton.as_ref().filter(|s| s.len() >= 3) {
+        if let Some(s) = w.skeleton.filter(|_| w.skeleton_len >= 3) {
             let kinds: &[u8] = match (side, w.unvowelled) {
                 (Side::Index, true) => b"s",
                 (Side::Index, false) => b"S",

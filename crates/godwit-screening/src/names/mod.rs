@@ -10,6 +10,8 @@ pub mod phonetic;
 pub mod transliterate;
 pub mod variants;
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use serde::Serialize;
 
 /// What a word contributes to a name.
@@ -32,8 +34,14 @@ pub enum Role {
 pub struct Word {
     pub text: String,
     pub role: Role,
-    pub phonetic: Option<String>,
-    pub skeleton: Option<String>,
+    /// Fingerprint of the phonetic key ([`phonetic::phonetic_key`]); keys are
+    /// only ever compared for equality, so a hash saves memory in an index
+    /// of a million names.
+    pub phonetic: Option<u64>,
+    /// Fingerprint of the consonant skeleton ([`phonetic::skeleton`]).
+    pub skeleton: Option<u64>,
+    /// Letters in the skeleton (short skeletons are compared, not indexed).
+    pub skeleton_len: u8,
     /// The variant group (Mohammed/Muhammad/Mohd…) the word belongs to.
     pub group: Option<u16>,
     /// Transliterated from a script that omits short vowels (Arabic,
@@ -74,12 +82,21 @@ fn unvowelled_script(text: &str) -> bool {
     })
 }
 
+/// A 64-bit fingerprint of a key (deterministic across runs).
+pub fn fingerprint(key: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Builds the word with its keys.
 pub fn word(text: String, unvowelled: bool) -> Word {
+    let skeleton = phonetic::skeleton(&text);
     Word {
         role: role(&text),
-        phonetic: phonetic::phonetic_key(&text),
-        skeleton: phonetic::skeleton(&text),
+        phonetic: phonetic::phonetic_key(&text).map(|k| fingerprint(&k)),
+        skeleton: skeleton.as_deref().map(fingerprint),
+        skeleton_len: skeleton.map_or(0, |s| u8::try_from(s.len()).unwrap_or(u8::MAX)),
         group: variants::group_of(&text, unvowelled),
         unvowelled,
         text,
