@@ -93,15 +93,20 @@ fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
         if matches!(w.role, Role::Particle | Role::Initial) {
             continue;
         }
-        out.push((key(b't', fingerprint(&w.text)), mask));
-        if let Some(g) = w.group {
-            out.push((key(b'g', u64::from(g)), mask));
-        }
         // Sound-alike keys only count for words of five letters or more
         // (see `word_similarity`), so shorter words are not posted under
         // them, and neither are joined words (`Yanyang` would sound like
         // every `Yang`).
-        if let Some(p) = w.phonetic.filter(|_| w.text.len() >= 5 && mask.count_ones() == 1) {
+        let phonetic = w.phonetic.filter(|_| w.text.len() >= 5 && mask.count_ones() == 1);
+        // A word's group postings hold every word (or joined pair) spelt
+        // like it, so a query looks its spelling up only when it has none.
+        if side == Side::Index || w.group.is_none() {
+            out.push((key(b't', fingerprint(&w.text)), mask));
+        }
+        if let Some(g) = w.group {
+            out.push((key(b'g', u64::from(g)), mask));
+        }
+        if let Some(p) = phonetic {
             out.push((key(b'p', p), mask));
         }
         if let Some(s) = w.skeleton.filter(|_| w.skeleton_len >= 3) {
