@@ -81,3 +81,38 @@ fn different_people_are_not_matched() {
         assert!(found.is_empty(), "{given} {surname}: {found:#?}");
     }
 }
+
+mod properties {
+    use godwit_screening::matching::persons::PersonIndex;
+    use godwit_screening::names::{compare, normalise};
+    use proptest::prelude::*;
+
+    use super::{entry, traveller};
+
+    proptest! {
+        #[test]
+        fn any_name_normalises_to_ascii_words(text in "\\PC{0,60}") {
+            for word in normalise(&text).words {
+                prop_assert!(!word.text.is_empty());
+                prop_assert!(word.text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{:?}", word.text);
+            }
+        }
+
+        #[test]
+        fn a_name_matches_itself_in_any_order(words in proptest::collection::vec("[A-Z]{4,9}", 2..5)) {
+            let forward = words.join(" ");
+            let mut reversed = words.clone();
+            reversed.reverse();
+            let a = compare::Prepared::new(normalise(&forward));
+            let b = compare::Prepared::new(normalise(&reversed.join(" ")));
+            let cmp = compare::compare(&a, &b, 0.0).expect("min 0");
+            prop_assert!((cmp.score - 1.0).abs() < 1e-9, "{:?}", cmp);
+        }
+
+        #[test]
+        fn screening_any_traveller_never_panics(listed in "\\PC{0,40}", surname in "\\PC{0,30}", given in "\\PC{0,30}") {
+            let index = PersonIndex::build(vec![entry("W", &listed)]);
+            let _ = index.search(&traveller(&surname, &given), 0.0);
+        }
+    }
+}
