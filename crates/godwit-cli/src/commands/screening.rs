@@ -81,7 +81,7 @@ pub fn run(args: ScreenArgs) -> Result<()> {
     };
     let manifest = read_manifest(&args.manifest, today)?;
     for problem in &manifest.problems {
-        eprintln!("warning: {}: {} at {:?}", args.manifest.display(), problem.message, problem.location);
+        eprintln!("warning: {}: {} ({})", args.manifest.display(), problem.message, problem.location);
     }
     let screener = Screener::new(persons, documents, rules);
     let results = screener.screen_manifest(&manifest, today);

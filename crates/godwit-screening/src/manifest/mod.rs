@@ -23,6 +23,16 @@ pub enum Location {
     Byte { offset: usize },
 }
 
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Segment { tag, index, offset } => write!(f, "segment {tag} #{index} at byte {offset}"),
+            Location::Cell { row, column } => write!(f, "row {row}, column {column}"),
+            Location::Byte { offset } => write!(f, "byte {offset}"),
+        }
+    }
+}
+
 /// A traveller that could not be read well enough to be screened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unscreenable {
