@@ -3,9 +3,11 @@
 //! Every name and alias of an entry is normalised into a form. Each core
 //! word of a form (and each pair of adjacent words joined) is posted under
 //! its text, phonetic key, skeleton and variant group. A query looks up the
-//! same keys for its own words and keeps the forms that share keys with at
-//! least two of its words (one for a one-word name); only those are
-//! compared in full.
+//! same keys for its own words and keeps the forms where keys join at least
+//! two of its words to two of the form's words (one for a one-word name);
+//! only those are weighed, and their names compared in full only when the
+//! date of birth, nationality and sex leave a chance of reaching the
+//! threshold.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
