@@ -1,6 +1,7 @@
 //! PAXLST samples written after the WCO/IATA/ICAO API guidelines' examples.
 
 use super::*;
+use crate::traveller::Sex;
 use time::macros::date;
 
 const TODAY: Date = date!(2026 - 11 - 23);
