@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use godwit_screening::rules::RuleSet;
 use godwit_screening::screen::{Decision, Screener, ScreeningResult};
 use godwit_screening::synthetic;
+use godwit_screening::synthetic::evaluate::evaluate;
 use time::macros::date;
 
 fn env(name: &str, default: usize) -> usize {
@@ -93,45 +94,29 @@ fn main() {
     );
 
     let planted: HashMap<&str, &str> = data.planted.iter().map(|(t, w)| (t.as_str(), w.as_str())).collect();
-    let (mut found_hit, mut found_review, mut hits, mut true_hits, mut missed_shown) = (0, 0, 0, 0, 0);
-    let (mut flagged, mut true_flagged) = (0, 0);
+    let (mut false_shown, mut missed_shown) = (0, 0);
     for (r, _) in &results {
         let expected = planted.get(r.traveller_id.as_str());
         let matched = expected.is_some_and(|w| r.matches.iter().any(|m| m.watchlist_id == *w));
-        if r.decision == Decision::Hit {
-            hits += 1;
-            true_hits += usize::from(matched);
-            if !matched && hits - true_hits <= show {
-                let t = data.travellers.iter().find(|t| t.traveller_id == r.traveller_id);
-                println!("false hit: {t:?}\n  {:?}", r.matches.first());
-            }
+        let traveller = || data.travellers.iter().find(|t| t.traveller_id == r.traveller_id);
+        if r.decision == Decision::Hit && !matched && false_shown < show {
+            false_shown += 1;
+            println!("false hit: {:?}\n  {:?}", traveller(), r.matches.first());
         }
-        if matched && r.decision == Decision::Hit {
-            found_hit += 1;
-        } else if expected.is_some() && r.decision != Decision::Hit && missed_shown < show {
+        if expected.is_some() && r.decision != Decision::Hit && missed_shown < show {
             missed_shown += 1;
-            let t = data.travellers.iter().find(|t| t.traveller_id == r.traveller_id);
-            println!("planted {expected:?} not a hit: {t:?}\n  {:?}", r.matches.first());
-        }
-        if matched && r.decision != Decision::Clear {
-            found_review += 1;
-        }
-        if r.decision != Decision::Clear {
-            flagged += 1;
-            true_flagged += usize::from(matched);
+            println!("planted {expected:?} not a hit: {:?}\n  {:?}", traveller(), r.matches.first());
         }
     }
-    let planted_n = planted.len().max(1) as f64;
+    let only: Vec<ScreeningResult> = results.into_iter().map(|(r, _)| r).collect();
+    let e = evaluate(&data.planted, &only);
     println!(
-        "planted {}: recall at hit {:.4}, at review {:.4}; precision of hits {:.4} ({true_hits}/{hits}); peak memory {:.0} MiB",
-        planted.len(),
-        found_hit as f64 / planted_n,
-        found_review as f64 / planted_n,
-        true_hits as f64 / hits.max(1) as f64,
+        "planted {}: recall at hit {:.4}, at review {:.4}; precision of hits {:.4}, of hit or review {:.4}; peak memory {:.0} MiB",
+        e.planted,
+        e.recall_at_hit,
+        e.recall_at_review,
+        e.precision_of_hits,
+        e.precision_of_flagged,
         peak_mib()
-    );
-    println!(
-        "precision of hit or review {:.4} ({true_flagged}/{flagged})",
-        true_flagged as f64 / flagged.max(1) as f64
     );
 }

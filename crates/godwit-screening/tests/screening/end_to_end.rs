@@ -146,3 +146,29 @@ fn document_check_finds_the_stolen_specimen() {
     assert_eq!(json["date_of_birth"], "1974-08-12");
     assert_eq!(json["mrz"]["format"], "TD3");
 }
+
+#[test]
+fn synthetic_data_round_trips_through_csv_and_is_found() {
+    use godwit_screening::synthetic::{self, evaluate::evaluate, export};
+
+    let data = synthetic::generate(3000, 1000, 0.2, 7);
+    let (mut p, mut d, mut m) = (Vec::new(), Vec::new(), Vec::new());
+    export::persons_csv(&data, &mut p).expect("persons");
+    export::documents_csv(&data, &mut d).expect("documents");
+    export::manifest_csv(&data, &mut m).expect("manifest");
+    let persons = persons::load(p.as_slice()).expect("header");
+    let documents = documents::load(d.as_slice()).expect("header");
+    let manifest = manifest::csv::parse(m.as_slice()).expect("header");
+    assert!(persons.errors.is_empty(), "{:?}", persons.errors.first());
+    assert!(documents.errors.is_empty(), "{:?}", documents.errors.first());
+    assert!(manifest.unscreenable.is_empty(), "{:?}", manifest.unscreenable.first());
+    assert_eq!(persons.entries, data.persons);
+    assert_eq!(manifest.travellers, data.travellers);
+
+    let screener = Screener::new(persons.entries, documents.entries, RuleSet::default());
+    let results = screener.screen_manifest(&manifest, TODAY);
+    let e = evaluate(&data.planted, &results);
+    assert!(e.planted > 150, "{e:?}");
+    assert!(e.recall_at_review >= 0.97, "{e:?}");
+    assert!(e.precision_of_hits >= 0.95, "{e:?}");
+}

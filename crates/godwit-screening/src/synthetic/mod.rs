@@ -12,6 +12,9 @@
 //! fresh person carrying a listed document, sometimes with an OCR
 //! confusion in its number.
 
+pub mod evaluate;
+pub mod export;
+
 use time::{Date, Duration, Month};
 
 use crate::dates::PartialDate;
