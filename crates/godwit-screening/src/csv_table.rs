@@ -24,7 +24,7 @@ pub enum CsvError {
 }
 
 /// One data row with its line number.
-pub struct Row {
+pub(crate) struct Row {
     pub number: usize,
     record: csv::StringRecord,
     header: &'static [&'static str],
@@ -49,7 +49,7 @@ impl Row {
 }
 
 /// Checks the header and yields the rows.
-pub fn read<R: Read>(
+pub(crate) fn read<R: Read>(
     input: R,
     header: &'static [&'static str],
 ) -> Result<impl Iterator<Item = Result<Row, CellError>>, CsvError> {

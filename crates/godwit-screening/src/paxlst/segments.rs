@@ -124,6 +124,6 @@ impl Segment {
 }
 
 /// An error about `raw`.
-pub fn error(raw: &RawSegment, message: String) -> SegmentError {
+fn error(raw: &RawSegment, message: String) -> SegmentError {
     SegmentError { tag: raw.tag.clone(), index: raw.index, offset: raw.offset, message }
 }

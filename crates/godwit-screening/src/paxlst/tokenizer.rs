@@ -88,11 +88,6 @@ impl<'a> Tokenizer<'a> {
         Ok(tokenizer)
     }
 
-    /// The service characters in force.
-    pub fn service_chars(&self) -> ServiceChars {
-        self.chars
-    }
-
     fn skip_separators(&mut self) {
         let rest = self.text.get(self.pos..).unwrap_or("");
         self.pos += rest.len() - rest.trim_start_matches(['\r', '\n', '\t', ' ']).len();
