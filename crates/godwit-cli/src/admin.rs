@@ -215,6 +215,13 @@ pub struct RestoreArgs {
     pub data_dir: PathBuf,
 }
 
+/// `FILE.sha256`, beside the backup `FILE`.
+fn sidecar(backup: &std::path::Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".sha256");
+    PathBuf::from(name)
+}
+
 fn sha256_file(path: &std::path::Path) -> anyhow::Result<String> {
     use sha2::Digest;
     let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -228,7 +235,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     if args.output.exists() {
         bail!("{} exists already; choose a new file", args.output.display());
     }
-    let store = args.db.open().await?;
+    let store = args.db.open_existing().await?;
     store.backup_sqlite(&args.output).await?;
     // Check the copy before hashing it: opening it settles its journal mode.
     let copy = godwit_store::Store::open(&format!("sqlite:{}", args.output.display())).await?;
@@ -239,14 +246,14 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     }
     let digest = sha256_file(&args.output)?;
     let name = args.output.file_name().and_then(|n| n.to_str()).unwrap_or("backup");
-    std::fs::write(args.output.with_extension("sha256"), format!("{digest}  {name}\n"))?;
+    std::fs::write(sidecar(&args.output), format!("{digest}  {name}\n"))?;
     println!("backup written to {} (sha256 {digest}, {} audit records)", args.output.display(), report.records);
     Ok(())
 }
 
 /// Restores a backup after checking its SHA-256 and its audit chain.
 pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
-    let sidecar = args.input.with_extension("sha256");
+    let sidecar = sidecar(&args.input);
     let expected = std::fs::read_to_string(&sidecar).with_context(|| format!("reading {}", sidecar.display()))?;
     let expected = expected.split_whitespace().next().unwrap_or_default();
     let actual = sha256_file(&args.input)?;

@@ -36,6 +36,22 @@ impl DatabaseArgs {
     }
 }
 
+impl DatabaseArgs {
+    /// Opens the store of a node that must already exist, so that a mistyped
+    /// path is an error rather than a new, empty (and "intact") database.
+    pub async fn open_existing(&self) -> anyhow::Result<Store> {
+        if self.database_url.is_none() {
+            let file = self.data_dir.join("godwit.db");
+            anyhow::ensure!(
+                file.exists(),
+                "no Godwit database at {}; check --data-dir or --database-url",
+                file.display()
+            );
+        }
+        self.open().await
+    }
+}
+
 /// Hides a password in a database URL before it is printed.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -67,7 +83,7 @@ pub enum AuditCommand {
 pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::Verify(db) => {
-            let store = db.open().await?;
+            let store = db.open_existing().await?;
             let report = store.verify_audit().await?;
             match &report.first_broken {
                 None => {
@@ -78,7 +94,7 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
             }
         }
         AuditCommand::Export { db, output } => {
-            let store = db.open().await?;
+            let store = db.open_existing().await?;
             let mut out: Box<dyn Write> = if output == "-" {
                 Box::new(std::io::stdout().lock())
             } else {

@@ -20,7 +20,9 @@ named_enum! {
 
 named_enum! {
     AgreementStatus {
-        /// Signed and applied while inside its validity period.
+        /// Recorded by one party, waiting for every other party to confirm it.
+        Proposed = "proposed",
+        /// Confirmed by every party and applied while inside its validity period.
         Active = "active",
         Suspended = "suspended",
         Terminated = "terminated",

@@ -135,7 +135,7 @@ pub fn arb_agreement() -> impl Strategy<Value = Agreement> {
         btree_set(arb_category(), 1..3),
         0..4u8,
         any::<bool>(),
-        prop_oneof![6 => Just(AgreementStatus::Active), 1 => Just(AgreementStatus::Suspended), 1 => Just(AgreementStatus::Terminated)],
+        prop_oneof![6 => Just(AgreementStatus::Active), 1 => Just(AgreementStatus::Proposed), 1 => Just(AgreementStatus::Suspended), 1 => Just(AgreementStatus::Terminated)],
         prop_oneof![
             Just((NOW.plus_days(-400), Some(NOW.plus_days(-1)))),
             Just((NOW.plus_days(-400), None)),

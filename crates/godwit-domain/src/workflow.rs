@@ -84,8 +84,15 @@ pub fn transition(actor: &Subject, item: &Envelope, action: Action) -> Result<It
             if item.state == Published { Ok(Withdrawn) } else { Err(wrong_state()) }
         }
         Action::NewVersion => {
-            if !(same_member && actor.roles.iter().any(|r| r.authors_content())) {
-                return Err(WorkflowError::Forbidden("only authors of the originating member can write a new version"));
+            // The originating organisation owns the item: a domestic recipient may
+            // read it but not replace it with a version of its own.
+            if !(same_member
+                && actor.organisation == item.originator_org
+                && actor.roles.iter().any(|r| r.authors_content()))
+            {
+                return Err(WorkflowError::Forbidden(
+                    "only authors of the originating organisation can write a new version",
+                ));
             }
             if actor.clearance < item.classification {
                 return Err(WorkflowError::Forbidden("your clearance is below the item's classification"));

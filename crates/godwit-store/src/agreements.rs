@@ -11,7 +11,7 @@ use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
-use crate::schema::{AgreementCategories, AgreementParties, Agreements};
+use crate::schema::{AgreementCategories, AgreementConfirmations, AgreementParties, Agreements};
 use crate::{Store, StoreError};
 
 #[derive(sqlx::FromRow)]
@@ -32,7 +32,107 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 impl Store {
-    /// Creates or replaces an agreement with its parties and categories.
+    /// Records an agreement proposed by a party through the API: it is not in
+    /// force until every party has confirmed it, so no member can open another
+    /// member's releases to itself on its own word. Suspending or terminating
+    /// only narrows sharing, so any party may do that alone.
+    pub async fn propose_agreement(
+        &self,
+        agreement: &Agreement,
+        proposer: &MemberCode,
+        by: Uuid,
+        audit_event: AuditEvent,
+    ) -> Result<Agreement, StoreError> {
+        let mut agreement = agreement.clone();
+        if matches!(agreement.status, AgreementStatus::Active | AgreementStatus::Proposed) {
+            agreement.status = AgreementStatus::Proposed;
+        }
+        self.put_agreement(&agreement, audit_event).await?;
+        if agreement.status == AgreementStatus::Proposed {
+            return self.confirm_agreement(agreement.id, proposer, by).await;
+        }
+        Ok(agreement)
+    }
+
+    /// Records `member`'s confirmation; the agreement comes into force once every
+    /// party has confirmed it.
+    pub async fn confirm_agreement(&self, id: Uuid, member: &MemberCode, by: Uuid) -> Result<Agreement, StoreError> {
+        let mut agreement = self.agreement(id).await?;
+        if !agreement.parties.contains(member) {
+            return Err(StoreError::Forbidden("only parties confirm an agreement".into()));
+        }
+        if agreement.status != AgreementStatus::Proposed {
+            return Err(StoreError::Conflict(format!("the agreement is {}, not proposed", agreement.status.as_str())));
+        }
+        let now = self.clock().now();
+        let mut tx = self.pool.begin().await?;
+        tx.target()
+            .execute(
+                Query::insert()
+                    .into_table(AgreementConfirmations::Table)
+                    .columns([
+                        AgreementConfirmations::AgreementId,
+                        AgreementConfirmations::MemberCode,
+                        AgreementConfirmations::ConfirmedBy,
+                        AgreementConfirmations::ConfirmedAt,
+                    ])
+                    .values_panic([id.to_string().into(), member.as_str().into(), by.to_string().into(), now.0.into()])
+                    .on_conflict(
+                        OnConflict::columns([AgreementConfirmations::AgreementId, AgreementConfirmations::MemberCode])
+                            .do_nothing()
+                            .to_owned(),
+                    ),
+            )
+            .await?;
+        let confirmed: Vec<(String,)> = tx
+            .target()
+            .fetch_all(
+                Query::select()
+                    .column(AgreementConfirmations::MemberCode)
+                    .from(AgreementConfirmations::Table)
+                    .and_where(Expr::col(AgreementConfirmations::AgreementId).eq(id.to_string())),
+            )
+            .await?;
+        let confirmed: BTreeSet<MemberCode> = confirmed.into_iter().map(|(m,)| MemberCode(m)).collect();
+        let mut events = vec![AuditEvent::new("agreement.confirm").by(by, member).on(id)];
+        if agreement.parties.is_subset(&confirmed) {
+            agreement.status = AgreementStatus::Active;
+            tx.target()
+                .execute(
+                    Query::update()
+                        .table(Agreements::Table)
+                        .value(Agreements::Status, AgreementStatus::Active.as_str())
+                        .and_where(Expr::col(Agreements::Id).eq(id.to_string())),
+                )
+                .await?;
+            events.push(
+                AuditEvent::new("agreement.in_force").on(id).with(serde_json::json!({ "parties": agreement.parties })),
+            );
+        }
+        audit::append(&mut tx, now, &events).await?;
+        tx.commit().await?;
+        Ok(agreement)
+    }
+
+    /// The parties that have confirmed a proposed agreement.
+    pub async fn agreement_confirmations(&self, id: Uuid) -> Result<Vec<MemberCode>, StoreError> {
+        let rows: Vec<(String,)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .column(AgreementConfirmations::MemberCode)
+                    .from(AgreementConfirmations::Table)
+                    .and_where(Expr::col(AgreementConfirmations::AgreementId).eq(id.to_string()))
+                    .order_by(AgreementConfirmations::MemberCode, Order::Asc),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(m,)| MemberCode(m)).collect())
+    }
+
+    /// Creates or replaces an agreement with its parties and categories, as
+    /// given (the node operator's path; see [`Store::propose_agreement`]).
+    /// Earlier confirmations are cleared: they confirmed other terms.
     pub async fn put_agreement(&self, agreement: &Agreement, audit_event: AuditEvent) -> Result<(), StoreError> {
         agreement.validate()?;
         let now = self.clock().now();
@@ -87,6 +187,13 @@ impl Store {
                 Query::delete()
                     .from_table(AgreementParties::Table)
                     .and_where(Expr::col(AgreementParties::AgreementId).eq(id.as_str())),
+            )
+            .await?;
+        tx.target()
+            .execute(
+                Query::delete()
+                    .from_table(AgreementConfirmations::Table)
+                    .and_where(Expr::col(AgreementConfirmations::AgreementId).eq(id.as_str())),
             )
             .await?;
         tx.target()

@@ -364,6 +364,26 @@ async fn write_history(
     Ok(())
 }
 
+/// Claims the item for this transaction's change: fails with `Conflict` when
+/// someone else changed it since it was read (two officers approving at once).
+async fn ensure_unchanged(tx: &mut Tx, item: Uuid, state: ItemState, updated_at: Timestamp) -> Result<(), StoreError> {
+    let claimed = tx
+        .target()
+        .execute(
+            Query::update()
+                .table(Items::Table)
+                .value(Items::UpdatedAt, updated_at.0)
+                .and_where(Expr::col(Items::Id).eq(item.to_string()))
+                .and_where(Expr::col(Items::State).eq(state.as_str()))
+                .and_where(Expr::col(Items::UpdatedAt).eq(updated_at.0)),
+        )
+        .await?;
+    if claimed == 0 {
+        return Err(StoreError::Conflict("the item was changed by someone else meanwhile; reload it".into()));
+    }
+    Ok(())
+}
+
 fn release_detail(release: &Releasability) -> serde_json::Value {
     serde_json::json!({
         "members": release.members,
@@ -533,9 +553,11 @@ impl Store {
         }
         self.validate_content(author, &content).await?;
         let now = self.clock().now();
+        let (was_state, was_updated) = (item.state, item.updated_at);
         item.content = content;
         item.updated_at = now;
         let mut tx = self.pool.begin().await?;
+        ensure_unchanged(&mut tx, item.id, was_state, was_updated).await?;
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
         write_history(&mut tx, &item, author.user, "edit", None).await?;
         audit::append(&mut tx, now, &[AuditEvent::new("item.edit").by(author.user, &author.member).on(item.id)])
@@ -556,6 +578,7 @@ impl Store {
         method: Method,
     ) -> Result<Item, StoreError> {
         let mut item = self.load_item(id).await?;
+        let (was_state, was_updated) = (item.state, item.updated_at);
         let now = self.clock().now();
         if !decide(actor, &item.envelope(), &[], now).is_allowed() {
             return Err(StoreError::NotFound("item"));
@@ -584,6 +607,7 @@ impl Store {
         ];
         let mut changed = vec![item.id];
         let mut superseded = None;
+        let mut superseded_was = None;
         match action {
             Action::Return => item.return_comment = comment.map(str::to_owned),
             Action::Withdraw => item.withdrawn_reason = comment.map(str::to_owned),
@@ -602,6 +626,7 @@ impl Store {
                 ));
                 if let Some(old_id) = item.supersedes {
                     let mut old = self.load_item(old_id).await?;
+                    superseded_was = Some((old.state, old.updated_at));
                     old.state = ItemState::Superseded;
                     old.superseded_by = Some(item.id);
                     old.updated_at = now;
@@ -612,6 +637,10 @@ impl Store {
             _ => {}
         }
         let mut tx = self.pool.begin().await?;
+        ensure_unchanged(&mut tx, item.id, was_state, was_updated).await?;
+        if let (Some(old), Some((state, updated_at))) = (&superseded, superseded_was) {
+            ensure_unchanged(&mut tx, old.id, state, updated_at).await?;
+        }
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
         write_history(&mut tx, &item, actor.user, action.as_str(), comment).await?;
         if let Some(old) = &superseded {
@@ -784,12 +813,20 @@ impl Store {
     }
 
     /// An item's history, for those who may read the item.
+    ///
+    /// Readers outside the originating member see only the published states
+    /// (approval, supersession): drafts, return comments and edits before
+    /// publication stay at home.
     pub async fn item_history(&self, subject: &Subject, id: Uuid) -> Result<Vec<HistoryEntry>, StoreError> {
         let item = self.load_item(id).await?;
         if !decide(subject, &item.envelope(), &self.agreements().await?, self.clock().now()).is_allowed() {
             return Err(StoreError::NotFound("item"));
         }
-        self.pool
+        if item.content.classification > Classification::LOWEST {
+            self.record(&[AuditEvent::new("item.history").by(subject.user, &subject.member).on(item.id)]).await?;
+        }
+        let entries: Vec<HistoryEntry> = self
+            .pool
             .target()
             .fetch_all(
                 Query::select()
@@ -807,7 +844,11 @@ impl Store {
                     .order_by(ItemHistory::At, Order::Asc)
                     .order_by(ItemHistory::Id, Order::Asc),
             )
-            .await
+            .await?;
+        if subject.member == item.originator_member {
+            return Ok(entries);
+        }
+        Ok(entries.into_iter().filter(|e| matches!(e.action.as_str(), "approve" | "superseded")).collect())
     }
 
     /// Stores whole items as they are, without the workflow: for the demo region,

@@ -123,6 +123,16 @@ pub enum AgreementParties {
     MemberCode,
 }
 
+/// Which parties have confirmed an agreement; it comes into force when all have.
+#[derive(Iden, Clone, Copy)]
+pub enum AgreementConfirmations {
+    Table,
+    AgreementId,
+    MemberCode,
+    ConfirmedBy,
+    ConfirmedAt,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum AgreementCategories {
     Table,
@@ -398,6 +408,16 @@ fn version_1() -> Vec<Step> {
             .to_owned()),
         T(link(AgreementParties::Table, AgreementParties::AgreementId, AgreementParties::MemberCode)),
         T(link(AgreementCategories::Table, AgreementCategories::AgreementId, AgreementCategories::Category)),
+        T(Table::create()
+            .table(AgreementConfirmations::Table)
+            .col(text(AgreementConfirmations::AgreementId))
+            .col(text(AgreementConfirmations::MemberCode))
+            .col(opt_text(AgreementConfirmations::ConfirmedBy))
+            .col(int(AgreementConfirmations::ConfirmedAt))
+            .primary_key(
+                Index::create().col(AgreementConfirmations::AgreementId).col(AgreementConfirmations::MemberCode),
+            )
+            .to_owned()),
         T(Table::create()
             .table(Items::Table)
             .col(pk_text(Items::Id))

@@ -1,10 +1,14 @@
-//! The agreements registry: members' users read it, a party's national focal
-//! point writes it.
+//! The agreements registry: members' users read it; a party's national focal
+//! point proposes an agreement and every other party's confirms it before it
+//! comes into force.
 
 use axum::extract::State;
 use godwit_domain::agreement::Agreement;
+use godwit_domain::member::MemberCode;
 use godwit_domain::user::Role;
 use godwit_store::audit::AuditEvent;
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -12,35 +16,63 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", responses((status = 200, body = [Agreement])))]
-pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<Agreement>>> {
-    Ok(Json(state.store.agreements().await?))
+#[derive(Serialize, ToSchema)]
+pub struct AgreementView {
+    #[serde(flatten)]
+    pub agreement: Agreement,
+    /// True when the agreement applies today.
+    pub in_force: bool,
+    /// Parties that confirmed a proposed agreement.
+    pub confirmed_by: Vec<MemberCode>,
+}
+
+async fn view(state: &AppState, agreement: Agreement) -> ApiResult<AgreementView> {
+    let confirmed_by = state.store.agreement_confirmations(agreement.id).await?;
+    let in_force = agreement.in_force(state.store.clock().now());
+    Ok(AgreementView { agreement, in_force, confirmed_by })
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements", tag = "agreements", responses((status = 200, body = [AgreementView])))]
+pub async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<AgreementView>>> {
+    let mut out = Vec::new();
+    for agreement in state.store.agreements().await? {
+        out.push(view(&state, agreement).await?);
+    }
+    Ok(Json(out))
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Agreement), (status = 404, body = crate::error::Problem)))]
-pub async fn read(State(state): State<AppState>, _caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Agreement>> {
-    Ok(Json(state.store.agreement(id).await?))
+    responses((status = 200, body = AgreementView), (status = 404, body = crate::error::Problem)))]
+pub async fn read(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<AgreementView>> {
+    Ok(Json(view(&state, state.store.agreement(id).await?).await?))
 }
 
+fn is_party_nfp(caller: &Caller, agreement: &Agreement) -> bool {
+    caller.user.has(Role::NationalFocalPoint) && agreement.parties.contains(&caller.user.member)
+}
+
+/// Proposes (or changes) an agreement; it is `proposed` until every party confirms.
+/// Setting the status to `suspended` or `terminated` takes effect at once.
 #[utoipa::path(put, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = Uuid, Path)), request_body = Agreement,
-    responses((status = 200, body = Agreement), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = AgreementView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
     Json(agreement): Json<Agreement>,
-) -> ApiResult<Json<Agreement>> {
+) -> ApiResult<Json<AgreementView>> {
     if agreement.id != id {
         return Err(ApiError::invalid("id", "must match the path"));
     }
-    let is_party_nfp =
-        |a: &Agreement| caller.user.has(Role::NationalFocalPoint) && a.parties.contains(&caller.user.member);
-    if !is_party_nfp(&agreement) {
+    if !is_party_nfp(&caller, &agreement) {
         return Err(ApiError::forbidden("only a national focal point of a party records an agreement"));
     }
     if let Ok(existing) = state.store.agreement(id).await
-        && !is_party_nfp(&existing)
+        && !is_party_nfp(&caller, &existing)
     {
         return Err(ApiError::forbidden("your member is not a party to this agreement"));
     }
@@ -52,6 +84,21 @@ pub async fn put(
         .by(caller.user.id, &caller.user.member)
         .on(id)
         .with(serde_json::json!(agreement));
-    state.store.put_agreement(&agreement, event).await?;
-    Ok(Json(agreement))
+    let stored = state.store.propose_agreement(&agreement, &caller.user.member, caller.user.id, event).await?;
+    Ok(Json(view(&state, stored).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/confirm", tag = "agreements", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AgreementView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<AgreementView>> {
+    let agreement = state.store.agreement(id).await?;
+    if !is_party_nfp(&caller, &agreement) {
+        return Err(ApiError::forbidden("only a national focal point of a party confirms an agreement"));
+    }
+    let confirmed = state.store.confirm_agreement(id, &caller.user.member, caller.user.id).await?;
+    Ok(Json(view(&state, confirmed).await?))
 }

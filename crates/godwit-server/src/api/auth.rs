@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use godwit_domain::Timestamp;
-use godwit_domain::user::{Role, User, password_policy_violation};
+use godwit_domain::user::{User, password_policy_violation};
 use godwit_store::audit::AuditEvent;
 use godwit_store::users::ApiTokenRecord;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::auth::credentials::{
     decoy_hash, hash_password, new_totp_secret, random_token, token_hash, totp_url, verify_password, verify_totp,
 };
-use crate::auth::session::{API_TOKEN_PREFIX, session_cookie, start_session};
+use crate::auth::session::{API_TOKEN_PREFIX, expired_session_cookie, session_cookie, start_session};
 use crate::auth::{Caller, EnrollingCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddr, Json, Path};
@@ -84,6 +84,15 @@ pub async fn login(
             format!("the account is locked after repeated failed sign-ins until {} (UTC)", until.to_rfc3339()),
         ));
     }
+    // Ask for the second factor before judging the password, so that the answer
+    // never tells whether a password without a code was right.
+    if record.totp_enabled && request.totp.as_deref().is_none_or(|code| code.trim().is_empty()) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "totp_required",
+            "enter the code from your authenticator app",
+        ));
+    }
     let password_ok = verify_password(&request.password, &record.password_hash);
     let totp_ok = match (&record.totp_secret, record.totp_enabled) {
         (Some(secret), true) => {
@@ -107,20 +116,13 @@ pub async fn login(
                 .on(&user.username)
                 .with(serde_json::json!({ "reason": reason, "failures": failures }))])
             .await?;
-        if password_ok && record.totp_enabled && request.totp.as_deref().is_none_or(str::is_empty) {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_required",
-                "enter the code from your authenticator app",
-            ));
-        }
         return Err(bad_credentials());
     }
     store.clear_login_failures(user.id).await?;
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let session = start_session(&state, user, user_agent).await?;
     store.record(&[AuditEvent::new("login").by(user.id, &user.member).on(&user.username)]).await?;
-    let cookie = session_cookie(&session.token, state.config.session_idle_minutes * 60, state.config.tls);
+    let cookie = session_cookie(&session.token, state.config.tls);
     let body = LoginResponse {
         token: session.token,
         csrf_token: session.csrf_token,
@@ -137,7 +139,7 @@ pub async fn logout(State(state): State<AppState>, EnrollingCaller(caller): Enro
         state.store.revoke_session(caller.user.id, hash).await?;
     }
     state.store.record(&[AuditEvent::new("logout").by(caller.user.id, &caller.user.member)]).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie("", 0, state.config.tls))]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired_session_cookie(state.config.tls))]).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -230,6 +232,12 @@ pub async fn change_password(
             AuditEvent::new("password.change").by(caller.user.id, &caller.user.member),
         )
         .await?;
+    // Whoever may have known the old password loses every other session.
+    for session in state.store.sessions_of(caller.user.id).await? {
+        if caller.session_hash() != Some(session.id_hash.as_str()) {
+            state.store.revoke_session(caller.user.id, &session.id_hash).await?;
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -374,9 +382,4 @@ pub async fn revoke_token(
     } else {
         Err(ApiError::not_found("token"))
     }
-}
-
-/// True when the caller holds any of `roles`.
-pub fn holds_any(caller: &Caller, roles: &[Role]) -> bool {
-    roles.iter().any(|r| caller.user.has(*r))
 }

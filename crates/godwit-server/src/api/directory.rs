@@ -10,7 +10,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::auth::holds_any;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -62,8 +61,10 @@ pub async fn put_group(
     Path(code): Path<String>,
     Json(group): Json<MemberGroup>,
 ) -> ApiResult<Json<MemberGroup>> {
-    if !holds_any(&caller, &[Role::Administrator, Role::Secretariat]) {
-        return Err(ApiError::forbidden("only administrators and the secretariat manage groups"));
+    // Group membership decides who receives items released to a group, so it is
+    // the secretariat's business, not an account administrator's.
+    if !caller.user.has(Role::Secretariat) {
+        return Err(ApiError::forbidden("only the secretariat manages groups"));
     }
     if group.code != code
         || code.is_empty()

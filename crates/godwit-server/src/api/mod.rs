@@ -60,7 +60,7 @@ impl Modify for SecuritySchemes {
         items::upload, items::attachments, items::download, markings,
         directory::members, directory::put_member, directory::groups, directory::put_group,
         directory::organisations, directory::create_organisation, directory::contact_points, directory::put_contact_point,
-        agreements::list, agreements::read, agreements::put,
+        agreements::list, agreements::read, agreements::put, agreements::confirm,
         users::list, users::create, users::update,
         audit::list, audit::verify,
     ),
@@ -105,6 +105,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/contact-points/{id}", put(directory::put_contact_point))
         .route("/agreements", get(agreements::list))
         .route("/agreements/{id}", get(agreements::read).put(agreements::put))
+        .route("/agreements/{id}/confirm", post(agreements::confirm))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", axum::routing::patch(users::update))
         .route("/audit", get(audit::list))

@@ -40,13 +40,35 @@ fn manages(caller: &User, member: &MemberCode, organisation: Uuid) -> bool {
         || (caller.has(Role::OrganisationalFocalPoint) && caller.organisation == organisation)
 }
 
-fn check_grant(caller: &User, roles: &BTreeSet<Role>, clearance: Classification) -> Result<(), ApiError> {
+/// Checks that `caller` may give `target` the roles it is gaining and `clearance`.
+///
+/// An administrator could otherwise read any member's content by making itself
+/// an account there: so outside its own member an administrator grants no
+/// content role, except a first national focal point to a member that has none
+/// (who then manages that member's accounts).
+async fn check_grant(
+    state: &AppState,
+    caller: &User,
+    target: &MemberCode,
+    gained: &BTreeSet<Role>,
+    clearance: Classification,
+) -> Result<(), ApiError> {
     let allowed = grantable(caller);
-    if let Some(role) = roles.iter().find(|r| !allowed.contains(r)) {
+    if let Some(role) = gained.iter().find(|r| !allowed.contains(r)) {
         return Err(ApiError::forbidden(format!("you may not grant the role {}", role.as_str())));
     }
     if !caller.has(Role::Administrator) && clearance > caller.clearance {
         return Err(ApiError::forbidden("you may not grant more clearance than you hold"));
+    }
+    let content_roles: Vec<&Role> = gained.iter().filter(|r| r.reads_content()).collect();
+    if caller.has(Role::Administrator) && caller.member != *target && !content_roles.is_empty() {
+        let first_nfp = content_roles == [&Role::NationalFocalPoint]
+            && !state.store.users(Some(target)).await?.iter().any(|u| !u.disabled && u.has(Role::NationalFocalPoint));
+        if !first_nfp {
+            return Err(ApiError::forbidden(
+                "administrators give content roles only within their own member, or a first national focal point to a member without one",
+            ));
+        }
     }
     Ok(())
 }
@@ -88,7 +110,7 @@ pub async fn create(
     if !manages(me, &new.member, new.organisation) {
         return Err(ApiError::forbidden("you do not manage accounts of that member or organisation"));
     }
-    check_grant(me, &new.roles, new.clearance)?;
+    check_grant(&state, me, &new.member, &new.roles, new.clearance).await?;
     let username = new.username.trim();
     if !(3..=64).contains(&username.len())
         || !username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
@@ -167,13 +189,15 @@ pub async fn update(
         }
         user.email = email.trim().to_owned();
     }
+    let before = user.roles.clone();
     if let Some(roles) = change.roles {
         user.roles = roles;
     }
     if let Some(clearance) = change.clearance {
         user.clearance = clearance;
     }
-    check_grant(me, &user.roles, user.clearance)?;
+    let gained: BTreeSet<Role> = user.roles.difference(&before).copied().collect();
+    check_grant(&state, me, &user.member, &gained, user.clearance).await?;
     if let Some(disabled) = change.disabled {
         user.disabled = disabled;
     }

@@ -199,10 +199,17 @@ pub async fn start_session(state: &AppState, user: &User, user_agent: &str) -> R
     Ok(NewSession { token, csrf_token, expires_at })
 }
 
-/// The `Set-Cookie` value carrying a session token.
-pub fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+/// The `Set-Cookie` value carrying a session token. The cookie lives as long as
+/// the browser session; the server decides when the session itself ends.
+pub fn session_cookie(token: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn expired_session_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
 }
 
 #[cfg(test)]
@@ -211,9 +218,10 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_and_strict() {
-        let cookie = session_cookie("abc", 60, true);
+        let cookie = session_cookie("abc", true);
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.ends_with("Secure"));
-        assert!(!session_cookie("abc", 60, false).contains("Secure"));
+        assert!(!session_cookie("abc", false).contains("Secure"));
+        assert!(expired_session_cookie(false).contains("Max-Age=0"));
     }
 
     #[test]

@@ -50,6 +50,10 @@ async fn privileged_roles_need_their_second_factor() {
             )
             .await;
         assert_eq!((without.status, without.json["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("totp_required")));
+        // The same answer for a wrong password: it says nothing about the password.
+        let body = json!({ "username": "officer.fji", "password": "Wrong-Password-1" });
+        let wrong_password = node.call(Method::POST, "/api/v1/auth/login", None, Some(body)).await;
+        assert_eq!(wrong_password.json["code"], without.json["code"]);
         let wrong = node
             .call(
                 Method::POST,
@@ -168,23 +172,96 @@ async fn read_only_api_tokens_cannot_write() {
 async fn focal_points_manage_only_their_own_and_grant_no_more_than_they_hold() {
     for node in nodes().await {
         let admin = node.login("admin.fji").await;
-        let new_user = |member: &str, org: u128, roles: &[&str]| {
-            json!({ "username": format!("new.{}", member.to_lowercase()), "display_name": "New", "email": "new@example.org",
+        let new_user = |name: &str, member: &str, org: u128, roles: &[&str]| {
+            json!({ "username": name, "display_name": "New", "email": "new@example.org",
                     "member": member, "organisation": uuid::Uuid::from_u128(org), "roles": roles, "clearance": 1, "password": "Another-Strong-Pass-9" })
         };
-        let made = node.call(Method::POST, "/api/v1/users", Some(&admin), Some(new_user("TON", 5, &["analyst"]))).await;
+        let made = node
+            .call(Method::POST, "/api/v1/users", Some(&admin), Some(new_user("new.fji", "FJI", 1, &["analyst"])))
+            .await;
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.json);
-        let duplicate =
-            node.call(Method::POST, "/api/v1/users", Some(&admin), Some(new_user("TON", 5, &["analyst"]))).await;
+        let duplicate = node
+            .call(Method::POST, "/api/v1/users", Some(&admin), Some(new_user("new.fji", "FJI", 1, &["analyst"])))
+            .await;
         assert_eq!(duplicate.status, StatusCode::CONFLICT);
+        // An administrator cannot make itself a reader at another member…
+        let elsewhere = node
+            .call(Method::POST, "/api/v1/users", Some(&admin), Some(new_user("spy.ton", "TON", 5, &["analyst"])))
+            .await;
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.json);
+        let second_nfp = node
+            .call(
+                Method::POST,
+                "/api/v1/users",
+                Some(&admin),
+                Some(new_user("nfp2.ton", "TON", 5, &["national_focal_point"])),
+            )
+            .await;
+        assert_eq!(second_nfp.status, StatusCode::FORBIDDEN, "TON has its NFP already");
+        // …but may give a member without one its first national focal point.
+        let first_nfp = node
+            .call(
+                Method::POST,
+                "/api/v1/users",
+                Some(&admin),
+                Some(new_user("nfp.wsm", "WSM", 6, &["national_focal_point"])),
+            )
+            .await;
+        assert_eq!(first_nfp.status, StatusCode::CREATED, "{}", first_nfp.json);
         let analyst = node.login("ana.fji").await;
-        let refused =
-            node.call(Method::POST, "/api/v1/users", Some(&analyst), Some(new_user("FJI", 1, &["analyst"]))).await;
+        let refused = node
+            .call(Method::POST, "/api/v1/users", Some(&analyst), Some(new_user("x.fji", "FJI", 1, &["analyst"])))
+            .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         let weak = node.call(Method::POST, "/api/v1/users", Some(&admin), Some(json!({ "username": "weak.one", "display_name": "W", "email": "w@example.org",
             "member": "FJI", "organisation": uuid::Uuid::from_u128(1), "roles": ["analyst"], "clearance": 0, "password": "short" }))).await;
         assert_eq!(weak.json["errors"][0]["field"], "password");
         let users = node.call(Method::GET, "/api/v1/users", Some(&admin), None).await;
         assert!(users.json.as_array().unwrap().len() >= 12);
+        // Group membership decides who receives group releases: the secretariat's call only.
+        let group = json!({ "code": "PIDC", "name": "PIDC", "members": ["FJI", "NZL", "TON", "WSM"] });
+        assert_eq!(
+            node.call(Method::PUT, "/api/v1/groups/PIDC", Some(&admin), Some(group.clone())).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let secretariat = node.login("sec.fji").await;
+        assert_eq!(
+            node.call(Method::PUT, "/api/v1/groups/PIDC", Some(&secretariat), Some(group)).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn agreements_come_into_force_only_when_every_party_confirms() {
+    for node in nodes().await {
+        let proposal = json!({
+            "id": uuid::Uuid::from_u128(500), "title": "Tonga–New Zealand MoU", "kind": "bilateral", "status": "active",
+            "parties": ["NZL", "TON"], "categories": ["document_fraud"], "max_classification": 2, "personal_data": false,
+            "third_party_rule": "originator_consent", "valid_from": "2026-01-01T00:00:00Z", "valid_until": null
+        });
+        let path = format!("/api/v1/agreements/{}", uuid::Uuid::from_u128(500));
+        let outsider = node.login("nfp.fji").await;
+        assert_eq!(
+            node.call(Method::PUT, &path, Some(&outsider), Some(proposal.clone())).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let tonga = node.login("nfp.ton").await;
+        let proposed = node.call(Method::PUT, &path, Some(&tonga), Some(proposal)).await;
+        assert_eq!(proposed.status, StatusCode::OK, "{}", proposed.json);
+        assert_eq!(
+            (proposed.json["status"].as_str(), proposed.json["in_force"].as_bool()),
+            (Some("proposed"), Some(false))
+        );
+        assert_eq!(proposed.json["confirmed_by"], json!(["TON"]));
+        let nzl = node.login("nfp.nzl").await;
+        let confirmed = node.call(Method::POST, &format!("{path}/confirm"), Some(&nzl), None).await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.json);
+        assert_eq!(
+            (confirmed.json["status"].as_str(), confirmed.json["in_force"].as_bool()),
+            (Some("active"), Some(true))
+        );
+        let again = node.call(Method::POST, &format!("{path}/confirm"), Some(&nzl), None).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
     }
 }

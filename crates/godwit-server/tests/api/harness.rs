@@ -70,6 +70,9 @@ const USERS: &[(&str, &str, u128, &[Role], u8)] = &[
     ("low.nzl", "NZL", 4, &[Role::Analyst], 1),
     ("ana.ton", "TON", 5, &[Role::Analyst], 3),
     ("border.fji", "FJI", 1, &[Role::FrontLineOfficer], 3),
+    ("nfp.nzl", "NZL", 4, &[Role::NationalFocalPoint], 3),
+    ("nfp.ton", "TON", 5, &[Role::NationalFocalPoint], 3),
+    ("sec.fji", "FJI", 1, &[Role::Secretariat], 3),
 ];
 
 /// Fiji, New Zealand and Tonga in the PIDC group, with a Fiji–New Zealand MoU.
@@ -77,7 +80,7 @@ pub async fn nodes() -> Vec<Node> {
     let clock = Arc::new(FixedClock::new(NOW));
     let mut out = Vec::new();
     for (store, dir) in open_store(clock).await {
-        for (name, member) in [("Fiji", "FJI"), ("New Zealand", "NZL"), ("Tonga", "TON")] {
+        for (name, member) in [("Fiji", "FJI"), ("New Zealand", "NZL"), ("Tonga", "TON"), ("Samoa", "WSM")] {
             store
                 .upsert_member(&Member { code: code(member), name: name.into(), kind: MemberKind::State })
                 .await
@@ -89,6 +92,7 @@ pub async fn nodes() -> Vec<Node> {
             (3, "FJI", AgencyKind::Customs),
             (4, "NZL", AgencyKind::Immigration),
             (5, "TON", AgencyKind::Immigration),
+            (6, "WSM", AgencyKind::Immigration),
         ] {
             let org = Organisation {
                 id: Uuid::from_u128(id),

@@ -91,6 +91,10 @@ async fn an_alert_reaches_exactly_its_readers() {
             .call(Method::GET, &format!("/api/v1/audit?action=item.read&target={id}&limit=100"), Some(&auditor), None)
             .await;
         assert!(reads.json.as_array().unwrap().iter().any(|r| r["actor_member"] == "NZL"), "{}", reads.json);
+        // Abroad, the history shows the published state only, not drafts or return comments.
+        let history = node.call(Method::GET, &format!("/api/v1/items/{id}/history"), Some(&nzl), None).await;
+        let actions: Vec<_> = history.json.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["approve"]);
         let verify = node.call(Method::GET, "/api/v1/audit/verify", Some(&auditor), None).await;
         assert!(verify.json["first_broken"].is_null(), "{}", verify.json);
         let analyst = node.login("ana.fji").await;
