@@ -2,14 +2,8 @@
 //! item 9): PyPI `mrz` on 10,000 generated machine readable zones and PyPI
 //! `pydifact` on generated PAXLST interchanges.
 //!
-//! These tests need Python with both packages; they are ignored by default.
-//! Set up and run:
-//!
-//! ```sh
-//! python3 -m venv target/venv && target/venv/bin/pip install mrz pydifact
-//! cargo test -p godwit-screening --test screening oracle -- --ignored
-//! ```
-//!
+//! They need Python with both packages in `target/venv`, which `scripts/test`
+//! installs (pinned in `scripts/python-requirements.txt`);
 //! `GODWIT_ORACLE_PYTHON` may name another interpreter.
 
 use std::io::Write;
@@ -28,7 +22,7 @@ fn python() -> PathBuf {
         return p.into();
     }
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/venv/bin/python");
-    assert!(venv.exists(), "no {}: see this module's documentation", venv.display());
+    assert!(venv.exists(), "no {}: run scripts/test, which installs the PyPI oracles", venv.display());
     venv
 }
 
@@ -107,7 +101,6 @@ fn our_false_hashes(m: &mrz::Mrz) -> Vec<&'static str> {
 }
 
 #[test]
-#[ignore = "needs Python with PyPI mrz: see the module documentation"]
 fn mrz_check_digits_and_fields_agree_with_pypi_mrz() {
     let mut rng = Rng::new(9303);
     let mut docs = Vec::new();
@@ -205,7 +198,6 @@ fn as_pydifact(text: &str) -> Value {
 }
 
 #[test]
-#[ignore = "needs Python with PyPI pydifact: see the module documentation"]
 fn paxlst_tokenization_agrees_with_pydifact() {
     let mut rng = Rng::new(5);
     let texts: Vec<String> = (0..500).map(|_| random_interchange(&mut rng)).collect();
