@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use godwit_domain::taxonomy::{Taxonomies, Taxonomy};
 use godwit_server::{AppState, ServerConfig};
 use godwit_store::Store;
 use serde::Deserialize;
@@ -35,6 +36,9 @@ pub struct ServeArgs {
 struct ConfigFile {
     #[serde(default)]
     server: ServerConfig,
+    /// Tag taxonomies added to (or replacing) the defaults.
+    #[serde(default)]
+    taxonomies: Vec<Taxonomy>,
 }
 
 /// How to serve a store.
@@ -46,14 +50,15 @@ pub struct ServeOptions {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = match &args.config {
+    let file = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str::<ConfigFile>(&text).with_context(|| format!("in {}", path.display()))?.server
+            toml::from_str::<ConfigFile>(&text).with_context(|| format!("in {}", path.display()))?
         }
-        None => ServerConfig::default(),
+        None => ConfigFile::default(),
     };
-    let store = args.db.open().await?;
+    let config = file.server;
+    let store = args.db.open().await?.with_taxonomies(Taxonomies::default().extended(file.taxonomies));
     tracing::info!(database = %redact(&args.db.url()), "database ready");
     let tls = args.tls_cert.zip(args.tls_key);
     serve_store(store, ServeOptions { listen: args.listen, tls, config }).await

@@ -12,6 +12,7 @@ pub mod item;
 pub mod marking;
 pub mod member;
 pub mod policy;
+pub mod taxonomy;
 pub mod user;
 pub mod workflow;
 

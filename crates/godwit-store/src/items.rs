@@ -499,6 +499,13 @@ impl Store {
 
     async fn validate_content(&self, author: &Subject, content: &ItemContent) -> Result<(), StoreError> {
         let mut errors = content.validate(&self.scale()).err().unwrap_or_default();
+        for (i, tag) in content.tags.iter().enumerate() {
+            let field = format!("tags/{i}");
+            let already = errors.0.iter().any(|e| e.field == field);
+            if let Some(problem) = self.taxonomies().problem(tag).filter(|_| !already) {
+                errors.push(field, problem);
+            }
+        }
         if content.classification > author.clearance {
             errors.push("classification", "is above your clearance");
         }

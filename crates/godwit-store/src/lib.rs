@@ -20,6 +20,7 @@ pub mod visibility;
 
 use std::sync::Arc;
 
+use godwit_domain::taxonomy::Taxonomies;
 use godwit_domain::{Clock, SystemClock};
 
 pub use db::Backend;
@@ -32,6 +33,7 @@ use db::Pool;
 pub struct Store {
     pool: Pool,
     clock: Arc<dyn Clock>,
+    taxonomies: Arc<Taxonomies>,
 }
 
 impl Store {
@@ -44,7 +46,17 @@ impl Store {
     pub async fn open_with_clock(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
         let pool = Pool::connect(url).await?;
         schema::migrate(&pool).await?;
-        Ok(Store { pool, clock })
+        Ok(Store { pool, clock, taxonomies: Arc::new(Taxonomies::default()) })
+    }
+
+    /// Uses these tag taxonomies (the defaults plus the node's own).
+    pub fn with_taxonomies(mut self, taxonomies: Taxonomies) -> Self {
+        self.taxonomies = Arc::new(taxonomies);
+        self
+    }
+
+    pub fn taxonomies(&self) -> &Taxonomies {
+        &self.taxonomies
     }
 
     pub fn backend(&self) -> Backend {

@@ -10,7 +10,7 @@ use sqlx::Connection;
 const GODWIT: &str = env!("CARGO_BIN_EXE_godwit");
 
 /// Kills the server when the test ends, however it ends.
-struct Server(Child);
+pub struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post, put};
 use godwit_domain::marking::Tlp;
+use godwit_domain::taxonomy::Taxonomies;
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -26,11 +27,17 @@ pub struct Markings {
     /// Classification levels, lowest first; items carry the index.
     pub classifications: Vec<String>,
     pub tlp: Vec<Tlp>,
+    /// The tag taxonomies; tags are `namespace:value`.
+    pub taxonomies: Taxonomies,
 }
 
 #[utoipa::path(get, path = "/api/v1/markings", tag = "items", responses((status = 200, body = Markings)))]
 pub async fn markings(State(state): State<AppState>, _caller: Caller) -> ApiResult<Json<Markings>> {
-    Ok(Json(Markings { classifications: state.store.scale().levels, tlp: Tlp::ALL.to_vec() }))
+    Ok(Json(Markings {
+        classifications: state.store.scale().levels,
+        tlp: Tlp::ALL.to_vec(),
+        taxonomies: state.store.taxonomies().clone(),
+    }))
 }
 
 struct SecuritySchemes;

@@ -137,11 +137,12 @@ async fn invalid_items_name_every_bad_field() {
         let mut bad = alert(&["XYZ"]);
         bad["title"] = json!("");
         bad["grading"]["source"] = json!("Z");
+        bad["tags"] = json!(["colour:red"]);
         let response = node.call(Method::POST, "/api/v1/items", Some(&analyst), Some(bad)).await;
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(response.headers["content-type"], "application/problem+json");
         let fields: Vec<_> =
             response.json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-        assert_eq!(fields, ["title", "grading.source", "release/members/0"]);
+        assert_eq!(fields, ["title", "grading.source", "tags/0", "release/members/0"]);
     }
 }
