@@ -398,41 +398,43 @@ impl Store {
         ClassificationScale::default()
     }
 
+    /// The (item, recipient) rows of one release table for these items.
+    async fn release_links<T, C>(
+        &self,
+        table: T,
+        item_col: C,
+        value_col: C,
+        ids: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError>
+    where
+        T: IntoIden + Copy,
+        C: IntoIden + Copy,
+    {
+        self.pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([item_col, value_col])
+                    .from(table)
+                    .and_where(Expr::col(item_col).is_in(ids.to_vec())),
+            )
+            .await
+    }
+
     async fn load_releases(&self, ids: &[String]) -> Result<BTreeMap<String, Releasability>, StoreError> {
         let mut out: BTreeMap<String, Releasability> =
             ids.iter().map(|id| (id.clone(), Releasability::default())).collect();
         if ids.is_empty() {
             return Ok(out);
         }
-        let members: Vec<(String, String)> = self
-            .pool
-            .target()
-            .fetch_all(
-                Query::select()
-                    .columns([ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode])
-                    .from(ItemReleaseMembers::Table)
-                    .and_where(Expr::col(ItemReleaseMembers::ItemId).is_in(ids.to_vec())),
-            )
+        let members = self
+            .release_links(ItemReleaseMembers::Table, ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode, ids)
             .await?;
-        let groups: Vec<(String, String)> = self
-            .pool
-            .target()
-            .fetch_all(
-                Query::select()
-                    .columns([ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode])
-                    .from(ItemReleaseGroups::Table)
-                    .and_where(Expr::col(ItemReleaseGroups::ItemId).is_in(ids.to_vec())),
-            )
+        let groups = self
+            .release_links(ItemReleaseGroups::Table, ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode, ids)
             .await?;
-        let orgs: Vec<(String, String)> = self
-            .pool
-            .target()
-            .fetch_all(
-                Query::select()
-                    .columns([ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId])
-                    .from(ItemReleaseOrgs::Table)
-                    .and_where(Expr::col(ItemReleaseOrgs::ItemId).is_in(ids.to_vec())),
-            )
+        let orgs = self
+            .release_links(ItemReleaseOrgs::Table, ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId, ids)
             .await?;
         for (id, m) in members {
             out.entry(id).or_default().members.insert(MemberCode(m));
