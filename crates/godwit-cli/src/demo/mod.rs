@@ -105,7 +105,11 @@ fn print_how_to_log_in(listen: &str, credentials: &[Credential]) {
     println!("\nGodwit demo region");
     println!("==================");
     println!("Open http://{listen}/ (API under http://{listen}/api/v1, docs at http://{listen}/api/docs).");
-    println!("Every demo user's password is: {DEMO_PASSWORD}\n");
+    println!("Every demo user's password is: {DEMO_PASSWORD}");
+    println!(
+        "Sign in from a script with:\n  curl -X POST http://{listen}/api/v1/auth/login -H 'content-type: application/json' \\\n    \
+         -d '{{\"username\":\"ana.fji\",\"password\":\"{DEMO_PASSWORD}\"}}'\n"
+    );
     println!("{:<14} {:<9} {:<44} TOTP", "username", "member", "roles");
     for username in SHOWCASE {
         if let Some(c) = credentials.iter().find(|c| c.username == *username) {
