@@ -59,8 +59,11 @@ impl Timestamp {
     }
 
     /// RFC 3339 text, the form used on the wire.
+    /// RFC 3339 text in UTC with exactly three digits of milliseconds.
     pub fn to_rfc3339(self) -> String {
-        self.to_datetime().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+        self.to_datetime().format(&format).unwrap_or_default()
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
@@ -69,6 +72,23 @@ impl Timestamp {
 
     pub fn plus_days(self, days: i64) -> Self {
         Timestamp(self.0 + days * 86_400_000)
+    }
+}
+
+/// Serde helpers that write stored millisecond fields as RFC 3339 text, for
+/// records that keep the integer (it is what the audit chain hashes).
+pub mod wire_time {
+    use super::Timestamp;
+
+    pub fn millis<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&Timestamp(*ms).to_rfc3339())
+    }
+
+    pub fn opt_millis<S: serde::Serializer>(ms: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+        match ms {
+            Some(ms) => millis(ms, serializer),
+            None => serializer.serialize_none(),
+        }
     }
 }
 
@@ -115,6 +135,8 @@ mod tests {
     fn timestamps_travel_as_rfc3339_and_are_read_from_either_form() {
         let t = Timestamp(1_793_491_200_123);
         let json = serde_json::to_string(&t).unwrap_or_default();
+        assert_eq!(Timestamp(1_793_491_200_360).to_rfc3339(), "2026-11-01T00:00:00.360Z");
+        assert_eq!(Timestamp(1_793_491_200_000).to_rfc3339(), "2026-11-01T00:00:00.000Z");
         assert_eq!(json, "\"2026-11-01T00:00:00.123Z\"");
         assert_eq!(serde_json::from_str::<Timestamp>(&json).ok(), Some(t));
         assert_eq!(serde_json::from_str::<Timestamp>("1793491200123").ok(), Some(t));

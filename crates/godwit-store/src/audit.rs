@@ -67,6 +67,8 @@ impl AuditEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AuditRecord {
     pub seq: i64,
+    #[serde(serialize_with = "godwit_domain::wire_time::millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: i64,
     pub actor_user: Option<String>,
     pub actor_member: Option<String>,

@@ -97,6 +97,8 @@ pub struct ItemPage {
 pub struct HistoryEntry {
     pub id: String,
     pub item_id: String,
+    #[serde(serialize_with = "godwit_domain::wire_time::millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: i64,
     pub actor: String,
     pub action: String,
@@ -754,6 +756,9 @@ impl Store {
             query.and_where(Expr::col((Items::Table, Items::UpdatedAt)).gte(since.0));
         }
         if let Some((at, id)) = filter.before {
+            // The plain bound lets both databases use the index as a range; the
+            // OR below alone would make them scan down from the newest item.
+            query.and_where(Expr::col((Items::Table, Items::UpdatedAt)).lte(at.0));
             query.cond_where(
                 Cond::any().add(Expr::col((Items::Table, Items::UpdatedAt)).lt(at.0)).add(
                     Cond::all()

@@ -46,6 +46,7 @@ impl Store {
     pub async fn open_with_clock(url: &str, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
         let pool = Pool::connect(url).await?;
         schema::migrate(&pool).await?;
+        schema::refresh_statistics_if_missing(&pool).await?;
         Ok(Store { pool, clock, taxonomies: Arc::new(Taxonomies::default()) })
     }
 
@@ -65,6 +66,12 @@ impl Store {
 
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    /// Refreshes the query planner's statistics; run after bulk loads, without
+    /// which the planner sorts every visible item to show one page.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        schema::refresh_statistics(&self.pool).await
     }
 
     pub async fn close(&self) {

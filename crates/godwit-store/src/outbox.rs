@@ -19,6 +19,8 @@ pub struct OutboxEntry {
     pub item_id: String,
     /// `upsert` or `delete`.
     pub op: String,
+    #[serde(serialize_with = "godwit_domain::wire_time::millis")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: i64,
 }
 

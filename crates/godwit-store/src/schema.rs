@@ -1,6 +1,7 @@
 //! The schema, as sea-query definitions rendered for both backends, and the
 //! migrations that bring a database up to date at start.
 
+use sea_query::ExprTrait;
 use sea_query::{
     ColumnDef, Iden, Index, IndexCreateStatement, PostgresQueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
 };
@@ -409,16 +410,6 @@ fn version_1() -> Vec<Step> {
         T(link(AgreementParties::Table, AgreementParties::AgreementId, AgreementParties::MemberCode)),
         T(link(AgreementCategories::Table, AgreementCategories::AgreementId, AgreementCategories::Category)),
         T(Table::create()
-            .table(AgreementConfirmations::Table)
-            .col(text(AgreementConfirmations::AgreementId))
-            .col(text(AgreementConfirmations::MemberCode))
-            .col(opt_text(AgreementConfirmations::ConfirmedBy))
-            .col(int(AgreementConfirmations::ConfirmedAt))
-            .primary_key(
-                Index::create().col(AgreementConfirmations::AgreementId).col(AgreementConfirmations::MemberCode),
-            )
-            .to_owned()),
-        T(Table::create()
             .table(Items::Table)
             .col(pk_text(Items::Id))
             .col(text(Items::Kind))
@@ -514,6 +505,22 @@ fn version_1() -> Vec<Step> {
 /// A migration: the steps that bring the schema to its version.
 type Migration = fn() -> Vec<Step>;
 
+/// Version 2: confirmations of proposed agreements.
+fn version_2() -> Vec<Step> {
+    vec![Step::Table(
+        Table::create()
+            .table(AgreementConfirmations::Table)
+            .col(text(AgreementConfirmations::AgreementId))
+            .col(text(AgreementConfirmations::MemberCode))
+            .col(opt_text(AgreementConfirmations::ConfirmedBy))
+            .col(int(AgreementConfirmations::ConfirmedAt))
+            .primary_key(
+                Index::create().col(AgreementConfirmations::AgreementId).col(AgreementConfirmations::MemberCode),
+            )
+            .to_owned(),
+    )]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -521,6 +528,49 @@ fn render(step: &Step, backend: Backend) -> String {
         (Step::Index(i), Backend::Sqlite) => i.to_string(SqliteQueryBuilder),
         (Step::Index(i), Backend::Postgres) => i.to_string(PostgresQueryBuilder),
     }
+}
+
+/// Collects planner statistics (`ANALYZE`); SQLite samples a bounded number of
+/// rows per index so this stays quick on large databases.
+pub(crate) async fn refresh_statistics(pool: &Pool) -> Result<(), StoreError> {
+    let sql = match pool.backend() {
+        Backend::Sqlite => "PRAGMA analysis_limit=1000; ANALYZE;",
+        Backend::Postgres => "ANALYZE",
+    };
+    pool.target().execute_raw(sql).await
+}
+
+/// SQLite has no statistics until `ANALYZE` runs once (PostgreSQL's autovacuum
+/// collects its own): collect them at start when they are missing.
+pub(crate) async fn refresh_statistics_if_missing(pool: &Pool) -> Result<(), StoreError> {
+    if pool.backend() != Backend::Sqlite {
+        return Ok(());
+    }
+    let tables: Vec<(String,)> = pool
+        .target()
+        .fetch_all(
+            sea_query::Query::select()
+                .column(sea_query::Alias::new("name"))
+                .from(sea_query::Alias::new("sqlite_master"))
+                .and_where(sea_query::Expr::col(sea_query::Alias::new("name")).eq("sqlite_stat1")),
+        )
+        .await?;
+    let has_items_stats = if tables.is_empty() {
+        false
+    } else {
+        let rows: Vec<(String,)> = pool
+            .target()
+            .fetch_all(
+                sea_query::Query::select()
+                    .column(sea_query::Alias::new("tbl"))
+                    .from(sea_query::Alias::new("sqlite_stat1"))
+                    .and_where(sea_query::Expr::col(sea_query::Alias::new("tbl")).eq("items"))
+                    .limit(1),
+            )
+            .await?;
+        !rows.is_empty()
+    };
+    if has_items_stats { Ok(()) } else { refresh_statistics(pool).await }
 }
 
 /// Applies the migrations the database has not seen yet, in one transaction.
@@ -545,7 +595,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 1] = [(1, version_1)];
+    let migrations: [(i64, Migration); 2] = [(1, version_1), (2, version_2)];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
             continue;

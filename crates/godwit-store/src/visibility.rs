@@ -40,6 +40,10 @@ where
             .from(table)
             .and_where(Expr::col((table, item_col)).equals((Items::Table, Items::Id)))
             .and_where(Expr::col((table, col)).is_in(values))
+            // LIMIT/OFFSET keep PostgreSQL from hashing every release row of the
+            // member on each call: it probes the index per item instead.
+            .limit(1)
+            .offset(0)
             .to_owned(),
     )
 }

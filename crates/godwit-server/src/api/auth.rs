@@ -365,9 +365,35 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(CreatedApiToken { token, id: record.id, expires_at: Timestamp(record.expires_at) })))
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", responses((status = 200, body = [ApiTokenRecord])))]
-pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiTokenRecord>>> {
-    Ok(Json(state.store.api_tokens_of(caller.user.id).await?))
+/// An API token as its owner sees it (never the secret or its hash).
+#[derive(Serialize, ToSchema)]
+pub struct ApiTokenView {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", responses((status = 200, body = [ApiTokenView])))]
+pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiTokenView>>> {
+    let tokens = state.store.api_tokens_of(caller.user.id).await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|t| ApiTokenView {
+                scopes: t.scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                created_at: Timestamp(t.created_at),
+                expires_at: Timestamp(t.expires_at),
+                last_used_at: t.last_used_at.map(Timestamp),
+                revoked: t.revoked,
+                id: t.id,
+                name: t.name,
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem)))]

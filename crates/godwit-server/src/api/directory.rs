@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use godwit_domain::member::{ContactPoint, Member, MemberCode, MemberGroup, Organisation};
+use godwit_domain::member::{ContactPoint, Member, MemberCode, MemberGroup, MemberKind, Organisation};
 use godwit_domain::user::Role;
 use godwit_store::audit::AuditEvent;
 use serde::Deserialize;
@@ -63,8 +63,9 @@ pub async fn put_group(
 ) -> ApiResult<Json<MemberGroup>> {
     // Group membership decides who receives items released to a group, so it is
     // the secretariat's business, not an account administrator's.
-    if !caller.user.has(Role::Secretariat) {
-        return Err(ApiError::forbidden("only the secretariat manages groups"));
+    let secretariat_member = state.store.member(&caller.user.member).await?.kind == MemberKind::Secretariat;
+    if !(caller.user.has(Role::Secretariat) && secretariat_member) {
+        return Err(ApiError::forbidden("only staff of a secretariat member manage groups"));
     }
     if group.code != code
         || code.is_empty()

@@ -40,18 +40,22 @@ fn manages(caller: &User, member: &MemberCode, organisation: Uuid) -> bool {
         || (caller.has(Role::OrganisationalFocalPoint) && caller.organisation == organisation)
 }
 
-/// Checks that `caller` may give `target` the roles it is gaining and `clearance`.
+/// Checks that `caller` may give an account of `target` the roles it is gaining
+/// and raise its clearance to `clearance` from `clearance_before`.
 ///
 /// An administrator could otherwise read any member's content by making itself
 /// an account there: so outside its own member an administrator grants no
-/// content role, except a first national focal point to a member that has none
-/// (who then manages that member's accounts).
+/// content role and raises no reader's clearance, except to create the first
+/// national focal point of a member that has never had one (who then manages
+/// that member's accounts).
 async fn check_grant(
     state: &AppState,
     caller: &User,
     target: &MemberCode,
     gained: &BTreeSet<Role>,
     clearance: Classification,
+    clearance_before: Option<Classification>,
+    reader_before: bool,
 ) -> Result<(), ApiError> {
     let allowed = grantable(caller);
     if let Some(role) = gained.iter().find(|r| !allowed.contains(r)) {
@@ -61,9 +65,14 @@ async fn check_grant(
         return Err(ApiError::forbidden("you may not grant more clearance than you hold"));
     }
     let content_roles: Vec<&Role> = gained.iter().filter(|r| r.reads_content()).collect();
-    if caller.has(Role::Administrator) && caller.member != *target && !content_roles.is_empty() {
+    let abroad = caller.has(Role::Administrator) && caller.member != *target;
+    if abroad && reader_before && clearance_before.is_some_and(|before| clearance > before) {
+        return Err(ApiError::forbidden("administrators do not raise the clearance of another member's readers"));
+    }
+    if abroad && !content_roles.is_empty() {
         let first_nfp = content_roles == [&Role::NationalFocalPoint]
-            && !state.store.users(Some(target)).await?.iter().any(|u| !u.disabled && u.has(Role::NationalFocalPoint));
+            && clearance_before.is_none()
+            && !state.store.users(Some(target)).await?.iter().any(|u| u.has(Role::NationalFocalPoint));
         if !first_nfp {
             return Err(ApiError::forbidden(
                 "administrators give content roles only within their own member, or a first national focal point to a member without one",
@@ -110,7 +119,7 @@ pub async fn create(
     if !manages(me, &new.member, new.organisation) {
         return Err(ApiError::forbidden("you do not manage accounts of that member or organisation"));
     }
-    check_grant(&state, me, &new.member, &new.roles, new.clearance).await?;
+    check_grant(&state, me, &new.member, &new.roles, new.clearance, None, false).await?;
     let username = new.username.trim();
     if !(3..=64).contains(&username.len())
         || !username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
@@ -190,6 +199,7 @@ pub async fn update(
         user.email = email.trim().to_owned();
     }
     let before = user.roles.clone();
+    let clearance_before = user.clearance;
     if let Some(roles) = change.roles {
         user.roles = roles;
     }
@@ -197,7 +207,8 @@ pub async fn update(
         user.clearance = clearance;
     }
     let gained: BTreeSet<Role> = user.roles.difference(&before).copied().collect();
-    check_grant(&state, me, &user.member, &gained, user.clearance).await?;
+    let reader_before = before.iter().any(|r| r.reads_content());
+    check_grant(&state, me, &user.member, &gained, user.clearance, Some(clearance_before), reader_before).await?;
     if let Some(disabled) = change.disabled {
         user.disabled = disabled;
     }

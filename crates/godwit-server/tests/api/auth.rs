@@ -224,7 +224,7 @@ async fn focal_points_manage_only_their_own_and_grant_no_more_than_they_hold() {
             node.call(Method::PUT, "/api/v1/groups/PIDC", Some(&admin), Some(group.clone())).await.status,
             StatusCode::FORBIDDEN
         );
-        let secretariat = node.login("sec.fji").await;
+        let secretariat = node.login("sec.pidc").await;
         assert_eq!(
             node.call(Method::PUT, "/api/v1/groups/PIDC", Some(&secretariat), Some(group)).await.status,
             StatusCode::OK

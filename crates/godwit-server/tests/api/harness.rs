@@ -72,7 +72,7 @@ const USERS: &[(&str, &str, u128, &[Role], u8)] = &[
     ("border.fji", "FJI", 1, &[Role::FrontLineOfficer], 3),
     ("nfp.nzl", "NZL", 4, &[Role::NationalFocalPoint], 3),
     ("nfp.ton", "TON", 5, &[Role::NationalFocalPoint], 3),
-    ("sec.fji", "FJI", 1, &[Role::Secretariat], 3),
+    ("sec.pidc", "PIDCSEC", 7, &[Role::Secretariat], 3),
 ];
 
 /// Fiji, New Zealand and Tonga in the PIDC group, with a Fiji–New Zealand MoU.
@@ -80,11 +80,14 @@ pub async fn nodes() -> Vec<Node> {
     let clock = Arc::new(FixedClock::new(NOW));
     let mut out = Vec::new();
     for (store, dir) in open_store(clock).await {
-        for (name, member) in [("Fiji", "FJI"), ("New Zealand", "NZL"), ("Tonga", "TON"), ("Samoa", "WSM")] {
-            store
-                .upsert_member(&Member { code: code(member), name: name.into(), kind: MemberKind::State })
-                .await
-                .unwrap();
+        for (name, member, kind) in [
+            ("Fiji", "FJI", MemberKind::State),
+            ("New Zealand", "NZL", MemberKind::State),
+            ("Tonga", "TON", MemberKind::State),
+            ("Samoa", "WSM", MemberKind::State),
+            ("PIDC Secretariat", "PIDCSEC", MemberKind::Secretariat),
+        ] {
+            store.upsert_member(&Member { code: code(member), name: name.into(), kind }).await.unwrap();
         }
         for (id, member, agency) in [
             (1, "FJI", AgencyKind::Immigration),
@@ -93,6 +96,7 @@ pub async fn nodes() -> Vec<Node> {
             (4, "NZL", AgencyKind::Immigration),
             (5, "TON", AgencyKind::Immigration),
             (6, "WSM", AgencyKind::Immigration),
+            (7, "PIDCSEC", AgencyKind::Secretariat),
         ] {
             let org = Organisation {
                 id: Uuid::from_u128(id),
