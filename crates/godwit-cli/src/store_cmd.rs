@@ -116,6 +116,10 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
                 }
             }
             out.flush()?;
+            // An export is a release of the trail itself: it is recorded too.
+            let event = godwit_store::audit::AuditEvent::new("audit.export")
+                .with(serde_json::json!({ "records": count, "via": "cli", "output": output }));
+            store.record(&[event]).await?;
             if output != "-" {
                 eprintln!("exported {count} audit records to {output}");
             }

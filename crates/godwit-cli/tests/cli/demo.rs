@@ -146,6 +146,20 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     let restored = godwit(&["restore", backup.to_str().unwrap(), "--data-dir", restored_dir.to_str().unwrap()]);
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
 
+    let exported = dir.path().join("audit.jsonl");
+    assert!(godwit(&["audit", "export", "--data-dir", data_dir, "-o", exported.to_str().unwrap()]).status.success());
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&exported).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        lines.iter().any(|r| r["action"] == "release" && r["target"] == id.as_str()),
+        "the release is in the export"
+    );
+    let after_export = godwit(&["audit", "verify", "--data-dir", data_dir]);
+    assert!(
+        String::from_utf8_lossy(&after_export.stdout).contains(&format!("{} records", lines.len() + 1)),
+        "the export is itself recorded"
+    );
+
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         let url = format!("sqlite:{}", data.join("godwit.db").display());
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
