@@ -510,6 +510,8 @@ fn version_2() -> Vec<Step> {
     vec![Step::Table(
         Table::create()
             .table(AgreementConfirmations::Table)
+            // Databases made by early builds already have it from version 1.
+            .if_not_exists()
             .col(text(AgreementConfirmations::AgreementId))
             .col(text(AgreementConfirmations::MemberCode))
             .col(opt_text(AgreementConfirmations::ConfirmedBy))
