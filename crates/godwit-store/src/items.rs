@@ -826,6 +826,56 @@ impl Store {
         rows.iter().map(|(id,)| crate::parse_uuid(id)).collect()
     }
 
+    /// The items with these ids that `subject` may read, each checked with
+    /// `decide`, in no particular order; unknown ids are skipped. Not audited,
+    /// like list pages: for search hits, which the search index found with the
+    /// policy pushed down and which are judged again here on the stored item.
+    pub async fn readable_items(&self, subject: &Subject, ids: &[Uuid]) -> Result<Vec<Item>, StoreError> {
+        let agreements = self.agreements().await?;
+        let now = self.clock().now();
+        let mut items = self.items_for_index(ids).await?;
+        items.retain(|item| decide(subject, &item.envelope(), &agreements, now).is_allowed());
+        Ok(items)
+    }
+
+    /// Whole items by id, WITHOUT any policy check, for derived data only: the
+    /// search indexer stores what the policy needs and applies it at query time.
+    /// Never hand what this returns to a reader.
+    pub async fn items_for_index(&self, ids: &[Uuid]) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let ids: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            out.extend(
+                self.load_items(
+                    Query::select().columns(ITEM_COLUMNS).from(Items::Table).and_where(Expr::col(Items::Id).is_in(ids)),
+                )
+                .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` whole items with ids after `after`, in id order, WITHOUT any
+    /// policy check: for rebuilding derived data (the search index) only.
+    pub async fn items_for_index_after(&self, after: Option<Uuid>, limit: u64) -> Result<Vec<Item>, StoreError> {
+        let mut query = Query::select();
+        query.columns(ITEM_COLUMNS).from(Items::Table).order_by(Items::Id, Order::Asc).limit(Ord::max(limit, 1));
+        if let Some(after) = after {
+            query.and_where(Expr::col(Items::Id).gt(after.to_string()));
+        }
+        self.load_items(&query).await
+    }
+
+    /// How many items the database holds, in every state.
+    pub async fn count_items(&self) -> Result<u64, StoreError> {
+        let row: Option<(i64,)> = self
+            .pool
+            .target()
+            .fetch_optional(Query::select().expr(Expr::col(Items::Id).count()).from(Items::Table))
+            .await?;
+        Ok(row.map_or(0, |(n,)| u64::try_from(n).unwrap_or_default()))
+    }
+
     /// An item's history, for those who may read the item.
     ///
     /// Readers outside the originating member see only the published states

@@ -61,4 +61,15 @@ impl Store {
             )
             .await
     }
+
+    /// The id of the newest entry (0 when there is none): where a consumer that
+    /// has just read everything from the tables starts following the outbox.
+    pub async fn outbox_head(&self) -> Result<i64, StoreError> {
+        let max: Option<(Option<i64>,)> = self
+            .pool
+            .target()
+            .fetch_optional(Query::select().expr(Func::max(Expr::col(Outbox::Id))).from(Outbox::Table))
+            .await?;
+        Ok(max.and_then(|(m,)| m).unwrap_or(0))
+    }
 }

@@ -1,0 +1,145 @@
+//! Differential test: the policy pushed into the tantivy query matches exactly
+//! the items `decide` allows, over generated worlds, on every backend; and a
+//! whole search (filter, then re-check) returns nothing `decide` denies.
+
+use std::collections::BTreeSet;
+
+use godwit_domain::Timestamp;
+use godwit_domain::agreement::Agreement;
+use godwit_domain::item::{Envelope, Item, ItemContent, ItemDetails, ReportLevel};
+use godwit_domain::member::MemberGroup;
+use godwit_domain::policy::decide;
+use godwit_domain::testing::*;
+use godwit_domain::user::Subject;
+use godwit_search::{SearchIndex, SearchQuery};
+use godwit_store::audit::AuditEvent;
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use crate::harness::{TestDb, backends};
+
+fn item_from(envelope: &Envelope, n: i64) -> Item {
+    Item {
+        id: envelope.id,
+        kind: envelope.kind,
+        originator_member: envelope.originator_member.clone(),
+        originator_org: envelope.originator_org,
+        author: envelope.author,
+        state: envelope.state,
+        content: ItemContent {
+            title: format!("item {n}"),
+            summary: String::new(),
+            body: "generated".into(),
+            category: envelope.category,
+            details: ItemDetails::IntelligenceReport { level: ReportLevel::Operational },
+            classification: envelope.classification,
+            tlp: envelope.tlp,
+            caveats: envelope.caveats,
+            release: envelope.release.clone(),
+            grading: None,
+            tags: vec![],
+            countries: vec![],
+            environment: None,
+            valid_from: envelope.valid_from,
+            valid_until: envelope.valid_until,
+        },
+        version: 1,
+        supersedes: None,
+        superseded_by: None,
+        created_at: Timestamp(n),
+        updated_at: Timestamp(n),
+        published_at: None,
+        approved_by: None,
+        return_comment: None,
+        withdrawn_reason: None,
+    }
+}
+
+async fn reset(db: &TestDb) {
+    db.raw("DELETE FROM items; DELETE FROM item_release_members; DELETE FROM item_release_groups; DELETE FROM item_release_orgs; DELETE FROM agreements; DELETE FROM agreement_parties; DELETE FROM agreement_categories;").await;
+}
+
+fn arb_world() -> impl Strategy<Value = (Vec<Envelope>, Vec<Agreement>, Vec<Subject>)> {
+    (
+        proptest::collection::vec(arb_envelope(), 1..60),
+        arb_agreements(),
+        proptest::collection::vec(arb_subject(), 1..16),
+    )
+}
+
+#[test]
+fn pushed_down_search_filter_equals_the_policy() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (dbs, indexes) = runtime.block_on(async {
+        let dbs = backends(NOW).await;
+        let mut indexes = Vec::new();
+        for db in &dbs {
+            for (code, members) in GROUPS {
+                let group = MemberGroup {
+                    code: code.into(),
+                    name: code.into(),
+                    members: members.iter().map(|m| godwit_domain::member::MemberCode((*m).into())).collect(),
+                };
+                db.store.put_group(&group).await.unwrap();
+            }
+            let index = db.index("index");
+            let indexer = index.indexer(db.store.clone()).unwrap();
+            indexes.push((index, indexer));
+        }
+        (dbs, indexes)
+    });
+    let cases = if dbs.len() > 1 { 48 } else { 96 };
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
+    let compared = std::cell::Cell::new(0usize);
+    let allowed = std::cell::Cell::new(0usize);
+    runner
+        .run(&arb_world(), |(envelopes, agreements, subjects)| {
+            runtime.block_on(async {
+                for (db, (index, indexer)) in dbs.iter().zip(&indexes) {
+                    reset(db).await;
+                    let mut items: Vec<Item> =
+                        envelopes.iter().enumerate().map(|(n, e)| item_from(e, n as i64)).collect();
+                    items.sort_by_key(|i| i.id);
+                    items.dedup_by_key(|i| i.id);
+                    db.store.put_items(&items, AuditEvent::new("test.seed")).await.unwrap();
+                    for agreement in &agreements {
+                        db.store.put_agreement(agreement, AuditEvent::new("test.agreement")).await.unwrap();
+                    }
+                    indexer.rebuild(|_, _| {}).await.unwrap();
+                    for subject in &subjects {
+                        let from_policy: BTreeSet<Uuid> = items
+                            .iter()
+                            .filter(|i| decide(subject, &i.envelope(), &agreements, NOW).is_allowed())
+                            .map(|i| i.id)
+                            .collect();
+                        let from_index = index.visible_ids(subject, &agreements, NOW).unwrap();
+                        prop_assert_eq!(&from_index, &from_policy, "subject {:?} on {}", subject, db.url);
+                        let searched = search_all(index, db, subject).await;
+                        prop_assert_eq!(&searched, &from_policy, "whole search for {:?} on {}", subject, db.url);
+                        compared.set(compared.get() + items.len());
+                        allowed.set(allowed.get() + from_policy.len());
+                    }
+                }
+                Ok(())
+            })
+        })
+        .unwrap();
+    // The generated worlds must exercise both answers, or the test proves nothing.
+    let (allowed, compared) = (allowed.get(), compared.get());
+    assert!(allowed > 0 && allowed < compared, "allowed {allowed} of {compared}");
+}
+
+/// Every hit of an empty query for `subject`, page by page.
+async fn search_all(index: &SearchIndex, db: &TestDb, subject: &Subject) -> BTreeSet<Uuid> {
+    let mut out = BTreeSet::new();
+    let mut offset = 0;
+    loop {
+        let query = SearchQuery { offset, limit: 100, ..Default::default() };
+        let page = index.search(&db.store, subject, &query).await.unwrap();
+        out.extend(page.hits.iter().map(|h| h.item.id));
+        match page.next_offset {
+            Some(next) => offset = next,
+            None => return out,
+        }
+    }
+}
