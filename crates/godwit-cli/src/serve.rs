@@ -70,7 +70,10 @@ pub async fn serve_store(store: Store, options: ServeOptions) -> anyhow::Result<
         options.listen.parse().with_context(|| format!("--listen {} is not an address:port", options.listen))?;
     let mut config = options.config;
     config.tls = config.tls || options.tls.is_some();
-    let app = godwit_server::router(AppState::new(store, config)).into_make_service_with_connect_info::<SocketAddr>();
+    let state = AppState::new(store, config);
+    // Read the screening lists now, so that a bad file stops the node here.
+    state.screening.load().await.map_err(|e| anyhow::anyhow!("screening lists: {e}"))?;
+    let app = godwit_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     match options.tls {
         Some((cert, key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();

@@ -70,6 +70,14 @@ impl Role {
         matches!(self, Role::Analyst | Role::AuthorisingOfficer | Role::NationalFocalPoint | Role::Secretariat)
     }
 
+    /// Roles that screen travellers and check documents against watchlists
+    /// and document alerts: border staff, and the analysts and authorising
+    /// officers who target and review. Focal points, secretariat staff,
+    /// auditors and administrators manage or oversee; they do not screen.
+    pub fn screens_travellers(self) -> bool {
+        matches!(self, Role::FrontLineOfficer | Role::Analyst | Role::AuthorisingOfficer)
+    }
+
     /// Roles that must use a second factor (TOTP) to sign in.
     pub fn requires_totp(self) -> bool {
         matches!(self, Role::AuthorisingOfficer | Role::NationalFocalPoint | Role::Administrator)
@@ -120,6 +128,11 @@ impl Subject {
 
     pub fn reads_content(&self) -> bool {
         self.roles.iter().any(|r| r.reads_content())
+    }
+
+    /// Whether any of the subject's roles screens travellers.
+    pub fn screens_travellers(&self) -> bool {
+        self.roles.iter().any(|r| r.screens_travellers())
     }
 
     /// True when the only content role is front-line officer: such a subject

@@ -5,6 +5,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::matching::Match;
+use crate::matching::alerts::AlertIndex;
 use crate::matching::documents::DocumentIndex;
 use crate::mrz::{self, Mrz, MrzError};
 use crate::traveller::TravelDocument;
@@ -22,12 +23,23 @@ pub struct DocumentCheck {
     pub date_of_expiry: Option<Date>,
     /// Whether the document had expired on the check date.
     pub expired: Option<bool>,
-    /// Listed documents with this number (lost, stolen, revoked, fraudulent).
+    /// Listed documents with this number (lost, stolen, revoked, fraudulent)
+    /// and document alerts whose series or ranges hold it, best first.
     pub matches: Vec<Match>,
 }
 
 /// Parses `text` as an MRZ and checks it against `documents` on `today`.
 pub fn check(text: &str, documents: Option<&DocumentIndex>, today: Date) -> Result<DocumentCheck, MrzError> {
+    check_with(text, documents, None, today)
+}
+
+/// [`check`] against document alerts as well.
+pub fn check_with(
+    text: &str,
+    documents: Option<&DocumentIndex>,
+    alerts: Option<&AlertIndex>,
+    today: Date,
+) -> Result<DocumentCheck, MrzError> {
     let mrz = mrz::parse(text)?;
     let date_of_birth = mrz.date_of_birth.and_then(|d| d.as_birth_date(today));
     let date_of_expiry = mrz.date_of_expiry.and_then(|d| d.as_expiry_date(today));
@@ -37,7 +49,9 @@ pub fn check(text: &str, documents: Option<&DocumentIndex>, today: Date) -> Resu
         issuing_state: Some(mrz.issuing_state.code.clone()),
         expiry_date: date_of_expiry,
     };
-    let matches = documents.map(|index| index.search(&document)).unwrap_or_default();
+    let mut matches = documents.map(|index| index.search(&document)).unwrap_or_default();
+    matches.extend(alerts.map(|index| index.search(&document)).unwrap_or_default());
+    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
     Ok(DocumentCheck {
         valid: mrz.is_valid(),
         expired: date_of_expiry.map(|d| d < today),

@@ -14,6 +14,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::manifest::{Location, Manifest, Unscreenable};
+use crate::matching::alerts::AlertIndex;
 use crate::matching::documents::DocumentIndex;
 use crate::matching::persons::PersonIndex;
 use crate::matching::{Match, round};
@@ -98,12 +99,25 @@ impl Screener {
         &self.documents
     }
 
+    /// The thresholds in use.
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
     /// Screens one traveller; `today` is the screening date for rules.
     pub fn screen(&self, traveller: &Traveller, today: Date) -> ScreeningResult {
+        self.screen_with(traveller, today, None)
+    }
+
+    /// Screens one traveller against the lists, and also against `alerts`
+    /// (document alerts that vary with the reader, kept apart from the
+    /// lists so that one persons index serves every reader).
+    pub fn screen_with(&self, traveller: &Traveller, today: Date, alerts: Option<&AlertIndex>) -> ScreeningResult {
         let mut matches = self.persons.search(traveller, self.thresholds.review);
         for document in &traveller.documents {
             let found = self.documents.search(document);
-            matches.extend(found.into_iter().filter(|m| m.score >= self.thresholds.review));
+            let alerted = alerts.map(|a| a.search(document)).unwrap_or_default();
+            matches.extend(found.into_iter().chain(alerted).filter(|m| m.score >= self.thresholds.review));
         }
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
         let rules = self.rules.evaluate(traveller, today);
@@ -129,7 +143,17 @@ impl Screener {
     /// Screens every traveller of a manifest; unscreenable travellers come
     /// out as `review` with the defect's location.
     pub fn screen_manifest(&self, manifest: &Manifest, today: Date) -> Vec<ScreeningResult> {
-        let screened = manifest.travellers.iter().map(|t| self.screen(t, today));
+        self.screen_manifest_with(manifest, today, None)
+    }
+
+    /// [`Screener::screen_manifest`] with document alerts as well.
+    pub fn screen_manifest_with(
+        &self,
+        manifest: &Manifest,
+        today: Date,
+        alerts: Option<&AlertIndex>,
+    ) -> Vec<ScreeningResult> {
+        let screened = manifest.travellers.iter().map(|t| self.screen_with(t, today, alerts));
         screened.chain(manifest.unscreenable.iter().map(unscreenable)).collect()
     }
 }

@@ -1,5 +1,7 @@
 //! Settings of the HTTP server.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +20,21 @@ pub struct ServerConfig {
     pub login_attempts_per_minute: u32,
     /// Largest JSON body accepted, in bytes.
     pub max_json_bytes: usize,
+    /// Watchlists and risk rules of the screening API (`[server.screening]`).
+    pub screening: ScreeningConfig,
+}
+
+/// The node's own screening lists, read once when the node starts; document
+/// alerts are added per reader from the items they may see.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScreeningConfig {
+    /// Persons watchlist CSV files (`id,name,aliases,date_of_birth,nationality,sex,reason`).
+    pub persons: Vec<PathBuf>,
+    /// Documents watchlist CSV files (`id,document_number,issuing_state,document_type,status,reason`).
+    pub documents: Vec<PathBuf>,
+    /// Risk rules (TOML), as for `godwit screen --rules`.
+    pub rules: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +47,7 @@ impl Default for ServerConfig {
             lockout_minutes: 15,
             login_attempts_per_minute: 20,
             max_json_bytes: 1024 * 1024,
+            screening: ScreeningConfig::default(),
         }
     }
 }

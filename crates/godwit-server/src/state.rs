@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use godwit_store::Store;
 
+use crate::api::screening::Screening;
 use crate::auth::throttle::Throttle;
 use crate::config::ServerConfig;
 
@@ -11,11 +12,14 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub throttle: Arc<Throttle>,
+    /// Screening lists (read on first use or by [`Screening::load`]) and document-alert indexes.
+    pub screening: Arc<Screening>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         let throttle = Arc::new(Throttle::new(config.login_attempts_per_minute));
-        AppState { store, config: Arc::new(config), throttle }
+        let screening = Arc::new(Screening::new(config.screening.clone()));
+        AppState { store, config: Arc::new(config), throttle, screening }
     }
 }

@@ -772,6 +772,39 @@ impl Store {
 
     /// A page of the items `subject` may read, newest change first.
     pub async fn list_items(&self, subject: &Subject, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
+        let (items, next) = self.list_full_items(subject, filter).await?;
+        Ok(ItemPage {
+            items: items
+                .into_iter()
+                .map(|i| ItemSummary {
+                    id: i.id,
+                    kind: i.kind,
+                    category: i.content.category,
+                    title: i.content.title,
+                    summary: i.content.summary,
+                    originator_member: i.originator_member,
+                    state: i.state,
+                    classification: i.content.classification,
+                    tlp: i.content.tlp,
+                    version: i.version,
+                    updated_at: i.updated_at,
+                    published_at: i.published_at,
+                })
+                .collect(),
+            next,
+        })
+    }
+
+    /// [`Store::list_items`] with whole items instead of summaries: the same
+    /// pushed-down filter and the same `decide` re-check of every row, for
+    /// what the server derives from items on the reader's behalf (screening
+    /// against the document alerts the reader may see). Like lists, not
+    /// audited; whoever shows content from it audits that.
+    pub async fn list_full_items(
+        &self,
+        subject: &Subject,
+        filter: &ItemFilter,
+    ) -> Result<(Vec<Item>, Option<(Timestamp, Uuid)>), StoreError> {
         let agreements = self.agreements().await?;
         let limit = filter.limit.clamp(1, 500);
         let mut query = self.filtered_select(subject, &agreements, filter);
@@ -794,26 +827,7 @@ impl Store {
             allowed
         });
         let next = if more { items.last().map(|i| (i.updated_at, i.id)) } else { None };
-        Ok(ItemPage {
-            items: items
-                .into_iter()
-                .map(|i| ItemSummary {
-                    id: i.id,
-                    kind: i.kind,
-                    category: i.content.category,
-                    title: i.content.title,
-                    summary: i.content.summary,
-                    originator_member: i.originator_member,
-                    state: i.state,
-                    classification: i.content.classification,
-                    tlp: i.content.tlp,
-                    version: i.version,
-                    updated_at: i.updated_at,
-                    published_at: i.published_at,
-                })
-                .collect(),
-            next,
-        })
+        Ok((items, next))
     }
 
     /// The ids the pushed-down filter returns for `subject`, without re-checking:

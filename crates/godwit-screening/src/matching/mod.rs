@@ -3,9 +3,12 @@
 //! [`persons::PersonIndex`] retrieves candidates through an inverted index
 //! on normalised words, phonetic keys, skeletons and variant groups (never a
 //! scan of the list), then scores them; [`documents::DocumentIndex`] looks
-//! document numbers up exactly and through OCR confusions. Every [`Match`]
+//! document numbers up exactly and through OCR confusions;
+//! [`alerts::AlertIndex`] does the same for the series and ranges that
+//! document alerts name. Every [`Match`]
 //! carries the reasons for its score.
 
+pub mod alerts;
 pub mod documents;
 pub mod persons;
 pub mod qualifiers;
@@ -18,6 +21,8 @@ use serde::Serialize;
 pub enum ListKind {
     Persons,
     Documents,
+    /// Document-fraud alerts (series and ranges of numbers).
+    DocumentAlerts,
 }
 
 /// A watchlist entry the traveller may be, with the evidence.

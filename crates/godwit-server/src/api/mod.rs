@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod items;
+pub mod screening;
 pub mod users;
 
 use axum::Router;
@@ -70,6 +71,7 @@ impl Modify for SecuritySchemes {
         agreements::list, agreements::read, agreements::put, agreements::confirm,
         users::list, users::create, users::update,
         audit::list, audit::verify,
+        screening::manifest, screening::traveller, screening::document,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -81,6 +83,9 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
     let attachments = Router::new()
         .route("/items/{id}/attachments", post(items::upload).get(items::attachments))
         .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES));
+    let manifests = Router::new()
+        .route("/screening/manifests", post(screening::manifest))
+        .layer(DefaultBodyLimit::max(screening::MAX_MANIFEST_BYTES));
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -117,6 +122,9 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/users/{id}", axum::routing::patch(users::update))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
+        .route("/screening/travellers", post(screening::traveller))
+        .route("/screening/documents", post(screening::document))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
+        .merge(manifests)
 }

@@ -77,6 +77,11 @@ const USERS: &[(&str, &str, u128, &[Role], u8)] = &[
 
 /// Fiji, New Zealand and Tonga in the PIDC group, with a Fiji–New Zealand MoU.
 pub async fn nodes() -> Vec<Node> {
+    nodes_with(ServerConfig::default()).await
+}
+
+/// [`nodes`] with a server configuration of the test's own.
+pub async fn nodes_with(config: ServerConfig) -> Vec<Node> {
     let clock = Arc::new(FixedClock::new(NOW));
     let mut out = Vec::new();
     for (store, dir) in open_store(clock).await {
@@ -149,7 +154,7 @@ pub async fn nodes() -> Vec<Node> {
                 totp_secrets.insert((*username).to_owned(), secret);
             }
         }
-        let app = godwit_server::router(AppState::new(store.clone(), ServerConfig::default()));
+        let app = godwit_server::router(AppState::new(store.clone(), config.clone()));
         out.push(Node { app, totp_secrets, _dir: dir });
     }
     out
