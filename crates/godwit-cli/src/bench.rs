@@ -3,6 +3,7 @@
 
 mod generator;
 mod report;
+mod search;
 mod store;
 
 use clap::{Args, Subcommand};
@@ -17,10 +18,13 @@ pub struct BenchArgs {
 pub enum BenchCommand {
     /// Bulk publication throughput and policy-filtered listing over many items.
     Core(store::CoreArgs),
+    /// Search index build time and search latency (policy and facets included).
+    Search(search::SearchArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.command {
         BenchCommand::Core(args) => store::run(args).await,
+        BenchCommand::Search(args) => search::run(args).await,
     }
 }

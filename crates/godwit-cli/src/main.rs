@@ -50,6 +50,9 @@ enum Command {
     Totp(admin::TotpCommand),
     /// Measure the core paths with generated data.
     Bench(bench::BenchArgs),
+    /// Rebuild or inspect the full-text search index.
+    #[command(subcommand)]
+    Index(commands::index::IndexCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -75,6 +78,7 @@ fn main() -> anyhow::Result<()> {
             Command::Document(args) => commands::screening::run_document(args),
             Command::Totp(command) => admin::totp(command),
             Command::Bench(args) => bench::run(args).await,
+            Command::Index(command) => commands::index::run(command).await,
         }
     })
 }

@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// A TOML file with a `[server]` table (see docs/operations.md).
     #[arg(long, env = "GODWIT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The search index directory; defaults to `search-index` in the data directory.
+    #[arg(long, env = "GODWIT_INDEX_DIR")]
+    pub index_dir: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -47,6 +50,8 @@ pub struct ServeOptions {
     pub listen: String,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub config: ServerConfig,
+    /// The search index directory; without one the node answers searches with 503.
+    pub search_dir: Option<PathBuf>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -61,7 +66,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.db.open().await?.with_taxonomies(Taxonomies::default().extended(file.taxonomies));
     tracing::info!(database = %redact(&args.db.url()), "database ready");
     let tls = args.tls_cert.zip(args.tls_key);
-    serve_store(store, ServeOptions { listen: args.listen, tls, config }).await
+    let search_dir = Some(crate::commands::index::index_dir(&args.db, args.index_dir));
+    serve_store(store, ServeOptions { listen: args.listen, tls, config, search_dir }).await
 }
 
 /// Serves `store` until interrupted.
@@ -70,7 +76,10 @@ pub async fn serve_store(store: Store, options: ServeOptions) -> anyhow::Result<
         options.listen.parse().with_context(|| format!("--listen {} is not an address:port", options.listen))?;
     let mut config = options.config;
     config.tls = config.tls || options.tls.is_some();
-    let state = AppState::new(store, config);
+    let mut state = AppState::new(store.clone(), config);
+    if let Some(dir) = &options.search_dir {
+        state = state.with_search(start_search(&store, dir)?);
+    }
     // Read the screening lists now, so that a bad file stops the node here.
     state.screening.load().await.map_err(|e| anyhow::anyhow!("screening lists: {e}"))?;
     let app = godwit_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -94,4 +103,19 @@ pub async fn serve_store(store: Store, options: ServeOptions) -> anyhow::Result<
                 .context("serving HTTP")
         }
     }
+}
+
+/// Opens the search index and keeps it following the outbox in the background.
+/// When another process holds the index's writer, this one only reads it.
+fn start_search(store: &Store, dir: &std::path::Path) -> anyhow::Result<godwit_search::SearchIndex> {
+    let index = godwit_search::SearchIndex::open(dir)
+        .with_context(|| format!("opening the search index at {}", dir.display()))?;
+    match index.indexer(store.clone()) {
+        Ok(indexer) => {
+            tokio::spawn(indexer.run(std::time::Duration::from_secs(1)));
+            tracing::info!(dir = %dir.display(), "search index ready; following the outbox");
+        }
+        Err(e) => tracing::warn!(error = %e, "search index opened read-only"),
+    }
+    Ok(index)
 }

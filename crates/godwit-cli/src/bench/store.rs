@@ -109,7 +109,7 @@ async fn list(store: &Store, world: &World, args: &CoreArgs, now: Timestamp) -> 
 }
 
 /// Writes the region's members, groups, organisations and agreements (idempotent).
-async fn prepare(store: &Store, world: &World) -> anyhow::Result<()> {
+pub(super) async fn prepare(store: &Store, world: &World) -> anyhow::Result<()> {
     for member in &world.region.members {
         store.upsert_member(member).await?;
     }
@@ -156,7 +156,7 @@ async fn publish(store: &Store, world: &World, args: &CoreArgs, now: Timestamp) 
 }
 
 /// A reader of `member` with one role; users need no account to be judged.
-async fn subject(
+pub(super) async fn subject(
     store: &Store,
     world: &World,
     member: &str,

@@ -1,3 +1,4 @@
 //! Commands built on libraries other than the store.
 
+pub mod index;
 pub mod screening;

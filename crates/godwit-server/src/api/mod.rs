@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod items;
+pub mod search;
 pub mod screening;
 pub mod users;
 
@@ -71,6 +72,7 @@ impl Modify for SecuritySchemes {
         agreements::list, agreements::read, agreements::put, agreements::confirm,
         users::list, users::create, users::update,
         audit::list, audit::verify,
+        search::search,
         screening::manifest, screening::traveller, screening::document,
     ),
     modifiers(&SecuritySchemes),
@@ -122,6 +124,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/users/{id}", axum::routing::patch(users::update))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
+        .route("/search", get(search::search))
         .route("/screening/travellers", post(screening::traveller))
         .route("/screening/documents", post(screening::document))
         .layer(DefaultBodyLimit::max(max_json_bytes))

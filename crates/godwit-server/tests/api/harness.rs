@@ -13,6 +13,7 @@ use godwit_domain::member::{AgencyKind, Member, MemberCode, MemberGroup, MemberK
 use godwit_domain::user::{Role, User};
 use godwit_domain::{FixedClock, Timestamp};
 use godwit_server::auth::credentials::{hash_password, new_totp_secret, totp_code};
+use godwit_search::SearchIndex;
 use godwit_server::{AppState, ServerConfig};
 use godwit_store::Store;
 use godwit_store::audit::AuditEvent;
@@ -29,6 +30,10 @@ pub const NOW: Timestamp = Timestamp(1_793_491_200_000);
 pub struct Node {
     pub app: Router,
     pub totp_secrets: std::collections::HashMap<String, String>,
+    pub store: Store,
+    /// The node's search index, brought up to date by [`Node::catch_up`].
+    pub search: SearchIndex,
+    _index_dir: tempfile::TempDir,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -154,13 +159,21 @@ pub async fn nodes_with(config: ServerConfig) -> Vec<Node> {
                 totp_secrets.insert((*username).to_owned(), secret);
             }
         }
-        let app = godwit_server::router(AppState::new(store.clone(), config.clone()));
-        out.push(Node { app, totp_secrets, _dir: dir });
+        let index_dir = tempfile::tempdir().unwrap();
+        let search = SearchIndex::open(index_dir.path()).unwrap();
+        let state = AppState::new(store.clone(), config.clone()).with_search(search.clone());
+        let app = godwit_server::router(state);
+        out.push(Node { app, totp_secrets, store, search, _index_dir: index_dir, _dir: dir });
     }
     out
 }
 
 impl Node {
+    /// Applies the outbox to the search index, as the server's indexer task does.
+    pub async fn catch_up(&self) {
+        self.search.indexer(self.store.clone()).unwrap().catch_up().await.unwrap();
+    }
+
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(token) = token {

@@ -6,4 +6,5 @@ mod auth;
 mod bad_input;
 mod harness;
 mod items;
+mod search;
 mod screening;
