@@ -78,7 +78,10 @@ fn queries(now: Timestamp) -> Vec<(&'static str, SearchQuery)> {
             "no text, published in the last 30 days",
             SearchQuery { published: DateRange { from: Some(now.plus_days(-30)), until: None }, ..Default::default() },
         ),
-        ("\"passport\", page at offset 500", SearchQuery { text: "passport".into(), offset: 500, ..Default::default() }),
+        (
+            "\"passport\", page at offset 500",
+            SearchQuery { text: "passport".into(), offset: 500, ..Default::default() },
+        ),
     ]
 }
 
@@ -133,9 +136,11 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
 fn bar(len: u64) -> anyhow::Result<ProgressBar> {
     let progress = ProgressBar::new(len);
     progress.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {human_pos}/{human_len} items, {per_sec}, eta {eta}")
-            .context("progress bar template")?
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {human_pos}/{human_len} items, {per_sec}, eta {eta}",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
     );
     Ok(progress)
 }

@@ -61,9 +61,11 @@ async fn rebuild(args: &IndexArgs) -> anyhow::Result<()> {
     let indexer = index.indexer(store.clone())?;
     let progress = ProgressBar::new(store.count_items().await?);
     progress.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {human_pos}/{human_len} items, {per_sec}, eta {eta}")
-            .context("progress bar template")?
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {human_pos}/{human_len} items, {per_sec}, eta {eta}",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
     );
     let bar = progress.clone();
     let rebuilt = indexer

@@ -106,9 +106,7 @@ impl SearchParams {
                 countries,
                 environments: list("environment", self.environment.as_deref(), BorderEnvironment::parse)?,
                 tags,
-                classifications: list("classification", self.classification.as_deref(), |c| {
-                    classification(scale, c)
-                })?,
+                classifications: list("classification", self.classification.as_deref(), |c| classification(scale, c))?,
                 tlps: list("tlp", self.tlp.as_deref(), Tlp::parse)?,
                 states: list("state", self.state.as_deref(), ItemState::parse)?,
             },

@@ -41,9 +41,9 @@ async fn search(node: &Node, username: &str, query: &str) -> (StatusCode, Value)
 }
 
 fn hit_ids(json: &Value) -> Vec<String> {
-    json["hits"].as_array().map_or(vec![], |hits| {
-        hits.iter().map(|h| h["item"]["id"].as_str().unwrap_or_default().to_owned()).collect()
-    })
+    json["hits"]
+        .as_array()
+        .map_or(vec![], |hits| hits.iter().map(|h| h["item"]["id"].as_str().unwrap_or_default().to_owned()).collect())
 }
 
 #[tokio::test]
@@ -66,11 +66,17 @@ async fn search_finds_exactly_what_the_reader_may_see() {
         assert_eq!(json["facets"]["environment"], json!([{ "value": "air", "count": 1 }]));
 
         // Filters: matching and not matching.
-        let (_, json) = search(&node, "ana.nzl", "kind=alert,incident_record&country=fji&country_role=issuing_state&tlp=amber&classification=RESTRICTED").await;
+        let (_, json) = search(
+            &node,
+            "ana.nzl",
+            "kind=alert,incident_record&country=fji&country_role=issuing_state&tlp=amber&classification=RESTRICTED",
+        )
+        .await;
         assert_eq!(hit_ids(&json), [id.clone()], "{json}");
         let (_, json) = search(&node, "ana.nzl", "environment=sea").await;
         assert_eq!(json["total"], 0);
-        let (_, json) = search(&node, "ana.nzl", "published_from=2026-10-01T00:00:00Z&published_until=2026-12-01T00:00:00Z").await;
+        let (_, json) =
+            search(&node, "ana.nzl", "published_from=2026-10-01T00:00:00Z&published_until=2026-12-01T00:00:00Z").await;
         assert_eq!(hit_ids(&json), [id.clone()], "{json}");
 
         // Released to NZL only: others find nothing, and their facet counts are empty.
