@@ -1,6 +1,6 @@
-//! Godwit's HTTP server: the JSON API under `/api/v1` with its OpenAPI document,
-//! authentication (passwords, TOTP, sessions, API tokens), CSRF protection,
-//! login throttling and security headers.
+//! Godwit's HTTP server: the web portal, the JSON API under `/api/v1` with its
+//! OpenAPI document, authentication (passwords, TOTP, sessions, API tokens),
+//! CSRF protection, login throttling and security headers.
 
 pub mod api;
 pub mod auth;
@@ -10,6 +10,7 @@ pub mod extract;
 pub mod markdown;
 pub mod security;
 pub mod state;
+pub mod web;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -27,21 +28,11 @@ async fn not_found() -> error::ApiError {
     error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
-/// The front page until the portal is served: where to go from here.
-async fn home() -> impl IntoResponse {
-    axum::response::Html(concat!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Godwit</title></head><body>",
-        "<h1>Godwit</h1><p>Immigration information and intelligence sharing between member agencies.</p>",
-        "<ul><li><a href=\"/api/docs/\">API documentation</a> (sign in with <code>POST /api/v1/auth/login</code>)</li>",
-        "<li><a href=\"/api/openapi.json\">OpenAPI document</a></li></ul></body></html>"
-    ))
-}
-
 async fn health() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }
 
-/// The whole application: API, OpenAPI document and its viewer, health check.
+/// The whole application: portal, API, OpenAPI document and its viewer, health check.
 pub fn router(state: AppState) -> Router {
     let tls = state.config.tls;
     // Swagger UI needs inline styles; everything else gets the strict policy.
@@ -53,7 +44,7 @@ pub fn router(state: AppState) -> Router {
     );
     let mut app = Router::new()
         .nest("/api/v1", api::routes(state.config.max_json_bytes))
-        .route("/", get(home))
+        .merge(web::routes(state.config.max_json_bytes))
         .route("/healthz", get(health))
         .merge(docs)
         .fallback(not_found)

@@ -733,7 +733,12 @@ impl Store {
         }
     }
 
-    fn filtered_select(&self, subject: &Subject, agreements: &[Agreement], filter: &ItemFilter) -> SelectStatement {
+    pub(crate) fn filtered_select(
+        &self,
+        subject: &Subject,
+        agreements: &[Agreement],
+        filter: &ItemFilter,
+    ) -> SelectStatement {
         let now = self.clock().now();
         let mut query = Query::select();
         query.from(Items::Table).cond_where(visibility::condition(subject, agreements, now));

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod items;
 pub mod members;
 pub mod outbox;
+pub mod statistics;
 pub mod users;
 pub mod visibility;
 

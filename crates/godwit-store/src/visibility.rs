@@ -134,8 +134,10 @@ pub fn condition(subject: &Subject, agreements: &[Agreement], now: Timestamp) ->
     let foreign = Cond::all()
         .add(Expr::col((Items::Table, Items::OriginatorMember)).ne(member.as_str()))
         .add(state_in(&[ItemState::Published, ItemState::Superseded]))
-        .add(released)
-        .add(covered);
+        // Column tests before the release lookups: most rows a deep page walks
+        // past fail on the agreement, and need no index probe then.
+        .add(covered)
+        .add(released);
 
     all.add(Cond::any().add(Cond::all().add(home).add(own_member)).add(foreign))
 }

@@ -27,9 +27,9 @@ fn godwit(args: &[&str]) -> Output {
     Command::new(GODWIT).args(args).output().unwrap()
 }
 
-struct Client {
+pub struct Client {
     agent: ureq::Agent,
-    base: String,
+    pub base: String,
 }
 
 impl Client {
@@ -73,7 +73,7 @@ impl Client {
     }
 }
 
-fn start_demo(data_dir: &Path, credentials: &Path) -> (Server, Client) {
+pub fn start_demo(data_dir: &Path, credentials: &Path) -> (Server, Client) {
     let port = free_port();
     let child = Command::new(GODWIT)
         .args(["demo", "--data-dir", data_dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])

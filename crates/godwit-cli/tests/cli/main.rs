@@ -1,6 +1,8 @@
 //! The `godwit` binary as a person uses it: the demo region served over real
-//! HTTP, the audit trail verified and tampered with, backup and restore, TLS.
+//! HTTP and in a real browser, the audit trail verified and tampered with,
+//! backup and restore, TLS.
 #![allow(clippy::unwrap_used)]
 
+mod browser;
 mod demo;
 mod tls;

@@ -4,16 +4,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use godwit_domain::Timestamp;
-use godwit_domain::user::{User, password_policy_violation};
+use godwit_domain::user::User;
 use godwit_store::audit::AuditEvent;
 use godwit_store::users::ApiTokenRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::credentials::{
-    decoy_hash, hash_password, new_totp_secret, random_token, token_hash, totp_url, verify_password, verify_totp,
-};
-use crate::auth::session::{API_TOKEN_PREFIX, expired_session_cookie, session_cookie, start_session};
+use crate::auth::account;
+use crate::auth::credentials::{random_token, token_hash};
+use crate::auth::session::{API_TOKEN_PREFIX, expired_session_cookie, session_cookie};
+use crate::auth::sign_in::{Attempt, SignedIn, sign_in};
 use crate::auth::{Caller, EnrollingCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddr, Json, Path};
@@ -40,14 +40,6 @@ pub struct LoginResponse {
     pub totp_enrolment_required: bool,
 }
 
-fn unix_seconds(t: Timestamp) -> u64 {
-    u64::try_from(t.0 / 1000).unwrap_or_default()
-}
-
-fn bad_credentials() -> ApiError {
-    ApiError::unauthenticated("wrong username, password or code")
-}
-
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem), (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn login(
@@ -56,78 +48,21 @@ pub async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    if !state.throttle.allow(addr) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many sign-in attempts; wait a minute",
-        ));
-    }
-    let store = &state.store;
-    let now = store.clock().now();
-    let username = request.username.trim();
-    let Some(record) = store.user_by_username(username).await? else {
-        verify_password(&request.password, decoy_hash());
-        store
-            .record(&[AuditEvent::new("login.failed")
-                .on(username.chars().take(100).collect::<String>())
-                .with(serde_json::json!({ "reason": "unknown user" }))])
-            .await?;
-        return Err(bad_credentials());
-    };
-    let user = &record.user;
-    if let Some(until) = record.locked_until.filter(|until| *until > now) {
-        store.record(&[AuditEvent::new("login.locked").by(user.id, &user.member).on(&user.username)]).await?;
-        return Err(ApiError::new(
-            StatusCode::LOCKED,
-            "locked",
-            format!("the account is locked after repeated failed sign-ins until {} (UTC)", until.to_rfc3339()),
-        ));
-    }
-    // Ask for the second factor before judging the password, so that the answer
-    // never tells whether a password without a code was right.
-    if record.totp_enabled && request.totp.as_deref().is_none_or(|code| code.trim().is_empty()) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "totp_required",
-            "enter the code from your authenticator app",
-        ));
-    }
-    let password_ok = verify_password(&request.password, &record.password_hash);
-    let totp_ok = match (&record.totp_secret, record.totp_enabled) {
-        (Some(secret), true) => {
-            request.totp.as_deref().is_some_and(|code| verify_totp(secret, code, unix_seconds(now)))
-        }
-        _ => true,
-    };
-    if !password_ok || !totp_ok || user.disabled {
-        let lock_until = Timestamp(now.0 + state.config.lockout_minutes * 60_000);
-        let failures = store.record_login_failure(user.id, state.config.lockout_after_failures, lock_until).await?;
-        let reason = if !password_ok {
-            "password"
-        } else if !totp_ok {
-            "totp"
-        } else {
-            "disabled"
-        };
-        store
-            .record(&[AuditEvent::new("login.failed")
-                .by(user.id, &user.member)
-                .on(&user.username)
-                .with(serde_json::json!({ "reason": reason, "failures": failures }))])
-            .await?;
-        return Err(bad_credentials());
-    }
-    store.clear_login_failures(user.id).await?;
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let session = start_session(&state, user, user_agent).await?;
-    store.record(&[AuditEvent::new("login").by(user.id, &user.member).on(&user.username)]).await?;
+    let attempt = Attempt {
+        username: &request.username,
+        password: &request.password,
+        totp: request.totp.as_deref(),
+        addr,
+        user_agent,
+    };
+    let SignedIn { record, session } = sign_in(&state, attempt).await?;
     let cookie = session_cookie(&session.token, state.config.tls);
     let body = LoginResponse {
         token: session.token,
         csrf_token: session.csrf_token,
         expires_at: session.expires_at,
-        totp_enrolment_required: user.requires_totp() && !record.totp_enabled,
+        totp_enrolment_required: record.user.requires_totp() && !record.totp_enabled,
         user: record.user,
     };
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
@@ -216,28 +151,7 @@ pub async fn change_password(
     EnrollingCaller(caller): EnrollingCaller,
     Json(change): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    let record = state.store.user(caller.user.id).await?;
-    if !verify_password(&change.current_password, &record.password_hash) {
-        return Err(ApiError::invalid("current_password", "is not your current password"));
-    }
-    if let Some(problem) = password_policy_violation(&change.new_password, &caller.user.username) {
-        return Err(ApiError::invalid("new_password", problem));
-    }
-    let hash = hash_password(&change.new_password).map_err(|_| ApiError::internal())?;
-    state
-        .store
-        .set_password_hash(
-            caller.user.id,
-            &hash,
-            AuditEvent::new("password.change").by(caller.user.id, &caller.user.member),
-        )
-        .await?;
-    // Whoever may have known the old password loses every other session.
-    for session in state.store.sessions_of(caller.user.id).await? {
-        if caller.session_hash() != Some(session.id_hash.as_str()) {
-            state.store.revoke_session(caller.user.id, &session.id_hash).await?;
-        }
-    }
+    account::change_password(&state, &caller, &change.current_password, &change.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -254,21 +168,7 @@ pub async fn totp_enrol(
     State(state): State<AppState>,
     EnrollingCaller(caller): EnrollingCaller,
 ) -> ApiResult<Json<TotpEnrolment>> {
-    let record = state.store.user(caller.user.id).await?;
-    if record.totp_enabled {
-        return Err(ApiError::new(StatusCode::CONFLICT, "conflict", "a second factor is already enrolled"));
-    }
-    let secret = new_totp_secret();
-    let otpauth_url = totp_url(&secret, &caller.user.username).map_err(|_| ApiError::internal())?;
-    state
-        .store
-        .set_totp(
-            caller.user.id,
-            Some(&secret),
-            false,
-            AuditEvent::new("totp.enrol.start").by(caller.user.id, &caller.user.member),
-        )
-        .await?;
+    let (secret, otpauth_url) = account::start_totp_enrolment(&state, &caller).await?;
     Ok(Json(TotpEnrolment { secret, otpauth_url }))
 }
 
@@ -283,23 +183,7 @@ pub async fn totp_confirm(
     EnrollingCaller(caller): EnrollingCaller,
     Json(confirm): Json<TotpConfirm>,
 ) -> ApiResult<StatusCode> {
-    let record = state.store.user(caller.user.id).await?;
-    let secret = record
-        .totp_secret
-        .filter(|_| !record.totp_enabled)
-        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "conflict", "start enrolment first"))?;
-    if !verify_totp(&secret, &confirm.code, unix_seconds(state.store.clock().now())) {
-        return Err(ApiError::invalid("code", "does not match; check the time on your device"));
-    }
-    state
-        .store
-        .set_totp(
-            caller.user.id,
-            Some(&secret),
-            true,
-            AuditEvent::new("totp.enrol").by(caller.user.id, &caller.user.member),
-        )
-        .await?;
+    account::confirm_totp(&state, &caller, &confirm.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -104,7 +104,8 @@ pub struct ItemList {
     pub next: Option<String>,
 }
 
-fn parse_cursor(text: &str) -> Option<(Timestamp, Uuid)> {
+/// Reads a `next` cursor: `<updated_at millis>.<id>`.
+pub fn parse_cursor(text: &str) -> Option<(Timestamp, Uuid)> {
     let (at, id) = text.split_once('.')?;
     Some((Timestamp(at.parse().ok()?), Uuid::parse_str(id).ok()?))
 }
@@ -295,9 +296,14 @@ pub async fn download(
     Path((id, attachment)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Response> {
     let (meta, bytes) = state.store.download_attachment(&caller.subject, id, attachment, Method::Api).await?;
-    // Served as a download whatever its type, so it is never rendered in the portal's origin.
+    Ok(attachment_response(&meta, bytes))
+}
+
+/// An attachment served as a download whatever its type, so that it is never
+/// rendered in the portal's origin.
+pub fn attachment_response(meta: &AttachmentMeta, bytes: Vec<u8>) -> Response {
     let disposition = format!("attachment; filename=\"{}\"", meta.filename.replace(['"', '\\'], "_"));
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, meta.content_type.clone()),
             (header::CONTENT_DISPOSITION, disposition),
@@ -305,5 +311,5 @@ pub async fn download(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

@@ -30,9 +30,17 @@ pub const API_TOKEN_PREFIX: &str = "gwt_";
 /// How the caller proved who they are.
 #[derive(Debug, Clone)]
 pub enum AuthVia {
-    SessionCookie { id_hash: String },
-    SessionBearer { id_hash: String },
-    ApiToken { id: String },
+    /// The browser's cookie; pages put `csrf_token` in every form they render.
+    SessionCookie {
+        id_hash: String,
+        csrf_token: String,
+    },
+    SessionBearer {
+        id_hash: String,
+    },
+    ApiToken {
+        id: String,
+    },
 }
 
 /// An authenticated caller.
@@ -47,7 +55,7 @@ impl Caller {
     /// The session this request belongs to, if it came with one.
     pub fn session_hash(&self) -> Option<&str> {
         match &self.via {
-            AuthVia::SessionCookie { id_hash } | AuthVia::SessionBearer { id_hash } => Some(id_hash),
+            AuthVia::SessionCookie { id_hash, .. } | AuthVia::SessionBearer { id_hash } => Some(id_hash),
             AuthVia::ApiToken { .. } => None,
         }
     }
@@ -100,7 +108,20 @@ async fn check_session(state: &AppState, token: &str) -> Result<(SessionRecord, 
     Ok((session, id_hash))
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Caller, bool), ApiError> {
+/// Where a write authenticated by the session cookie carries the CSRF token:
+/// scripts send the `X-CSRF-Token` header, the portal's forms a `csrf` field.
+pub(crate) enum CsrfToken<'a> {
+    Header,
+    FormField(&'a str),
+}
+
+/// Resolves the request's credentials to a caller, and whether the caller still
+/// has to enrol a second factor.
+pub(crate) async fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    csrf: CsrfToken<'_>,
+) -> Result<(Caller, bool), ApiError> {
     let now = state.store.clock().now();
     let (user_id, via) = match bearer(parts) {
         Some(token) if token.starts_with(API_TOKEN_PREFIX) => {
@@ -129,12 +150,20 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Caller, bool),
                 cookie_value(parts, SESSION_COOKIE).ok_or_else(|| ApiError::unauthenticated("sign in first"))?;
             let (session, id_hash) = check_session(state, token).await?;
             if is_write(&parts.method) {
-                let sent = parts.headers.get(CSRF_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+                let (sent, missing) = match csrf {
+                    CsrfToken::Header => (
+                        parts.headers.get(CSRF_HEADER).map(|v| v.as_bytes()).unwrap_or_default(),
+                        "missing or wrong X-CSRF-Token header",
+                    ),
+                    CsrfToken::FormField(value) => {
+                        (value.as_bytes(), "the form has expired; reload the page and try again")
+                    }
+                };
                 if !constant_time_eq(sent, session.csrf_token.as_bytes()) {
-                    return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token header"));
+                    return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", missing));
                 }
             }
-            (session.user_id, AuthVia::SessionCookie { id_hash })
+            (session.user_id, AuthVia::SessionCookie { id_hash, csrf_token: session.csrf_token })
         }
     };
     let id = uuid::Uuid::parse_str(&user_id).map_err(|_| ApiError::internal())?;
@@ -151,7 +180,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (caller, totp_pending) = authenticate(parts, state).await?;
+        let (caller, totp_pending) = authenticate(parts, state, CsrfToken::Header).await?;
         if totp_pending {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -167,7 +196,7 @@ impl FromRequestParts<AppState> for EnrollingCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(EnrollingCaller(authenticate(parts, state).await?.0))
+        Ok(EnrollingCaller(authenticate(parts, state, CsrfToken::Header).await?.0))
     }
 }
 

@@ -1,0 +1,134 @@
+//! Charts drawn on the server as SVG: no charting script to download, and the
+//! numbers are also given as a table for screen readers and printing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use godwit_store::statistics::MonthlyCount;
+
+/// Colours for series, distinguishable and dark enough for white text around them.
+const PALETTE: [&str; 10] =
+    ["#0b5394", "#b45f06", "#38761d", "#990000", "#674ea7", "#127a7a", "#7f6000", "#a64d79", "#3d3d3d", "#45818e"];
+
+/// A stacked bar chart of items per member per month, with its data table.
+pub struct BarChart {
+    pub svg: String,
+    pub months: Vec<String>,
+    /// Member, count per month, total.
+    pub rows: Vec<(String, Vec<u64>, u64)>,
+    pub total: u64,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Items published per month, stacked by originating member.
+pub fn contribution_chart(counts: &[MonthlyCount]) -> BarChart {
+    let months: Vec<String> = counts.iter().map(|c| c.month.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut by_member: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for c in counts {
+        let row = by_member.entry(c.member.to_string()).or_insert_with(|| vec![0; months.len()]);
+        if let Some(i) = months.iter().position(|m| *m == c.month) {
+            row[i] += c.count;
+        }
+    }
+    let totals: Vec<u64> = (0..months.len()).map(|i| by_member.values().map(|row| row[i]).sum()).collect();
+    let peak = totals.iter().copied().max().unwrap_or(0).max(1);
+
+    let (width, height, left, bottom, top) = (720.0_f64, 260.0_f64, 44.0, 28.0, 10.0);
+    let plot_h = height - bottom - top;
+    let slot = (width - left - 8.0) / months.len().max(1) as f64;
+    let bar_w = (slot * 0.7).max(4.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Items published per month by member</title>"#
+    );
+    for step in 0..=4 {
+        let value = peak as f64 * f64::from(step) / 4.0;
+        let y = top + plot_h - plot_h * f64::from(step) / 4.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" x2="{width}" y1="{y:.1}" y2="{y:.1}" stroke="#d5dbe3"/><text x="{lx:.1}" y="{ty:.1}" font-size="11" text-anchor="end" fill="#4a5566">{value:.0}</text>"##,
+            lx = left - 6.0,
+            ty = y + 4.0
+        );
+    }
+    for (i, month) in months.iter().enumerate() {
+        let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
+        let mut y = top + plot_h;
+        for (series, (member, row)) in by_member.iter().enumerate() {
+            if row[i] == 0 {
+                continue;
+            }
+            let h = plot_h * row[i] as f64 / peak as f64;
+            y -= h;
+            let _ = write!(
+                svg,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{h:.1}" fill="{}"><title>{} {}: {}</title></rect>"#,
+                PALETTE[series % PALETTE.len()],
+                escape(member),
+                escape(month),
+                row[i]
+            );
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{cx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#4a5566">{}</text>"##,
+            escape(month.get(2..).unwrap_or(month)),
+            cx = x + bar_w / 2.0,
+            ty = height - 10.0
+        );
+    }
+    svg.push_str("</svg>");
+    let mut legend = String::from(r#"<ul class="legend">"#);
+    for (series, member) in by_member.keys().enumerate() {
+        let _ = write!(
+            legend,
+            r#"<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="{}"/></svg> {}</li>"#,
+            PALETTE[series % PALETTE.len()],
+            escape(member)
+        );
+    }
+    legend.push_str("</ul>");
+    svg.push_str(&legend);
+    let rows = by_member
+        .into_iter()
+        .map(|(member, row)| {
+            let total = row.iter().sum();
+            (member, row, total)
+        })
+        .collect();
+    BarChart { svg, months, rows, total: totals.iter().sum() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use godwit_domain::member::MemberCode;
+
+    fn count(month: &str, member: &str, count: u64) -> MonthlyCount {
+        MonthlyCount { month: month.into(), member: MemberCode::parse(member).expect("a code"), count }
+    }
+
+    #[test]
+    fn bars_stack_members_and_the_table_adds_up() {
+        let chart =
+            contribution_chart(&[count("2026-10", "FJI", 3), count("2026-11", "FJI", 1), count("2026-11", "NZL", 4)]);
+        assert_eq!(chart.months, vec!["2026-10", "2026-11"]);
+        assert_eq!(chart.total, 8);
+        assert_eq!(chart.rows[0], ("FJI".to_string(), vec![3, 1], 4));
+        assert_eq!(chart.rows[1], ("NZL".to_string(), vec![0, 4], 4));
+        // One bar segment per non-zero count, each with its number as a tooltip.
+        assert_eq!(chart.svg.matches("<rect x=").count(), 3);
+        assert!(chart.svg.contains("<title>NZL 2026-11: 4</title>"));
+    }
+
+    #[test]
+    fn no_data_still_draws_axes() {
+        let chart = contribution_chart(&[]);
+        assert_eq!(chart.total, 0);
+        assert!(chart.svg.starts_with("<svg") && chart.svg.contains("</svg>"));
+    }
+}

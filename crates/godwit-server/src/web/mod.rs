@@ -1,0 +1,62 @@
+//! The portal: server-rendered pages for every role. Reading works without
+//! JavaScript; a small vendored htmx makes a few interactions quicker. Pages go
+//! through the same store functions as the JSON API, so the access policy and
+//! the audit trail are the same whichever door a person uses.
+//!
+//! - [`viewer`]: who is looking (session cookie), CSRF for forms, sign-in redirects.
+//! - [`page`]: the layout every page shares, errors as pages.
+//! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
+//! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
+//!   [`item_form`], [`directory`], [`audit`]; [`chart`] draws SVG charts.
+
+pub mod account;
+pub mod assets;
+pub mod audit;
+pub mod chart;
+pub mod dashboard;
+pub mod directory;
+pub mod forms;
+pub mod item_form;
+pub mod items;
+pub mod page;
+pub mod signin;
+pub mod viewer;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// Every portal route. Uploads get the attachment limit (plus room for the
+/// form around the file); other forms `max_form_bytes`.
+pub fn routes(max_form_bytes: usize) -> Router<AppState> {
+    let uploads = Router::new()
+        .route("/items/{id}/attachments", post(items::upload))
+        .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES + 64 * 1024));
+    Router::new()
+        .route("/", get(dashboard::show))
+        .route("/login", get(signin::form).post(signin::submit))
+        .route("/logout", post(signin::logout))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions/{id}/revoke", post(account::revoke_session))
+        .route("/account/totp", get(account::totp_page_get))
+        .route("/account/totp/start", post(account::totp_start))
+        .route("/account/totp/confirm", post(account::totp_confirm))
+        .route("/items", get(items::list).post(item_form::create))
+        .route("/items/new", get(item_form::new_form))
+        .route("/items/coverage", get(item_form::coverage_fragment))
+        .route("/items/{id}", get(items::show).post(item_form::update))
+        .route("/items/{id}/edit", get(item_form::edit_form))
+        .route("/items/{id}/history", get(items::history))
+        .route("/items/{id}/versions", post(items::new_version))
+        .route("/items/{id}/workflow/{action}", post(items::act))
+        .route("/items/{id}/attachments/{attachment}", get(items::download))
+        .route("/directory", get(directory::contacts))
+        .route("/agreements", get(directory::agreements))
+        .route("/audit", get(audit::show))
+        .route("/static/{hash}/{name}", get(assets::serve))
+        .layer(DefaultBodyLimit::max(max_form_bytes))
+        .merge(uploads)
+}

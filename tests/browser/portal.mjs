@@ -1,0 +1,238 @@
+// The portal as people use it, in headless Chromium: an analyst writes an alert
+// released to a second member, an authorising officer approves it, a reader of
+// that member finds and reads it, a third member and an administrator cannot,
+// and the auditor sees the release and the read. axe-core checks every main
+// page for serious or critical accessibility violations.
+//
+// Usage: node portal.mjs BASE_URL CREDENTIALS_JSON [SCREENSHOT_DIR]
+// Exits non-zero with a message on the first failed expectation.
+
+import { createHmac } from "node:crypto";
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const [base, credentialsFile, screenshotDir] = process.argv.slice(2);
+if (!base || !credentialsFile) {
+  console.error("usage: node portal.mjs BASE_URL CREDENTIALS_JSON [SCREENSHOT_DIR]");
+  process.exit(2);
+}
+const credentials = JSON.parse(readFileSync(credentialsFile, "utf8"));
+const users = Object.fromEntries(credentials.map((c) => [c.username, c]));
+if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
+
+function fail(message) {
+  throw new Error(message);
+}
+
+function expect(condition, message) {
+  if (!condition) fail(message);
+}
+
+/// RFC 6238 code for a base32 secret, as an authenticator app shows it.
+function totp(secret) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secret.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, "0");
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+});
+
+const checkedPages = [];
+
+/// Runs axe-core on the page and fails on serious or critical violations.
+async function accessible(page, name) {
+  await page.addScriptTag({ content: AXE_SOURCE }).catch(async () => {
+    // The portal's CSP forbids inline scripts; evaluate the source instead.
+    await page.evaluate(AXE_SOURCE);
+  });
+  const results = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  checkedPages.push(name);
+  if (bad.length > 0) {
+    const detail = bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+    fail(`accessibility violations on ${name}:\n  ${detail.join("\n  ")}`);
+  }
+}
+
+async function shot(page, name) {
+  if (screenshotDir) await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true });
+}
+
+/// A fresh browser context signed in as `username`.
+async function signIn(username) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", users[username].password);
+  if (users[username].totp_secret) await page.fill("#totp", totp(users[username].totp_secret));
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit]")]);
+  expect((await page.textContent("h1")).includes("Welcome"), `${username} did not reach the dashboard`);
+  return { context, page };
+}
+
+const title = `Forged Fijian passports on the Nadi–Auckland route ${Date.now()}`;
+let itemUrl;
+
+try {
+  // 1. The sign-in page itself, and a wrong password answered beside the form.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname === "/login", "an anonymous visitor is not sent to sign in");
+    await accessible(page, "sign-in");
+    await shot(page, "sign-in");
+    await page.fill("#username", "ana.fji");
+    await page.fill("#password", "not the password");
+    await page.click("button[type=submit]");
+    expect((await page.textContent("[role=alert]")).includes("wrong username"), "a wrong password gives no message");
+    await context.close();
+  }
+
+  // 2. An analyst of Fiji writes an alert released to New Zealand and submits it.
+  {
+    const { context, page } = await signIn("ana.fji");
+    await accessible(page, "dashboard (analyst)");
+    await shot(page, "dashboard-analyst");
+    await page.goto(`${base}/items/new?kind=alert`);
+    await accessible(page, "new alert form");
+    // Saving an empty form puts the messages beside the fields and keeps what was typed.
+    await page.fill("#summary", "kept after the error");
+    await page.click("button:text('Save draft')");
+    expect(await page.isVisible("#title-error"), "an empty title has no message beside it");
+    expect((await page.inputValue("#summary")) === "kept after the error", "the form lost what was typed");
+    await page.fill("#title", title);
+    await page.fill("#summary", "Counterfeit biodata pages detected at Auckland arrivals from Nadi.");
+    await page.fill("#body", "## What to look for\n\n- Laminate lifting at the biodata page\n- Series **FJ12** numbers");
+    await page.selectOption("#category", "document_fraud");
+    await page.selectOption("#alert_type", "document_fraud");
+    await page.fill("#doc_type", "P");
+    await page.fill("#doc_issuing_state", "FJI");
+    await page.fill("#doc_series", "FJ12");
+    await page.selectOption("#classification", "1");
+    await page.check("input[name=release_members][value=NZL]");
+    // The picker shows which agreement carries the item to New Zealand.
+    await page.waitForFunction(() => document.querySelector("#coverage")?.textContent.includes("New Zealand–Fiji"));
+    expect(!(await page.textContent("#coverage")).includes("⚠"), "the picker warns although an agreement covers the release");
+    await page.click("button:text('Preview')");
+    expect((await page.textContent("section[aria-label=Preview]")).includes("What to look for"), "no preview");
+    await shot(page, "author-alert");
+    await Promise.all([page.waitForURL(/\/items\/[0-9a-f-]{36}/), page.click("button:text('Save draft')")]);
+    itemUrl = page.url().split("?")[0];
+    await page.click("button:text('Submit for approval')");
+    await page.waitForSelector(".state-submitted");
+    await context.close();
+  }
+
+  // 3. An authorising officer of Fiji approves it.
+  {
+    const { context, page } = await signIn("auth.fji");
+    await accessible(page, "dashboard (authorising officer)");
+    await shot(page, "dashboard-approvals");
+    expect((await page.textContent("main")).includes(title), "the approval queue does not show the alert");
+    await page.goto(itemUrl);
+    await page.click("button:text('Approve and release')");
+    await page.waitForSelector(".state-published");
+    await context.close();
+  }
+
+  // 4. A New Zealand analyst finds it and reads it, banners top and bottom.
+  {
+    const { context, page } = await signIn("ana.nzl");
+    await page.goto(`${base}/items?kind=alert`);
+    await accessible(page, "item list");
+    await shot(page, "items");
+    await Promise.all([page.waitForURL(itemUrl), page.click(`a:text("${title}")`)]);
+    const banners = await page.$$eval(".banner", (els) => els.map((e) => e.textContent));
+    expect(banners.length === 2, `expected a banner at the top and bottom, found ${banners.length}`);
+    for (const banner of banners) {
+      expect(banner.includes("IN-CONFIDENCE") && banner.includes("TLP:AMBER") && banner.includes("NZL"), `banner reads: ${banner}`);
+    }
+    expect((await page.textContent("article.body")).includes("Laminate lifting"), "the body is not shown");
+    await accessible(page, "item page");
+    await shot(page, "item");
+    await context.close();
+  }
+
+  // 5. Tonga is not a recipient: not in the list, and not by its URL.
+  {
+    const { context, page } = await signIn("ana.ton");
+    await page.goto(`${base}/items?kind=alert`);
+    expect(!(await page.textContent("main")).includes(title), "a third member sees the alert in the list");
+    const response = await page.goto(itemUrl);
+    expect(response.status() === 404, `a third member opening the URL got ${response.status()}`);
+    expect(!(await page.textContent("body")).includes(title), "the 404 page shows the title");
+    await context.close();
+  }
+
+  // 6. The administrator manages accounts and reads no content.
+  {
+    const { context, page } = await signIn("admin");
+    const response = await page.goto(itemUrl);
+    expect(response.status() === 404, `the administrator opening the URL got ${response.status()}`);
+    await context.close();
+  }
+
+  // 7. The auditor sees the release and the read in the audit viewer.
+  {
+    const { context, page } = await signIn("auditor.aus");
+    await accessible(page, "dashboard (auditor)");
+    const id = itemUrl.split("/").pop();
+    await page.goto(`${base}/audit?target=${id}`);
+    const rows = await page.$$eval("tbody tr", (trs) => trs.map((tr) => tr.textContent));
+    expect(rows.some((r) => r.includes("item.approve")), "the audit viewer does not show the approval");
+    expect(rows.some((r) => r.includes("item.read") && r.includes("NZL")), "the audit viewer does not show New Zealand's read");
+    expect(rows.some((r) => r.includes("item.read_denied") && r.includes("TON")), "the audit viewer does not show Tonga's refused read");
+    expect((await page.textContent("[role=status]")).includes("intact"), "the audit chain is not reported intact");
+    await accessible(page, "audit viewer");
+    await shot(page, "audit");
+    await context.close();
+  }
+
+  // 8. The other main pages, for accessibility and screenshots.
+  {
+    const { context, page } = await signIn("sec.pidcsec");
+    await shot(page, "dashboard-secretariat");
+    await accessible(page, "dashboard (secretariat)");
+    for (const [path, name] of [["/directory", "directory"], ["/agreements", "agreements"], ["/account", "account"]]) {
+      await page.goto(`${base}${path}`);
+      await accessible(page, name);
+      await shot(page, name);
+    }
+    await context.close();
+  }
+  {
+    const { context, page } = await signIn("nfp.fji");
+    await accessible(page, "dashboard (national focal point)");
+    await shot(page, "dashboard-nfp");
+    await context.close();
+  }
+  {
+    const { context, page } = await signIn("officer.fji");
+    await accessible(page, "dashboard (front-line officer)");
+    await context.close();
+  }
+  console.log(`portal: every step passed; axe-core found no serious or critical violation on ${checkedPages.length} pages`);
+} catch (error) {
+  console.error(`portal: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
