@@ -5,8 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod items;
-pub mod search;
 pub mod screening;
+pub mod search;
 pub mod users;
 
 use axum::Router;
