@@ -1,7 +1,7 @@
 // The portal as people use it, in headless Chromium: an analyst writes an alert
 // released to a second member, an authorising officer approves it, a reader of
 // that member finds and reads it, a third member and an administrator cannot,
-// and the auditor sees the release and the read. axe-core checks every main
+// and the auditor sees the release and the read. New Zealand finds it by search. axe-core checks every main
 // page for serious or critical accessibility violations.
 //
 // Usage: node portal.mjs BASE_URL CREDENTIALS_JSON [SCREENSHOT_DIR]
@@ -159,6 +159,16 @@ try {
     await page.goto(`${base}/items?kind=alert`);
     await accessible(page, "item list");
     await shot(page, "items");
+    // The index follows the database within seconds: search until it is there.
+    const searchUrl = `${base}/search?q=${encodeURIComponent("forged Nadi Auckland passports")}`;
+    for (let tries = 0; ; tries++) {
+      await page.goto(searchUrl);
+      if ((await page.textContent("main")).includes(title)) break;
+      expect(tries < 30, "the alert never appeared in New Zealand's search results");
+      await page.waitForTimeout(500);
+    }
+    await accessible(page, "search");
+    await shot(page, "search");
     await Promise.all([page.waitForURL(itemUrl), page.click(`a:text("${title}")`)]);
     const banners = await page.$$eval(".banner", (els) => els.map((e) => e.textContent));
     expect(banners.length === 2, `expected a banner at the top and bottom, found ${banners.length}`);
@@ -176,6 +186,8 @@ try {
     const { context, page } = await signIn("ana.ton");
     await page.goto(`${base}/items?kind=alert`);
     expect(!(await page.textContent("main")).includes(title), "a third member sees the alert in the list");
+    await page.goto(`${base}/search?q=${encodeURIComponent("forged Nadi Auckland passports")}`);
+    expect(!(await page.textContent("main")).includes(title), "a third member finds the alert by search");
     const response = await page.goto(itemUrl);
     expect(response.status() === 404, `a third member opening the URL got ${response.status()}`);
     expect(!(await page.textContent("body")).includes(title), "the 404 page shows the title");

@@ -19,6 +19,7 @@ pub mod forms;
 pub mod item_form;
 pub mod items;
 pub mod page;
+pub mod search;
 pub mod signin;
 pub mod viewer;
 
@@ -53,6 +54,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/items/{id}/versions", post(items::new_version))
         .route("/items/{id}/workflow/{action}", post(items::act))
         .route("/items/{id}/attachments/{attachment}", get(items::download))
+        .route("/search", get(search::show))
         .route("/directory", get(directory::contacts))
         .route("/agreements", get(directory::agreements))
         .route("/audit", get(audit::show))

@@ -41,6 +41,7 @@ type Section = (&'static str, &'static str, fn(&Viewer) -> bool);
 const SECTIONS: &[Section] = &[
     ("/", "Dashboard", |_| true),
     ("/items", "Items", |v| v.caller.subject.reads_content()),
+    ("/search", "Search", |v| v.caller.subject.reads_content()),
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
