@@ -74,11 +74,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         eprintln!("Wrote {} demo credentials to {}.", credentials.len(), path.display());
     }
     print_how_to_log_in(&args.listen, &credentials);
-    crate::serve::serve_store(store, crate::serve::ServeOptions {
-        listen: args.listen,
-        search_dir: Some(crate::commands::index::index_dir(&args.db, None)),
-        ..Default::default()
-    }).await
+    crate::serve::serve_store(
+        store,
+        crate::serve::ServeOptions {
+            listen: args.listen,
+            search_dir: Some(crate::commands::index::index_dir(&args.db, None)),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// The credentials of every user in the store, with the shared demo password

@@ -730,24 +730,8 @@ mod tests {
         assert_eq!(content.tlp, Tlp::Amber);
         assert!(content.release.members.contains(&MemberCode::parse("NZL").expect("code")));
         assert_eq!(content.valid_until, parse_date("2027-01-31"));
-        let item_like = ItemFields::of(&Item {
-            id: Uuid::nil(),
-            kind: ItemKind::Alert,
-            originator_member: MemberCode::parse("FJI").expect("code"),
-            originator_org: Uuid::nil(),
-            author: Uuid::nil(),
-            state: ItemState::Draft,
-            content: content.clone(),
-            version: 1,
-            supersedes: None,
-            superseded_by: None,
-            created_at: Timestamp(0),
-            updated_at: Timestamp(0),
-            published_at: None,
-            approved_by: None,
-            return_comment: None,
-            withdrawn_reason: None,
-        });
+        let fji = MemberCode::parse("FJI").expect("code");
+        let item_like = ItemFields::of(&crate::web::items::unsaved_item(&content, &fji));
         assert_eq!(item_like.to_content(Some(&content)).expect("valid"), content);
     }
 

@@ -6,5 +6,5 @@ mod auth;
 mod bad_input;
 mod harness;
 mod items;
-mod search;
 mod screening;
+mod search;
