@@ -3,6 +3,7 @@
 
 mod generator;
 mod report;
+mod screening;
 mod search;
 mod store;
 
@@ -18,6 +19,8 @@ pub struct BenchArgs {
 pub enum BenchCommand {
     /// Bulk publication throughput and policy-filtered listing over many items.
     Core(store::CoreArgs),
+    /// Traveller screening: throughput, index build, memory, recall and precision, HTTP p99; optionally beside Splink.
+    Screening(screening::ScreeningArgs),
     /// Search index build time and search latency (policy and facets included).
     Search(search::SearchArgs),
 }
@@ -25,6 +28,7 @@ pub enum BenchCommand {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.command {
         BenchCommand::Core(args) => store::run(args).await,
+        BenchCommand::Screening(args) => screening::run(args).await,
         BenchCommand::Search(args) => search::run(args).await,
     }
 }
