@@ -1,10 +1,11 @@
 // The portal as people use it, in headless Chromium: an analyst writes an alert
 // released to a second member, an authorising officer approves it, a reader of
 // that member finds and reads it, a third member and an administrator cannot,
-// and the auditor sees the release and the read. New Zealand finds it by search. axe-core checks every main
-// page for serious or critical accessibility violations.
+// and the auditor sees the release and the read. New Zealand finds it by search. A front-line officer
+// screens a manifest. axe-core checks every main page for serious or critical accessibility violations.
 //
-// Usage: node portal.mjs BASE_URL CREDENTIALS_JSON [SCREENSHOT_DIR]
+// Usage: node portal.mjs BASE_URL CREDENTIALS_JSON MANIFEST [SCREENSHOT_DIR]
+// (MANIFEST: the demo flight's manifest that `godwit demo` writes beside its database)
 // Exits non-zero with a message on the first failed expectation.
 
 import { createHmac } from "node:crypto";
@@ -15,9 +16,9 @@ import { chromium } from "playwright-core";
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
-const [base, credentialsFile, screenshotDir] = process.argv.slice(2);
-if (!base || !credentialsFile) {
-  console.error("usage: node portal.mjs BASE_URL CREDENTIALS_JSON [SCREENSHOT_DIR]");
+const [base, credentialsFile, manifestFile, screenshotDir] = process.argv.slice(2);
+if (!base || !credentialsFile || !manifestFile) {
+  console.error("usage: node portal.mjs BASE_URL CREDENTIALS_JSON MANIFEST [SCREENSHOT_DIR]");
   process.exit(2);
 }
 const credentials = JSON.parse(readFileSync(credentialsFile, "utf8"));
@@ -237,8 +238,18 @@ try {
     await context.close();
   }
   {
+    // 9. A front-line officer screens the demo flight's manifest: hits come first.
     const { context, page } = await signIn("officer.fji");
     await accessible(page, "dashboard (front-line officer)");
+    await page.goto(`${base}/screening`);
+    await page.setInputFiles("#file", manifestFile);
+    await Promise.all([page.waitForNavigation(), page.click("form[aria-labelledby=manifest-heading] button[type=submit]")]);
+    const counts = await page.textContent(".screening-counts");
+    expect(/[1-9]\d* hit/.test(counts), `the demo manifest's planted hits are found: ${counts}`);
+    const firstDecision = await page.textContent("table.screening tbody tr .decision");
+    expect(firstDecision.trim() === "hit", `hits come first, not ${firstDecision}`);
+    await accessible(page, "screening results");
+    await shot(page, "screening");
     await context.close();
   }
   console.log(`portal: every step passed; axe-core found no serious or critical violation on ${checkedPages.length} pages`);

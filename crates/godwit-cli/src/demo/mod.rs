@@ -10,6 +10,7 @@ mod catalogue;
 pub mod items;
 mod people;
 pub mod region;
+mod screening;
 mod seed;
 #[cfg(test)]
 mod tests;
@@ -73,12 +74,29 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("Wrote {} demo credentials to {}.", credentials.len(), path.display());
     }
+    let screening = screening::prepare(&args.db.data_dir.join("screening"), args.seed)?;
     print_how_to_log_in(&args.listen, &credentials);
+    println!(
+        "\nScreening: {} watchlist names and documents in {}.\nA flight manifest to screen: {}\n  \
+         upload it at http://{}/screening as officer.fji.",
+        screening::WATCHLIST_PERSONS,
+        screening
+            .config
+            .persons
+            .iter()
+            .chain(&screening.config.documents)
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        screening.manifest.display(),
+        args.listen
+    );
     crate::serve::serve_store(
         store,
         crate::serve::ServeOptions {
             listen: args.listen,
             search_dir: Some(crate::commands::index::index_dir(&args.db, None)),
+            config: godwit_server::ServerConfig { screening: screening.config, ..Default::default() },
             ..Default::default()
         },
     )

@@ -20,9 +20,11 @@ fn people_share_an_alert_through_the_portal_and_only_its_recipients_read_it() {
     );
     let dir = tempfile::tempdir().unwrap();
     let credentials = dir.path().join("credentials.json");
-    let (_server, client) = start_demo(&dir.path().join("data"), &credentials);
+    let data = dir.path().join("data");
+    let (_server, client) = start_demo(&data, &credentials);
+    let manifest = data.join("screening/manifest-FJ391.csv");
     let mut command = Command::new("node");
-    command.current_dir(&scripts).arg("portal.mjs").arg(&client.base).arg(&credentials);
+    command.current_dir(&scripts).arg("portal.mjs").arg(&client.base).arg(&credentials).arg(&manifest);
     if let Some(shots) = std::env::var_os("GODWIT_SCREENSHOTS") {
         command.arg(shots);
     }

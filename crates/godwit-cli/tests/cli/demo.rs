@@ -132,6 +132,20 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     let auditor = client.login(&credentials, "auditor.aus");
     let (_, releases) = client.call("GET", &format!("/api/v1/audit?action=release&target={id}"), Some(&auditor), None);
     assert_eq!(releases.as_array().unwrap().len(), 1, "{releases}");
+
+    // The demo flight's manifest, screened against the demo's watchlists, has its planted hits.
+    let manifest = std::fs::read(data.join("screening/manifest-FJ391.csv")).unwrap();
+    let border = client.login(&credentials, "officer.fji");
+    let mut screened = client
+        .agent
+        .post(&format!("{}/api/v1/screening/manifests", client.base))
+        .header("Authorization", &format!("Bearer {border}"))
+        .header("Content-Type", "text/csv")
+        .send(&manifest[..])
+        .unwrap();
+    let screened: Value = screened.body_mut().read_json().unwrap();
+    assert_eq!(screened["counts"]["travellers"], 240, "{}", screened["counts"]);
+    assert!(screened["counts"]["hit"].as_u64().unwrap() >= 3, "{}", screened["counts"]);
     drop(server);
 
     // Offline: the chain verifies, a backup restores, and tampering is named.

@@ -395,6 +395,9 @@ pub struct ManifestScreening {
     pub problems: Vec<ManifestProblem>,
     /// One per traveller, in manifest order, unscreenable travellers last.
     pub results: Vec<ScreeningResult>,
+    /// The travellers as read, for pages that show who each result is about.
+    #[serde(skip)]
+    pub manifest: Arc<Manifest>,
 }
 
 /// The format the content type declares (`None`: find out from the content).
@@ -543,7 +546,7 @@ pub async fn screen_manifest(
     }))
     .await?;
     let problems = manifest.problems.clone();
-    Ok(ManifestScreening { run, format, counts, messages, problems, results })
+    Ok(ManifestScreening { run, format, counts, messages, problems, results, manifest })
 }
 
 async fn screen_blocking(

@@ -7,7 +7,8 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`directory`], [`audit`]; [`chart`] draws SVG charts.
+//!   [`item_form`], [`search`], [`screening`], [`directory`], [`audit`]; [`chart`]
+//!   draws SVG charts.
 
 pub mod account;
 pub mod assets;
@@ -19,6 +20,7 @@ pub mod forms;
 pub mod item_form;
 pub mod items;
 pub mod page;
+pub mod screening;
 pub mod search;
 pub mod signin;
 pub mod viewer;
@@ -35,6 +37,9 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
     let uploads = Router::new()
         .route("/items/{id}/attachments", post(items::upload))
         .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES + 64 * 1024));
+    let manifests = Router::new()
+        .route("/screening", get(screening::form).post(screening::submit))
+        .layer(DefaultBodyLimit::max(crate::api::screening::MAX_MANIFEST_BYTES + 64 * 1024));
     Router::new()
         .route("/", get(dashboard::show))
         .route("/login", get(signin::form).post(signin::submit))
@@ -55,10 +60,12 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/items/{id}/workflow/{action}", post(items::act))
         .route("/items/{id}/attachments/{attachment}", get(items::download))
         .route("/search", get(search::show))
+        .route("/screening/document", post(screening::check_mrz))
         .route("/directory", get(directory::contacts))
         .route("/agreements", get(directory::agreements))
         .route("/audit", get(audit::show))
         .route("/static/{hash}/{name}", get(assets::serve))
         .layer(DefaultBodyLimit::max(max_form_bytes))
         .merge(uploads)
+        .merge(manifests)
 }

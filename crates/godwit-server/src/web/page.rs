@@ -42,6 +42,7 @@ const SECTIONS: &[Section] = &[
     ("/", "Dashboard", |_| true),
     ("/items", "Items", |v| v.caller.subject.reads_content()),
     ("/search", "Search", |v| v.caller.subject.reads_content()),
+    ("/screening", "Screening", |v| v.caller.subject.screens_travellers()),
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),

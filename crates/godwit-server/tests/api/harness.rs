@@ -217,3 +217,79 @@ impl Node {
         response.json["token"].as_str().unwrap().to_owned()
     }
 }
+
+/// A signed-in portal session: the cookie to send and the CSRF token its forms carry.
+pub struct PortalSession {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Node {
+    /// Signs in as the portal does (password, and TOTP when enrolled) and keeps the session cookie.
+    pub async fn portal_login(&self, username: &str) -> PortalSession {
+        let totp = self.totp_secrets.get(username).map(|_| self.totp_now(username));
+        let login = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({ "username": username, "password": PASSWORD, "totp": totp })),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "login {username}: {}", login.json);
+        let set_cookie = login.headers[header::SET_COOKIE].to_str().unwrap();
+        PortalSession {
+            cookie: set_cookie.split(';').next().unwrap().to_owned(),
+            csrf: login.json["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Reads a portal page as `session`.
+    pub async fn page(&self, session: &PortalSession, path: &str) -> Response {
+        let request = Request::builder().uri(path).header(header::COOKIE, &session.cookie);
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a portal form (`application/x-www-form-urlencoded`) with the session's CSRF token.
+    pub async fn post_form(&self, session: &PortalSession, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut pairs = vec![("csrf", session.csrf.as_str())];
+        pairs.extend_from_slice(fields);
+        let body = serde_html_form::to_string(&pairs).unwrap();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, &session.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Posts a `multipart/form-data` portal form: the CSRF token first, then `fields` (name, file name, content).
+    pub async fn post_multipart(
+        &self,
+        session: &PortalSession,
+        path: &str,
+        fields: &[(&str, Option<&str>, &[u8])],
+    ) -> Response {
+        const BOUNDARY: &str = "godwit-test-boundary";
+        let mut body = Vec::new();
+        let csrf = [("csrf", None, session.csrf.as_bytes())];
+        for (name, file_name, content) in csrf.iter().chain(fields) {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+            );
+            if let Some(file_name) = file_name {
+                body.extend_from_slice(format!("; filename=\"{file_name}\"").as_bytes());
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, &session.cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+}

@@ -10,7 +10,7 @@ use godwit_server::ServerConfig;
 use godwit_server::config::ScreeningConfig;
 use serde_json::{Value, json};
 
-use crate::harness::{Node, Response, nodes_with};
+use crate::harness::{Node, PortalSession, Response, nodes_with};
 
 const PERSONS: &str = "id,name,aliases,date_of_birth,nationality,sex,reason
 W-1,محمد يوسف,Mohamed Youssef,1980-05-03,SYR,M,facilitator
@@ -337,6 +337,35 @@ async fn a_document_check_returns_fields_checks_and_listed_documents() {
     }
 }
 
+#[tokio::test]
+async fn the_portal_checks_a_documents_mrz() {
+    let (nodes, _dir) = screening_nodes().await;
+    for node in nodes {
+        let officer = node.portal_login("border.fji").await;
+        let specimen = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        let page = node.post_form(&officer, "/screening/document", &[("mrz", specimen)]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = String::from_utf8(page.bytes).unwrap();
+        for shown in ["TD3 (passport)", "ERIKSSON", "1974-08-12", "expired", "Documents watchlist D-1", "passes"] {
+            assert!(html.contains(shown), "{shown} not on the page");
+        }
+        assert!(!html.contains("<strong>fails</strong>"));
+
+        let tampered = specimen.replace("L898902C36", "L898902C37");
+        let html =
+            String::from_utf8(node.post_form(&officer, "/screening/document", &[("mrz", &tampered)]).await.bytes)
+                .unwrap();
+        assert!(html.contains("invalid") && html.contains("<strong>fails</strong>"), "a failed digit is shown");
+        let html = String::from_utf8(node.post_form(&officer, "/screening/document", &[("mrz", "P<UTO")]).await.bytes)
+            .unwrap();
+        assert!(
+            html.contains("aria-invalid=\"true\"") && html.contains("line lengths"),
+            "the error is beside the field"
+        );
+        assert_eq!(audit(&node, "screening.document").await.len(), 2);
+    }
+}
+
 /// Publishes a document-fraud alert by Fiji naming series FP12, released to `members`.
 async fn publish_alert(node: &Node, members: &[&str]) -> String {
     let analyst = node.login("ana.fji").await;
@@ -453,5 +482,47 @@ async fn unreadable_lists_make_screening_unavailable_not_wrong() {
         assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE, "{}", response.json);
         assert_eq!(response.json["code"], "unavailable");
         assert!(!response.json.to_string().contains("persons.csv"), "no paths to callers: {}", response.json);
+    }
+}
+
+#[tokio::test]
+async fn the_portal_page_shows_a_manifests_hits_first() {
+    let (nodes, _dir) = screening_nodes().await;
+    for node in nodes {
+        let officer = node.portal_login("border.fji").await;
+        let form = node.page(&officer, "/screening").await;
+        assert_eq!(form.status, StatusCode::OK);
+
+        let page =
+            node.post_multipart(&officer, "/screening", &[("file", Some("fj391.csv"), MANIFEST.as_bytes())]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = String::from_utf8(page.bytes).unwrap();
+        assert!(html.contains("2 hit") && html.contains("1 to review") && html.contains("1 clear"), "{html}");
+        // Hits, then the traveller to review, then (folded away) the clear one.
+        let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} not on the page"));
+        let (hit, review, clear) = (at("MUHAMMAD YUSUF"), at("Not screened"), at("JOHN SMITH"));
+        assert!(hit < review && review < clear, "order: {hit} {review} {clear}");
+        assert!(html.contains("day and month swapped"), "a hit explains itself");
+        assert!(html.contains("row 5, column date_of_birth"), "the bad row is named");
+        assert!(html.contains("Documents watchlist D-1"));
+        assert_eq!(audit(&node, "screening.manifest").await.len(), 1, "the portal run is audited");
+
+        // Pasted text works too; an unreadable manifest is a message on the page, not a failure.
+        let pasted = node.post_multipart(&officer, "/screening", &[("text", None, PAXLST.as_bytes())]).await;
+        assert!(String::from_utf8(pasted.bytes).unwrap().contains("UN/EDIFACT PAXLST · GW7"));
+        let bad = node.post_multipart(&officer, "/screening", &[("text", None, b"id,name\nx,y\n")]).await;
+        assert_eq!(bad.status, StatusCode::OK);
+        let bad = String::from_utf8(bad.bytes).unwrap();
+        assert!(bad.contains("header is not the expected one") && bad.contains("row 1"), "{bad}");
+        let empty = node.post_multipart(&officer, "/screening", &[("file", Some("empty.csv"), b"")]).await;
+        assert!(String::from_utf8(empty.bytes).unwrap().contains("Choose a manifest file or paste one."));
+
+        // Without the form's CSRF token nothing is screened; roles that do not screen are refused.
+        let forged = PortalSession { cookie: officer.cookie.clone(), csrf: "forged".into() };
+        let refused = node.post_multipart(&forged, "/screening", &[("text", None, MANIFEST.as_bytes())]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let auditor = node.portal_login("auditor.fji").await;
+        assert_eq!(node.page(&auditor, "/screening").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(audit(&node, "screening.manifest").await.len(), 2, "unread manifests screen nobody");
     }
 }
