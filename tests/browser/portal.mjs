@@ -200,6 +200,11 @@ try {
     const { context, page } = await signIn("admin");
     const response = await page.goto(itemUrl);
     expect(response.status() === 404, `the administrator opening the URL got ${response.status()}`);
+    await page.goto(`${base}/admin/users`);
+    expect((await page.textContent("main")).includes("ana.fji"), "the users page does not list the accounts");
+    expect(!(await page.textContent("main")).includes(title), "the users page shows item content");
+    await accessible(page, "users (administrator)");
+    await shot(page, "admin-users");
     await context.close();
   }
 
@@ -224,7 +229,7 @@ try {
     const { context, page } = await signIn("sec.pidcsec");
     await shot(page, "dashboard-secretariat");
     await accessible(page, "dashboard (secretariat)");
-    for (const [path, name] of [["/directory", "directory"], ["/agreements", "agreements"], ["/account", "account"]]) {
+    for (const [path, name] of [["/directory", "directory"], ["/agreements", "agreements"], ["/account", "account"], ["/admin/members", "members"]]) {
       await page.goto(`${base}${path}`);
       await accessible(page, name);
       await shot(page, name);

@@ -2,6 +2,7 @@
 //! OpenAPI document, authentication (passwords, TOTP, sessions, API tokens),
 //! CSRF protection, login throttling and security headers.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod config;

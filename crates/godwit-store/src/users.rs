@@ -3,13 +3,13 @@
 //! Secrets are never stored in the clear: the server hashes passwords (argon2id),
 //! session ids and API tokens (SHA-256) before they reach this module.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use godwit_domain::Timestamp;
 use godwit_domain::marking::Classification;
 use godwit_domain::member::MemberCode;
 use godwit_domain::user::{Role, Subject, User};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Func, Order, Query};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -389,6 +389,23 @@ impl Store {
                     .order_by(Sessions::CreatedAt, Order::Desc),
             )
             .await
+    }
+
+    /// When each user was last seen in a session (revoked or not), for the
+    /// administrators' account list.
+    pub async fn last_seen_by_user(&self) -> Result<HashMap<Uuid, Timestamp>, StoreError> {
+        let rows: Vec<(String, i64)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .column(Sessions::UserId)
+                    .expr(Func::max(Expr::col(Sessions::LastSeenAt)))
+                    .from(Sessions::Table)
+                    .group_by_col(Sessions::UserId),
+            )
+            .await?;
+        Ok(rows.into_iter().filter_map(|(user, at)| Some((Uuid::parse_str(&user).ok()?, Timestamp(at)))).collect())
     }
 
     /// Slides a session's expiry forward on use.

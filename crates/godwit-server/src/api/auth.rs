@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Response};
 use godwit_domain::Timestamp;
 use godwit_domain::user::User;
 use godwit_store::audit::AuditEvent;
-use godwit_store::users::ApiTokenRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::admin;
+pub use crate::admin::NewApiToken;
 use crate::auth::account;
-use crate::auth::credentials::{random_token, token_hash};
-use crate::auth::session::{API_TOKEN_PREFIX, expired_session_cookie, session_cookie};
+use crate::auth::session::{expired_session_cookie, session_cookie};
 use crate::auth::sign_in::{Attempt, SignedIn, sign_in};
 use crate::auth::{Caller, EnrollingCaller};
 use crate::error::{ApiError, ApiResult};
@@ -187,15 +187,6 @@ pub async fn totp_confirm(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct NewApiToken {
-    pub name: String,
-    /// `read`, or `read` and `write`.
-    pub scopes: Vec<String>,
-    /// 1 to 365.
-    pub expires_in_days: i64,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct CreatedApiToken {
     /// Shown once: keep it safe. Send as `Authorization: Bearer …`.
@@ -210,42 +201,7 @@ pub async fn create_token(
     caller: Caller,
     Json(request): Json<NewApiToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
-    if !matches!(
-        caller.via,
-        crate::auth::session::AuthVia::SessionCookie { .. } | crate::auth::session::AuthVia::SessionBearer { .. }
-    ) {
-        return Err(ApiError::forbidden("API tokens are created from a signed-in session"));
-    }
-    let name = request.name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
-    }
-    if request.scopes.is_empty() || request.scopes.iter().any(|s| s != "read" && s != "write") {
-        return Err(ApiError::invalid("scopes", "must be read, or read and write"));
-    }
-    if !(1..=365).contains(&request.expires_in_days) {
-        return Err(ApiError::invalid("expires_in_days", "must be between 1 and 365"));
-    }
-    let now = state.store.clock().now();
-    let token = format!("{API_TOKEN_PREFIX}{}", random_token());
-    let record = ApiTokenRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: caller.user.id.to_string(),
-        name: name.to_owned(),
-        token_hash: token_hash(&token),
-        scopes: request.scopes.join(","),
-        created_at: now.0,
-        expires_at: now.plus_days(request.expires_in_days).0,
-        last_used_at: None,
-        revoked: false,
-    };
-    state
-        .store
-        .create_api_token(
-            &record,
-            AuditEvent::new("token.create").by(caller.user.id, &caller.user.member).on(&record.id),
-        )
-        .await?;
+    let (token, record) = admin::create_token(&state, &caller, &request).await?;
     Ok((StatusCode::CREATED, Json(CreatedApiToken { token, id: record.id, expires_at: Timestamp(record.expires_at) })))
 }
 
@@ -286,10 +242,6 @@ pub async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let event = AuditEvent::new("token.revoke").by(caller.user.id, &caller.user.member).on(&id);
-    if state.store.revoke_api_token(caller.user.id, &id, event).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("token"))
-    }
+    admin::revoke_token(&state, &caller.user, caller.user.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -3,13 +3,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use godwit_domain::member::{ContactPoint, Member, MemberCode, MemberGroup, MemberKind, Organisation};
-use godwit_domain::user::Role;
+use godwit_domain::member::{ContactPoint, Member, MemberCode, MemberGroup, Organisation};
 use godwit_store::audit::AuditEvent;
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::admin;
+pub use crate::admin::NewOrganisation;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -28,23 +27,10 @@ pub async fn put_member(
     Path(code): Path<String>,
     Json(member): Json<Member>,
 ) -> ApiResult<Json<Member>> {
-    if !caller.user.has(Role::Administrator) {
-        return Err(ApiError::forbidden("only administrators manage membership"));
+    if member.code.as_str() != code {
+        return Err(ApiError::invalid("code", "must match the path"));
     }
-    if MemberCode::parse(&code).is_none() || member.code.as_str() != code {
-        return Err(ApiError::invalid("code", "must be 3 to 10 upper-case letters and match the path"));
-    }
-    if member.name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
-    }
-    state.store.upsert_member(&member).await?;
-    state
-        .store
-        .record(&[AuditEvent::new("member.put")
-            .by(caller.user.id, &caller.user.member)
-            .on(&code)
-            .with(serde_json::json!(member))])
-        .await?;
+    admin::put_member(&state, &caller.user, &member).await?;
     Ok(Json(member))
 }
 
@@ -61,31 +47,10 @@ pub async fn put_group(
     Path(code): Path<String>,
     Json(group): Json<MemberGroup>,
 ) -> ApiResult<Json<MemberGroup>> {
-    // Group membership decides who receives items released to a group, so it is
-    // the secretariat's business, not an account administrator's.
-    let secretariat_member = state.store.member(&caller.user.member).await?.kind == MemberKind::Secretariat;
-    if !(caller.user.has(Role::Secretariat) && secretariat_member) {
-        return Err(ApiError::forbidden("only staff of a secretariat member manage groups"));
+    if group.code != code {
+        return Err(ApiError::invalid("code", "must match the path"));
     }
-    if group.code != code
-        || code.is_empty()
-        || code.len() > 20
-        || !code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    {
-        return Err(ApiError::invalid("code", "must be up to 20 upper-case letters or digits and match the path"));
-    }
-    let known: Vec<MemberCode> = state.store.members().await?.into_iter().map(|m| m.code).collect();
-    if let Some(i) = group.members.iter().position(|m| !known.contains(m)) {
-        return Err(ApiError::invalid(&format!("members/{i}"), "is not a member"));
-    }
-    state.store.put_group(&group).await?;
-    state
-        .store
-        .record(&[AuditEvent::new("group.put")
-            .by(caller.user.id, &caller.user.member)
-            .on(&code)
-            .with(serde_json::json!(group))])
-        .await?;
+    admin::put_group(&state, &caller.user, &group).await?;
     Ok(Json(group))
 }
 
@@ -99,18 +64,6 @@ pub async fn organisations(
     Ok(Json(state.store.organisations(Some(&code)).await?))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct NewOrganisation {
-    pub member: MemberCode,
-    pub name: String,
-    pub agency: godwit_domain::member::AgencyKind,
-}
-
-/// True when the caller may manage things of `member`: its NFP, or an administrator.
-fn manages_member(caller: &Caller, member: &MemberCode) -> bool {
-    caller.user.has(Role::Administrator) || (caller.user.has(Role::NationalFocalPoint) && caller.user.member == *member)
-}
-
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "directory", request_body = NewOrganisation,
     responses((status = 201, body = Organisation), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create_organisation(
@@ -118,25 +71,7 @@ pub async fn create_organisation(
     caller: Caller,
     Json(new): Json<NewOrganisation>,
 ) -> ApiResult<(StatusCode, Json<Organisation>)> {
-    if !manages_member(&caller, &new.member) {
-        return Err(ApiError::forbidden(
-            "only the member's national focal point or an administrator adds organisations",
-        ));
-    }
-    state.store.member(&new.member).await.map_err(|_| ApiError::invalid("member", "is not a member"))?;
-    if new.name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
-    }
-    let org =
-        Organisation { id: Uuid::now_v7(), member: new.member, name: new.name.trim().to_owned(), agency: new.agency };
-    state.store.put_organisation(&org).await?;
-    state
-        .store
-        .record(&[AuditEvent::new("organisation.create")
-            .by(caller.user.id, &caller.user.member)
-            .on(org.id)
-            .with(serde_json::json!(org))])
-        .await?;
+    let org = admin::put_organisation(&state, &caller.user, None, new).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -156,7 +91,7 @@ pub async fn put_contact_point(
     if contact.id != id {
         return Err(ApiError::invalid("id", "must match the path"));
     }
-    if !manages_member(&caller, &contact.member) {
+    if !admin::manages_member(&caller.user, &contact.member) {
         return Err(ApiError::forbidden(
             "only the member's national focal point or an administrator manages its contact points",
         ));

@@ -1,4 +1,4 @@
-//! A person's own account: password, second factor, sessions.
+//! A person's own account: password, second factor, sessions, API tokens.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -7,10 +7,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use godwit_domain::Timestamp;
 use serde::Deserialize;
 
+use crate::admin::{self, NewApiToken};
 use crate::auth::account;
 use crate::auth::credentials::totp_url;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::admin::{TokenRow, token_rows};
 use crate::web::forms::{FieldErrors, when};
 use crate::web::page::{Chrome, WebError, render, role_label};
 use crate::web::signin::NoFields;
@@ -36,6 +38,11 @@ struct AccountPage {
     sessions: Vec<SessionRow>,
     done: Option<&'static str>,
     errors: FieldErrors,
+    tokens: Vec<TokenRow>,
+    token_base: &'static str,
+    /// A token just created: shown this once.
+    new_token: Option<String>,
+    token_errors: FieldErrors,
 }
 
 #[derive(Deserialize, Default)]
@@ -49,6 +56,17 @@ async fn account_page(
     viewer: &Viewer,
     done: Option<&'static str>,
     errors: FieldErrors,
+) -> Result<Response, WebError> {
+    tokens_page(state, viewer, done, errors, None, FieldErrors::default()).await
+}
+
+async fn tokens_page(
+    state: &AppState,
+    viewer: &Viewer,
+    done: Option<&'static str>,
+    errors: FieldErrors,
+    new_token: Option<String>,
+    token_errors: FieldErrors,
 ) -> Result<Response, WebError> {
     let caller = &viewer.caller;
     let record = state.store.user(caller.user.id).await?;
@@ -65,7 +83,8 @@ async fn account_page(
             user_agent: s.user_agent,
         })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status =
+        if errors.is_empty() && token_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = AccountPage {
         chrome: Chrome::new(viewer, "Your account", "/account"),
         username: caller.user.username.clone(),
@@ -76,6 +95,10 @@ async fn account_page(
         sessions,
         done,
         errors,
+        tokens: token_rows(state, caller.user.id).await?,
+        token_base: "/account/tokens",
+        new_token,
+        token_errors,
     };
     render(&page).map(|html| (status, html).into_response())
 }
@@ -85,6 +108,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         Some("password") => Some("Your password has been changed; your other sessions have ended."),
         Some("session") => Some("The session has been ended."),
         Some("totp") => Some("Your second factor is enrolled."),
+        Some("token") => Some("The API token has been revoked."),
         _ => None,
     };
     account_page(&state, &viewer, done, FieldErrors::default()).await
@@ -133,6 +157,50 @@ pub async fn revoke_session(
         return Ok(Redirect::to("/login?notice=You%20ended%20this%20session.").into_response());
     }
     Ok(Redirect::to("/account?done=session").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    token_name: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    WebForm { viewer, form }: WebForm<TokenForm>,
+) -> Result<Response, WebError> {
+    let Ok(expires_in_days) = form.expires_in_days.trim().parse::<i64>() else {
+        let errors = FieldErrors::one("expires_in_days", "must be a number of days");
+        return tokens_page(&state, &viewer, None, FieldErrors::default(), None, errors).await;
+    };
+    let request = NewApiToken { name: form.token_name, scopes: form.scopes, expires_in_days };
+    match admin::create_token(&state, &viewer.caller, &request).await {
+        // Not a redirect: the secret is in this response and nowhere else.
+        Ok((token, _)) => {
+            let done = Some("Your API token has been created. Copy it now: it is not shown again.");
+            tokens_page(&state, &viewer, done, FieldErrors::default(), Some(token), FieldErrors::default()).await
+        }
+        Err(e) if !e.errors.is_empty() => {
+            let errors =
+                FieldErrors::from_api(&e, |f| Some(if f == "name" { "token_name".into() } else { f.to_owned() }));
+            tokens_page(&state, &viewer, None, FieldErrors::default(), None, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { viewer, .. }: WebForm<NoFields>,
+) -> Result<Response, WebError> {
+    let me = &viewer.caller.user;
+    admin::revoke_token(&state, me, me.id, &id).await?;
+    Ok(Redirect::to("/account?done=token").into_response())
 }
 
 #[derive(Template)]

@@ -7,10 +7,11 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`], [`screening`], [`directory`], [`audit`]; [`chart`]
-//!   draws SVG charts.
+//!   [`item_form`], [`search`], [`screening`], [`directory`], [`audit`],
+//!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod chart;
@@ -47,6 +48,8 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route("/account/sessions/{id}/revoke", post(account::revoke_session))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/totp", get(account::totp_page_get))
         .route("/account/totp/start", post(account::totp_start))
         .route("/account/totp/confirm", post(account::totp_confirm))
@@ -64,6 +67,13 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/directory", get(directory::contacts))
         .route("/agreements", get(directory::agreements))
         .route("/audit", get(audit::show))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}", get(admin::user).post(admin::update_user))
+        .route("/admin/users/{id}/tokens/{token}/revoke", post(admin::revoke_user_token))
+        .route("/admin/users/{id}/{action}", post(admin::user_action))
+        .route("/admin/members", get(admin::members).post(admin::put_member))
+        .route("/admin/groups", post(admin::put_group))
+        .route("/admin/organisations", post(admin::put_organisation))
         .route("/static/{hash}/{name}", get(assets::serve))
         .layer(DefaultBodyLimit::max(max_form_bytes))
         .merge(uploads)

@@ -47,6 +47,8 @@ const SECTIONS: &[Section] = &[
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/audit", "Audit", |v| v.caller.user.has(Role::Auditor)),
+    ("/admin/users", "Users", |v| crate::admin::manages_accounts(&v.caller.user)),
+    ("/admin/members", "Members", |v| crate::web::admin::sees_members(&v.caller.user)),
     ("/account", "Account", |_| true),
 ];
 

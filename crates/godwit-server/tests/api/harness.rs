@@ -293,3 +293,14 @@ impl Node {
         self.send(request.body(Body::from(body)).unwrap()).await
     }
 }
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Where a redirect goes.
+    pub fn location(&self) -> String {
+        self.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+}

@@ -2,6 +2,7 @@
 //! when `GODWIT_TEST_DATABASE_URL` is set, on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod auth;
 mod bad_input;
 mod harness;
