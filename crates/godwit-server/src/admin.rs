@@ -133,7 +133,7 @@ pub async fn managed_users(state: &AppState, caller: &User) -> Result<Vec<User>,
 /// One account `caller` manages; any other is "not found", so that its
 /// existence is not revealed.
 pub async fn managed_user(state: &AppState, caller: &User, id: Uuid) -> Result<UserRecord, ApiError> {
-    let record = state.store.user(id).await.map_err(|_| ApiError::not_found("user"))?;
+    let record = state.store.user(id).await?;
     if !manages(caller, &record.user.member, record.user.organisation) {
         return Err(ApiError::not_found("user"));
     }
