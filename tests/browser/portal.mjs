@@ -205,6 +205,10 @@ try {
     expect(!(await page.textContent("main")).includes(title), "the users page shows item content");
     await accessible(page, "users (administrator)");
     await shot(page, "admin-users");
+    await page.click("main table a");
+    expect((await page.textContent("main")).includes("Sign-in state"), "the account page does not open");
+    await accessible(page, "user (administrator)");
+    await shot(page, "admin-user");
     await context.close();
   }
 
