@@ -3,7 +3,7 @@
 //! Secrets are never stored in the clear: the server hashes passwords (argon2id),
 //! session ids and API tokens (SHA-256) before they reach this module.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use godwit_domain::Timestamp;
 use godwit_domain::marking::Classification;
@@ -389,6 +389,21 @@ impl Store {
                     .order_by(Sessions::CreatedAt, Order::Desc),
             )
             .await
+    }
+
+    /// Users locked out now after failed sign-ins.
+    pub async fn locked_users(&self) -> Result<HashSet<Uuid>, StoreError> {
+        let rows: Vec<(String,)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .column(Users::Id)
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::LockedUntil).gt(self.clock().now().0)),
+            )
+            .await?;
+        Ok(rows.into_iter().filter_map(|(id,)| Uuid::parse_str(&id).ok()).collect())
     }
 
     /// When each user was last seen in a session (revoked or not), for the

@@ -178,6 +178,7 @@ pub struct UserRow {
     pub roles: String,
     pub clearance: String,
     pub disabled: bool,
+    pub locked: bool,
     pub last_seen: String,
 }
 
@@ -198,6 +199,7 @@ async fn users_page(state: &AppState, viewer: &Viewer, f: UserForm, errors: Fiel
     let scale = state.store.scale();
     let organisations = state.store.organisations(None).await?;
     let last_seen = state.store.last_seen_by_user().await?;
+    let locked = state.store.locked_users().await?;
     let mut users = admin::managed_users(state, me).await?;
     users.sort_by(|a, b| (&a.member, &a.username).cmp(&(&b.member, &b.username)));
     let rows = users
@@ -211,6 +213,7 @@ async fn users_page(state: &AppState, viewer: &Viewer, f: UserForm, errors: Fiel
             roles: u.roles.iter().map(|r| role_label(*r)).collect::<Vec<_>>().join(", "),
             clearance: scale.name(u.clearance).to_owned(),
             last_seen: last_seen.get(&u.id).map(|t| when(*t)).unwrap_or_else(|| "never".into()),
+            locked: locked.contains(&u.id),
             member: u.member.to_string(),
             id: u.id,
             username: u.username,

@@ -128,6 +128,7 @@ async fn an_administrator_unlocks_a_locked_account() {
         assert_eq!(locked.status, StatusCode::LOCKED);
 
         let admin = node.portal_login("admin.fji").await;
+        assert!(node.page(&admin, "/admin/users").await.text().contains("ana.fji</a> <strong>(locked)</strong>"));
         let page = node.page(&admin, &format!("/admin/users/{ANA_FJI}")).await;
         assert!(page.text().contains("locked until"), "the lockout is shown");
         let unlocked = node.post_form(&admin, &format!("/admin/users/{ANA_FJI}/unlock"), &[]).await;
