@@ -532,14 +532,12 @@ fn render(step: &Step, backend: Backend) -> String {
     }
 }
 
-/// Collects planner statistics (`ANALYZE`); SQLite samples a bounded number of
-/// rows per index so this stays quick on large databases.
+/// Collects planner statistics (`ANALYZE`). SQLite reads every index whole
+/// (1.5 s over 1,000,000 items): with `analysis_limit` sampling it estimated
+/// ~1,000 items per state, chose the state index for lists and sorted every
+/// visible item (seconds per page, docs/benchmarks.md).
 pub(crate) async fn refresh_statistics(pool: &Pool) -> Result<(), StoreError> {
-    let sql = match pool.backend() {
-        Backend::Sqlite => "PRAGMA analysis_limit=1000; ANALYZE;",
-        Backend::Postgres => "ANALYZE",
-    };
-    pool.target().execute_raw(sql).await
+    pool.target().execute_raw("ANALYZE").await
 }
 
 /// SQLite has no statistics until `ANALYZE` runs once (PostgreSQL's autovacuum
