@@ -3,6 +3,7 @@
 //! CSRF protection, login throttling and security headers.
 
 pub mod admin;
+pub mod agreements;
 pub mod api;
 pub mod auth;
 pub mod config;

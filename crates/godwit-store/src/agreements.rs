@@ -2,16 +2,17 @@
 
 use std::collections::BTreeSet;
 
-use godwit_domain::Timestamp;
 use godwit_domain::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdPartyRule};
-use godwit_domain::item::Category;
+use godwit_domain::item::{AttachmentMeta, Category};
 use godwit_domain::marking::Classification;
 use godwit_domain::member::MemberCode;
+use godwit_domain::{Timestamp, ValidationErrors};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
-use crate::schema::{AgreementCategories, AgreementConfirmations, AgreementParties, Agreements};
+use crate::schema::{AgreementCategories, AgreementConfirmations, AgreementDocuments, AgreementParties, Agreements};
 use crate::{Store, StoreError};
 
 #[derive(sqlx::FromRow)]
@@ -295,5 +296,151 @@ impl Store {
 
     pub async fn agreement(&self, id: Uuid) -> Result<Agreement, StoreError> {
         self.agreements().await?.into_iter().find(|a| a.id == id).ok_or(StoreError::NotFound("agreement"))
+    }
+
+    /// Keeps a signed copy of an agreement (the MoU as signed). Who may attach
+    /// it is the server's rule (a party's national focal point); the store
+    /// checks the file as it checks item attachments and audits the upload.
+    pub async fn add_agreement_document(
+        &self,
+        agreement_id: Uuid,
+        filename: &str,
+        bytes: &[u8],
+        by: Uuid,
+        member: &MemberCode,
+    ) -> Result<AttachmentMeta, StoreError> {
+        self.agreement(agreement_id).await?;
+        if bytes.len() > crate::items::MAX_ATTACHMENT_BYTES {
+            return Err(ValidationErrors::single(
+                "file",
+                format!("larger than {} MiB", crate::items::MAX_ATTACHMENT_BYTES / 1024 / 1024),
+            )
+            .into());
+        }
+        if bytes.is_empty() {
+            return Err(ValidationErrors::single("file", "is empty").into());
+        }
+        let filename = crate::items::sanitise_filename(filename)
+            .ok_or_else(|| ValidationErrors::single("file", "has no usable file name"))?;
+        let now = self.clock().now();
+        let meta = AttachmentMeta {
+            id: Uuid::now_v7(),
+            item: agreement_id,
+            filename,
+            content_type: godwit_domain::item::sniff_content_type(bytes).to_owned(),
+            size: bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(bytes)),
+            uploaded_at: now,
+        };
+        let mut tx = self.pool.begin().await?;
+        tx.target()
+            .execute(
+                Query::insert()
+                    .into_table(AgreementDocuments::Table)
+                    .columns([
+                        AgreementDocuments::Id,
+                        AgreementDocuments::AgreementId,
+                        AgreementDocuments::Filename,
+                        AgreementDocuments::ContentType,
+                        AgreementDocuments::Size,
+                        AgreementDocuments::Sha256,
+                        AgreementDocuments::Data,
+                        AgreementDocuments::UploadedBy,
+                        AgreementDocuments::UploadedAt,
+                    ])
+                    .values_panic([
+                        meta.id.to_string().into(),
+                        agreement_id.to_string().into(),
+                        meta.filename.as_str().into(),
+                        meta.content_type.as_str().into(),
+                        (bytes.len() as i64).into(),
+                        meta.sha256.as_str().into(),
+                        bytes.to_vec().into(),
+                        by.to_string().into(),
+                        now.0.into(),
+                    ]),
+            )
+            .await?;
+        audit::append(
+            &mut tx,
+            now,
+            &[AuditEvent::new("agreement.document.add").by(by, member).on(agreement_id).with(serde_json::json!({
+                "document": meta.id, "filename": meta.filename, "sha256": meta.sha256, "size": meta.size,
+            }))],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(meta)
+    }
+
+    /// The signed copies kept for an agreement, oldest first (`item` is the
+    /// agreement's id).
+    pub async fn agreement_documents(&self, agreement_id: Uuid) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let rows: Vec<(String, String, String, i64, String, i64)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([
+                        AgreementDocuments::Id,
+                        AgreementDocuments::Filename,
+                        AgreementDocuments::ContentType,
+                        AgreementDocuments::Size,
+                        AgreementDocuments::Sha256,
+                        AgreementDocuments::UploadedAt,
+                    ])
+                    .from(AgreementDocuments::Table)
+                    .and_where(Expr::col(AgreementDocuments::AgreementId).eq(agreement_id.to_string()))
+                    .order_by(AgreementDocuments::UploadedAt, Order::Asc)
+                    .order_by(AgreementDocuments::Id, Order::Asc),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(id, filename, content_type, size, sha256, at)| {
+                Ok(AttachmentMeta {
+                    id: crate::parse_uuid(&id)?,
+                    item: agreement_id,
+                    filename,
+                    content_type,
+                    size: u64::try_from(size).unwrap_or_default(),
+                    sha256,
+                    uploaded_at: Timestamp(at),
+                })
+            })
+            .collect()
+    }
+
+    /// Reads a signed copy for `by`, whom the server has already allowed;
+    /// every download is audited.
+    pub async fn download_agreement_document(
+        &self,
+        agreement_id: Uuid,
+        document_id: Uuid,
+        by: Uuid,
+        member: &MemberCode,
+    ) -> Result<(AttachmentMeta, Vec<u8>), StoreError> {
+        let meta = self
+            .agreement_documents(agreement_id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == document_id)
+            .ok_or(StoreError::NotFound("document"))?;
+        let row: Option<(Vec<u8>,)> = self
+            .pool
+            .target()
+            .fetch_optional(
+                Query::select()
+                    .column(AgreementDocuments::Data)
+                    .from(AgreementDocuments::Table)
+                    .and_where(Expr::col(AgreementDocuments::Id).eq(document_id.to_string())),
+            )
+            .await?;
+        let (data,) = row.ok_or(StoreError::NotFound("document"))?;
+        self.record(&[AuditEvent::new("agreement.document.download")
+            .by(by, member)
+            .on(agreement_id)
+            .with(serde_json::json!({ "document": document_id, "sha256": meta.sha256 }))])
+            .await?;
+        Ok((meta, data))
     }
 }

@@ -258,6 +258,21 @@ pub enum Outbox {
     At,
 }
 
+/// Signed copies of agreements (the MoU as signed), kept like item attachments.
+#[derive(Iden, Clone, Copy)]
+pub enum AgreementDocuments {
+    Table,
+    Id,
+    AgreementId,
+    Filename,
+    ContentType,
+    Size,
+    Sha256,
+    Data,
+    UploadedBy,
+    UploadedAt,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -523,6 +538,27 @@ fn version_2() -> Vec<Step> {
     )]
 }
 
+/// Version 4: signed MoUs attached to agreements.
+fn version_4() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(AgreementDocuments::Table)
+                .col(pk_text(AgreementDocuments::Id))
+                .col(text(AgreementDocuments::AgreementId))
+                .col(text(AgreementDocuments::Filename))
+                .col(text(AgreementDocuments::ContentType))
+                .col(int(AgreementDocuments::Size))
+                .col(text(AgreementDocuments::Sha256))
+                .col(ColumnDef::new(AgreementDocuments::Data).blob().not_null())
+                .col(text(AgreementDocuments::UploadedBy))
+                .col(int(AgreementDocuments::UploadedAt))
+                .to_owned(),
+        ),
+        Step::Index(index("agreement_documents_by_agreement", AgreementDocuments::Table, &["agreement_id"])),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -595,7 +631,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 2] = [(1, version_1), (2, version_2)];
+    let migrations: [(i64, Migration); 3] = [(1, version_1), (2, version_2), (4, version_4)];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
             continue;

@@ -5,8 +5,6 @@
 use axum::extract::State;
 use godwit_domain::agreement::Agreement;
 use godwit_domain::member::MemberCode;
-use godwit_domain::user::Role;
-use godwit_store::audit::AuditEvent;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -51,10 +49,6 @@ pub async fn read(
     Ok(Json(view(&state, state.store.agreement(id).await?).await?))
 }
 
-fn is_party_nfp(caller: &Caller, agreement: &Agreement) -> bool {
-    caller.user.has(Role::NationalFocalPoint) && agreement.parties.contains(&caller.user.member)
-}
-
 /// Proposes (or changes) an agreement; it is `proposed` until every party confirms.
 /// Setting the status to `suspended` or `terminated` takes effect at once.
 #[utoipa::path(put, path = "/api/v1/agreements/{id}", tag = "agreements", params(("id" = Uuid, Path)), request_body = Agreement,
@@ -68,23 +62,7 @@ pub async fn put(
     if agreement.id != id {
         return Err(ApiError::invalid("id", "must match the path"));
     }
-    if !is_party_nfp(&caller, &agreement) {
-        return Err(ApiError::forbidden("only a national focal point of a party records an agreement"));
-    }
-    if let Ok(existing) = state.store.agreement(id).await
-        && !is_party_nfp(&caller, &existing)
-    {
-        return Err(ApiError::forbidden("your member is not a party to this agreement"));
-    }
-    let known: Vec<_> = state.store.members().await?.into_iter().map(|m| m.code).collect();
-    if let Some(i) = agreement.parties.iter().position(|p| !known.contains(p)) {
-        return Err(ApiError::invalid(&format!("parties/{i}"), "is not a member"));
-    }
-    let event = AuditEvent::new("agreement.put")
-        .by(caller.user.id, &caller.user.member)
-        .on(id)
-        .with(serde_json::json!(agreement));
-    let stored = state.store.propose_agreement(&agreement, &caller.user.member, caller.user.id, event).await?;
+    let stored = crate::agreements::propose(&state, &caller.user, &agreement).await?;
     Ok(Json(view(&state, stored).await?))
 }
 
@@ -95,10 +73,6 @@ pub async fn confirm(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<AgreementView>> {
-    let agreement = state.store.agreement(id).await?;
-    if !is_party_nfp(&caller, &agreement) {
-        return Err(ApiError::forbidden("only a national focal point of a party confirms an agreement"));
-    }
-    let confirmed = state.store.confirm_agreement(id, &caller.user.member, caller.user.id).await?;
+    let confirmed = crate::agreements::confirm(&state, &caller.user, id).await?;
     Ok(Json(view(&state, confirmed).await?))
 }

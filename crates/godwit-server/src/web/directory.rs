@@ -1,4 +1,4 @@
-//! The directory of accredited contact points and the agreements registry.
+//! The directory of accredited contact points.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -80,51 +80,4 @@ pub async fn contacts(
             })
             .collect(),
     })
-}
-
-pub struct AgreementRow {
-    pub title: String,
-    pub kind: String,
-    pub status: String,
-    pub in_force: bool,
-    pub parties: String,
-    pub categories: String,
-    pub max_classification: String,
-    pub personal_data: bool,
-    pub validity: String,
-}
-
-#[derive(Template)]
-#[template(path = "agreements.html")]
-struct AgreementsPage {
-    chrome: Chrome,
-    rows: Vec<AgreementRow>,
-}
-
-pub async fn agreements(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    let now = state.store.clock().now();
-    let scale = state.store.scale();
-    let mut rows: Vec<AgreementRow> = state
-        .store
-        .agreements()
-        .await?
-        .into_iter()
-        .map(|a| AgreementRow {
-            in_force: a.in_force(now),
-            kind: words(a.kind.as_str()),
-            status: words(a.status.as_str()),
-            parties: a.parties.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
-            categories: a.categories.iter().map(|c| words(c.as_str())).collect::<Vec<_>>().join(", "),
-            max_classification: scale.name(a.max_classification).to_owned(),
-            personal_data: a.personal_data,
-            validity: format!(
-                "{} to {}",
-                when(a.valid_from),
-                a.valid_until.map(when).unwrap_or_else(|| "open-ended".into())
-            ),
-            title: a.title,
-        })
-        .collect();
-    rows.sort_by(|a, b| (!a.in_force, &a.title).cmp(&(!b.in_force, &b.title)));
-    render(&AgreementsPage { chrome: Chrome::new(&viewer, "Agreements", "/agreements"), rows })
 }

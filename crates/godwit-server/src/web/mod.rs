@@ -7,11 +7,12 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`], [`screening`], [`directory`], [`audit`],
+//!   [`item_form`], [`search`], [`screening`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
 pub mod admin;
+pub mod agreements;
 pub mod assets;
 pub mod audit;
 pub mod chart;
@@ -20,6 +21,7 @@ pub mod directory;
 pub mod forms;
 pub mod item_form;
 pub mod items;
+pub mod library;
 pub mod page;
 pub mod screening;
 pub mod search;
@@ -37,6 +39,7 @@ use crate::state::AppState;
 pub fn routes(max_form_bytes: usize) -> Router<AppState> {
     let uploads = Router::new()
         .route("/items/{id}/attachments", post(items::upload))
+        .route("/agreements/{id}/documents", post(agreements::upload))
         .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES + 64 * 1024));
     let manifests = Router::new()
         .route("/screening", get(screening::form).post(screening::submit))
@@ -65,7 +68,12 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/search", get(search::show))
         .route("/screening/document", post(screening::check_mrz))
         .route("/directory", get(directory::contacts))
-        .route("/agreements", get(directory::agreements))
+        .route("/agreements", get(agreements::list).post(agreements::create))
+        .route("/agreements/new", get(agreements::new_form))
+        .route("/agreements/{id}", get(agreements::show))
+        .route("/agreements/{id}/documents/{document}", get(agreements::download))
+        .route("/agreements/{id}/{action}", post(agreements::act))
+        .route("/library", get(library::show))
         .route("/audit", get(audit::show))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", get(admin::user).post(admin::update_user))

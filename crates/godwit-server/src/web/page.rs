@@ -46,6 +46,7 @@ const SECTIONS: &[Section] = &[
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
+    ("/library", "Library", |v| v.caller.subject.reads_content()),
     ("/audit", "Audit", |v| v.caller.user.has(Role::Auditor)),
     ("/admin/users", "Users", |v| crate::admin::manages_accounts(&v.caller.user)),
     ("/admin/members", "Members", |v| crate::web::admin::sees_members(&v.caller.user)),

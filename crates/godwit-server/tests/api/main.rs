@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod agreements;
 mod auth;
 mod bad_input;
 mod harness;
