@@ -67,6 +67,7 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
         }
     }
     let all_users = people;
+    signed_copies(store, &agreements, &all_users).await?;
 
     let factory = ItemFactory::new(&region, Staff::from_users(&all_users), now);
     let items = demo_items(&factory, &mut rng);
@@ -82,6 +83,27 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
         agreements: agreements.len(),
         items: items.len() + through_workflow,
     })
+}
+
+/// The signed MoU of each bilateral agreement, attached by the first party's
+/// national focal point as the portal would, so that agreement pages show one.
+async fn signed_copies(
+    store: &Store,
+    agreements: &[godwit_domain::agreement::Agreement],
+    users: &[User],
+) -> anyhow::Result<()> {
+    for agreement in agreements.iter().filter(|a| a.kind == godwit_domain::agreement::AgreementKind::Bilateral) {
+        let Some(party) = agreement.parties.first() else { continue };
+        let Ok(nfp) = find(users, &format!("nfp.{}", party.as_str().to_lowercase())) else { continue };
+        let text = format!(
+            "%PDF-1.4\n% Demo: the signed text of \"{}\", between {}.\n%%EOF\n",
+            agreement.title,
+            agreement.parties.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" and ")
+        );
+        let filename = format!("{} signed.pdf", agreement.title.replace(['/', '\\'], "-"));
+        store.add_agreement_document(agreement.id, &filename, text.as_bytes(), nfp.id, &nfp.member).await?;
+    }
+    Ok(())
 }
 
 fn find<'u>(users: &'u [User], username: &str) -> anyhow::Result<&'u User> {

@@ -76,3 +76,30 @@ pub async fn confirm(
     let confirmed = crate::agreements::confirm(&state, &caller.user, id).await?;
     Ok(Json(view(&state, confirmed).await?))
 }
+
+/// The signed copies of an agreement (the MoU as signed): listed for the
+/// parties' users, empty for anyone else.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/documents", tag = "agreements", params(("id" = Uuid, Path)),
+    responses((status = 200, body = [godwit_domain::item::AttachmentMeta]), (status = 404, body = crate::error::Problem)))]
+pub async fn documents(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<godwit_domain::item::AttachmentMeta>>> {
+    let agreement = state.store.agreement(id).await?;
+    Ok(Json(crate::agreements::documents(&state, &caller.user, &agreement).await?))
+}
+
+/// Downloads a signed copy; parties' users only, every download audited.
+#[utoipa::path(get, path = "/api/v1/agreements/{id}/documents/{document}", tag = "agreements",
+    params(("id" = Uuid, Path), ("document" = Uuid, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, document)): Path<(Uuid, Uuid)>,
+) -> ApiResult<axum::response::Response> {
+    let (meta, bytes) = crate::agreements::download_document(&state, &caller.user, id, document).await?;
+    Ok(crate::api::items::attachment_response(&meta, bytes))
+}

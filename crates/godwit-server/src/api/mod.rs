@@ -69,7 +69,8 @@ impl Modify for SecuritySchemes {
         items::upload, items::attachments, items::download, markings,
         directory::members, directory::put_member, directory::groups, directory::put_group,
         directory::organisations, directory::create_organisation, directory::contact_points, directory::put_contact_point,
-        agreements::list, agreements::read, agreements::put, agreements::confirm,
+        agreements::list, agreements::read, agreements::put, agreements::confirm, agreements::documents,
+        agreements::download,
         users::list, users::create, users::update,
         audit::list, audit::verify,
         search::search,
@@ -120,6 +121,8 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/agreements", get(agreements::list))
         .route("/agreements/{id}", get(agreements::read).put(agreements::put))
         .route("/agreements/{id}/confirm", post(agreements::confirm))
+        .route("/agreements/{id}/documents", get(agreements::documents))
+        .route("/agreements/{id}/documents/{document}", get(agreements::download))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", axum::routing::patch(users::update))
         .route("/audit", get(audit::list))

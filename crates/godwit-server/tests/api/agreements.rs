@@ -167,6 +167,18 @@ async fn the_signed_mou_is_for_the_parties_users_and_downloads_are_audited() {
         assert!(!page.text().contains(&path));
         assert_eq!(node.page(&tonga, &path).await.status, StatusCode::FORBIDDEN);
         assert_eq!(audited(&node, "agreement.document.download").await.len(), 1);
+
+        // The same rule through the API.
+        let api = format!("/api/v1/agreements/{mou}/documents");
+        let ton = node.login("ana.ton").await;
+        assert_eq!(node.call(Method::GET, &api, Some(&ton), None).await.json, json!([]));
+        let refused = node.call(Method::GET, &format!("{api}/{}", documents[0].id), Some(&ton), None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let nzl = node.login("ana.nzl").await;
+        assert_eq!(node.call(Method::GET, &api, Some(&nzl), None).await.json.as_array().unwrap().len(), 1);
+        let download = node.call(Method::GET, &format!("{api}/{}", documents[0].id), Some(&nzl), None).await;
+        assert_eq!((download.status, download.bytes.as_slice()), (StatusCode::OK, pdf));
+        assert_eq!(audited(&node, "agreement.document.download").await.len(), 2);
     }
 }
 
