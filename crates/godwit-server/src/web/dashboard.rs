@@ -35,6 +35,8 @@ pub struct FocalPanel {
     pub users: usize,
     pub expiring_contacts: Vec<DueRow>,
     pub ending_agreements: Vec<DueRow>,
+    /// Other parties' proposals waiting for this member's confirmation.
+    pub awaiting_confirmation: usize,
 }
 
 pub struct AuditPanel {
@@ -164,10 +166,15 @@ async fn focal_panel(state: &AppState, viewer: &Viewer, now: Timestamp) -> Resul
         .map(|c| DueRow { what: c.name, who: c.function.as_str().replace('_', " "), when: when(c.accredited_until) })
         .collect();
     expiring_contacts.sort_by(|a, b| a.when.cmp(&b.when));
-    let ending_agreements = state
-        .store
-        .agreements()
-        .await?
+    let agreements = state.store.agreements().await?;
+    let mut awaiting_confirmation = 0;
+    for a in agreements.iter().filter(|a| a.status == godwit_domain::agreement::AgreementStatus::Proposed) {
+        let confirmed = state.store.agreement_confirmations(a.id).await?;
+        if crate::agreements::awaits_confirmation(&viewer.caller.user, a, &confirmed) {
+            awaiting_confirmation += 1;
+        }
+    }
+    let ending_agreements = agreements
         .into_iter()
         .filter(|a| a.parties.contains(member) && a.in_force(now))
         .filter_map(|a| a.valid_until.filter(|end| *end <= soon).map(|end| (a, end)))
@@ -177,7 +184,7 @@ async fn focal_panel(state: &AppState, viewer: &Viewer, now: Timestamp) -> Resul
             when: when(end),
         })
         .collect();
-    Ok(FocalPanel { users, expiring_contacts, ending_agreements })
+    Ok(FocalPanel { users, expiring_contacts, ending_agreements, awaiting_confirmation })
 }
 
 async fn audit_panel(state: &AppState) -> Result<AuditPanel, WebError> {

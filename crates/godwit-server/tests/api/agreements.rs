@@ -45,6 +45,8 @@ async fn a_proposal_comes_into_force_when_the_other_party_confirms() {
 
         // Tonga's NFP sees it waiting and confirms it; then it is in force.
         let nfp_ton = node.portal_login("nfp.ton").await;
+        let dashboard = node.page(&nfp_ton, "/").await;
+        assert!(dashboard.text().contains("1 agreement proposal awaits your member"), "{}", dashboard.text());
         let list = node.page(&nfp_ton, "/agreements").await;
         assert!(list.text().contains("Awaiting your member"), "{}", list.text());
         let page = node.page(&nfp_ton, &format!("/agreements/{id}")).await;
