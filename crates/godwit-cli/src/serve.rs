@@ -78,7 +78,12 @@ pub async fn serve_store(store: Store, options: ServeOptions) -> anyhow::Result<
     config.tls = config.tls || options.tls.is_some();
     let mut state = AppState::new(store.clone(), config);
     if let Some(dir) = &options.search_dir {
-        state = state.with_search(start_search(&store, dir)?);
+        let index = start_search(&store, dir)?;
+        // Every process runs the notifier; the store keeps them from notifying twice.
+        let notifier = godwit_server::notify::Notifier::new(store.clone(), index.clone(), state.config.clone());
+        let interval = std::time::Duration::from_secs(state.config.notify_interval_seconds.max(1));
+        tokio::spawn(notifier.run_forever(interval));
+        state = state.with_search(index);
     }
     // Read the screening lists now, so that a bad file stops the node here.
     state.screening.load().await.map_err(|e| anyhow::anyhow!("screening lists: {e}"))?;

@@ -26,7 +26,9 @@ use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use indexer::{CatchUp, Indexer, Rebuilt};
-pub use query::{CountryFilter, DateRange, FacetCount, Filters, SearchHit, SearchQuery, SearchResults, Sort};
+pub use query::{
+    CountryFilter, DateRange, FacetCount, Filters, MAX_LIMIT, SearchHit, SearchQuery, SearchResults, Sort,
+};
 
 use schema::Fields;
 
@@ -137,6 +139,15 @@ impl SearchIndex {
             outbox_cursor: payload.map_or(0, |p| p.outbox_cursor),
             schema_version: schema::SCHEMA_VERSION,
         })
+    }
+
+    /// The outbox position that every search started after this call sees at
+    /// least: the cursor of the last commit, once that commit is made visible.
+    /// What a consumer matching new items against searches waits for.
+    pub fn searchable_cursor(&self) -> Result<i64, SearchError> {
+        let cursor = self.status()?.outbox_cursor;
+        self.reload()?;
+        Ok(cursor)
     }
 
     /// Takes the index's single writer; fails with [`SearchError::Locked`] while

@@ -93,6 +93,9 @@ pub struct SearchQuery {
     pub offset: usize,
     /// Hits per page, 1 to [`MAX_LIMIT`]; 0 means 20.
     pub limit: usize,
+    /// Only these items (at most [`MAX_LIMIT`]), when set: how a saved search
+    /// is matched against the items changed since it last ran.
+    pub only_items: Option<Vec<Uuid>>,
 }
 
 /// One value of a facet and how many visible items matching the query have it.
@@ -160,6 +163,9 @@ impl SearchQuery {
         if self.limit > MAX_LIMIT {
             return Err(SearchError::Invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
         }
+        if self.only_items.as_ref().is_some_and(|ids| ids.len() > MAX_LIMIT) {
+            return Err(SearchError::Invalid("only_items", format!("must be at most {MAX_LIMIT} items")));
+        }
         if self.offset > MAX_OFFSET {
             return Err(SearchError::Invalid("offset", format!("must be at most {MAX_OFFSET}")));
         }
@@ -197,6 +203,10 @@ impl SearchQuery {
         }
         for (dimension, codes) in by_role {
             out.push(facet_clause(facets, dimension, codes));
+        }
+        if let Some(ids) = &self.only_items {
+            let terms: Vec<Term> = ids.iter().map(|id| Term::from_field_text(fields.id, &id.to_string())).collect();
+            out.push(Some(Box::new(TermSetQuery::new(terms))));
         }
         out.push(range_clause(fields.published_at, &self.published));
         out.push(range_clause(fields.created_at, &self.created));

@@ -22,6 +22,53 @@ pub struct ServerConfig {
     pub max_json_bytes: usize,
     /// Watchlists and risk rules of the screening API (`[server.screening]`).
     pub screening: ScreeningConfig,
+    /// The portal's address as people reach it (`https://godwit.example.org`),
+    /// for the links in notification emails and webhooks; without it they carry
+    /// the path alone.
+    pub public_url: Option<String>,
+    /// Seconds between two runs of the saved-search notifier.
+    pub notify_interval_seconds: u64,
+    /// The mail relay for notification emails (`[server.smtp]`); without it
+    /// saved searches notify in the portal and by webhook only.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// How the node sends notification emails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Default: 587 with `starttls`, 465 with `tls`, 25 with `none`.
+    pub port: Option<u16>,
+    /// The sender, `Godwit <godwit@example.org>`.
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub tls: SmtpTls,
+}
+
+/// Transport security towards the mail relay.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: only for a relay on the same host or a test sink.
+    None,
+}
+
+impl SmtpConfig {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+            SmtpTls::None => 25,
+        })
+    }
 }
 
 /// The node's own screening lists, read once when the node starts; document
@@ -48,6 +95,9 @@ impl Default for ServerConfig {
             login_attempts_per_minute: 20,
             max_json_bytes: 1024 * 1024,
             screening: ScreeningConfig::default(),
+            public_url: None,
+            notify_interval_seconds: 5,
+            smtp: None,
         }
     }
 }

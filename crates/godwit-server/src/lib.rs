@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod markdown;
+pub mod notify;
 pub mod security;
 pub mod state;
 pub mod web;

@@ -16,6 +16,7 @@ pub mod items;
 pub mod members;
 pub mod outbox;
 pub mod statistics;
+pub mod subscriptions;
 pub mod users;
 pub mod visibility;
 

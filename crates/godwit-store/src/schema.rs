@@ -274,6 +274,51 @@ pub enum AgreementDocuments {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum SavedSearches {
+    Table,
+    Id,
+    OwnerUser,
+    Name,
+    Query,
+    NotifyPortal,
+    NotifyEmail,
+    WebhookUrl,
+    /// The outbox position up to which new items were matched.
+    Mark,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Notifications {
+    Table,
+    Id,
+    UserId,
+    SavedSearchId,
+    ItemId,
+    ItemVersion,
+    Title,
+    Portal,
+    CreatedAt,
+    ReadAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Deliveries {
+    Table,
+    Id,
+    NotificationId,
+    SavedSearchId,
+    Channel,
+    State,
+    Attempts,
+    LastError,
+    NextAt,
+    ClaimedUntil,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
     Version,
@@ -538,6 +583,60 @@ fn version_2() -> Vec<Step> {
     )]
 }
 
+/// Version 3: saved searches, their notifications and the deliveries of those
+/// by email and webhook. One notification per (search, item, version): the
+/// unique index is what keeps several server processes from notifying twice.
+fn version_3() -> Vec<Step> {
+    use Step::{Index as Idx, Table as T};
+    vec![
+        T(Table::create()
+            .table(SavedSearches::Table)
+            .col(pk_text(SavedSearches::Id))
+            .col(text(SavedSearches::OwnerUser))
+            .col(text(SavedSearches::Name))
+            .col(text(SavedSearches::Query))
+            .col(flag(SavedSearches::NotifyPortal))
+            .col(flag(SavedSearches::NotifyEmail))
+            .col(opt_text(SavedSearches::WebhookUrl))
+            .col(int(SavedSearches::Mark))
+            .col(int(SavedSearches::CreatedAt))
+            .col(int(SavedSearches::UpdatedAt))
+            .to_owned()),
+        Idx(index("saved_searches_by_owner", SavedSearches::Table, &["owner_user"])),
+        T(Table::create()
+            .table(Notifications::Table)
+            .col(pk_text(Notifications::Id))
+            .col(text(Notifications::UserId))
+            .col(text(Notifications::SavedSearchId))
+            .col(text(Notifications::ItemId))
+            .col(int(Notifications::ItemVersion))
+            .col(text(Notifications::Title))
+            .col(flag(Notifications::Portal))
+            .col(int(Notifications::CreatedAt))
+            .col(opt_int(Notifications::ReadAt))
+            .to_owned()),
+        Idx(index("notifications_once", Notifications::Table, &["saved_search_id", "item_id", "item_version"])
+            .unique()
+            .to_owned()),
+        Idx(index("notifications_by_user", Notifications::Table, &["user_id", "created_at"])),
+        T(Table::create()
+            .table(Deliveries::Table)
+            .col(pk_text(Deliveries::Id))
+            .col(text(Deliveries::NotificationId))
+            .col(text(Deliveries::SavedSearchId))
+            .col(text(Deliveries::Channel))
+            .col(text(Deliveries::State))
+            .col(int(Deliveries::Attempts))
+            .col(opt_text(Deliveries::LastError))
+            .col(int(Deliveries::NextAt))
+            .col(int(Deliveries::ClaimedUntil))
+            .col(int(Deliveries::UpdatedAt))
+            .to_owned()),
+        Idx(index("deliveries_due", Deliveries::Table, &["state", "next_at"])),
+        Idx(index("deliveries_by_search", Deliveries::Table, &["saved_search_id", "updated_at"])),
+    ]
+}
+
 /// Version 4: signed MoUs attached to agreements.
 fn version_4() -> Vec<Step> {
     vec![
@@ -631,7 +730,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 3] = [(1, version_1), (2, version_2), (4, version_4)];
+    let migrations: [(i64, Migration); 4] = [(1, version_1), (2, version_2), (3, version_3), (4, version_4)];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
             continue;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod items;
+pub mod saved_searches;
 pub mod screening;
 pub mod search;
 pub mod users;
@@ -74,6 +75,8 @@ impl Modify for SecuritySchemes {
         users::list, users::create, users::update,
         audit::list, audit::verify,
         search::search,
+        saved_searches::list, saved_searches::create, saved_searches::read, saved_searches::update,
+        saved_searches::delete, saved_searches::notifications, saved_searches::mark_read,
         screening::manifest, screening::traveller, screening::document,
     ),
     modifiers(&SecuritySchemes),
@@ -128,6 +131,13 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
         .route("/search", get(search::search))
+        .route("/saved-searches", get(saved_searches::list).post(saved_searches::create))
+        .route(
+            "/saved-searches/{id}",
+            get(saved_searches::read).put(saved_searches::update).delete(saved_searches::delete),
+        )
+        .route("/notifications", get(saved_searches::notifications))
+        .route("/notifications/read", post(saved_searches::mark_read))
         .route("/screening/travellers", post(screening::traveller))
         .route("/screening/documents", post(screening::document))
         .layer(DefaultBodyLimit::max(max_json_bytes))

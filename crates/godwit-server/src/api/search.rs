@@ -125,6 +125,7 @@ impl SearchParams {
                 Some(n) => n,
                 None => 20,
             },
+            only_items: None,
         })
     }
 }

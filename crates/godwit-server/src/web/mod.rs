@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`], [`screening`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`screening`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -23,6 +23,7 @@ pub mod item_form;
 pub mod items;
 pub mod library;
 pub mod page;
+pub mod saved;
 pub mod screening;
 pub mod search;
 pub mod signin;
@@ -67,6 +68,12 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/items/{id}/attachments/{attachment}", get(items::download))
         .route("/search", get(search::show))
         .route("/screening/document", post(screening::check_mrz))
+        .route("/saved-searches", get(saved::list).post(saved::create))
+        .route("/saved-searches/{id}", post(saved::update))
+        .route("/saved-searches/{id}/edit", get(saved::edit))
+        .route("/saved-searches/{id}/delete", post(saved::delete))
+        .route("/notifications", get(saved::notifications))
+        .route("/notifications/read", post(saved::mark_read))
         .route("/directory", get(directory::contacts))
         .route("/agreements", get(agreements::list).post(agreements::create))
         .route("/agreements/new", get(agreements::new_form))

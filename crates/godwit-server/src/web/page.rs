@@ -32,6 +32,8 @@ pub struct Chrome {
     pub nav: Vec<NavLink>,
     /// The session's CSRF token; every form carries it.
     pub csrf: String,
+    /// Unread notifications, shown by the bell.
+    pub unread: i64,
     pub assets: &'static Assets,
 }
 
@@ -72,13 +74,14 @@ impl Chrome {
             }),
             nav,
             csrf: viewer.csrf.clone(),
+            unread: viewer.unread_notifications,
             ..Chrome::public(String::new())
         }
     }
 
     /// The layout for pages seen before signing in.
     pub fn public(title: impl Into<String>) -> Self {
-        Chrome { title: title.into(), user: None, nav: Vec::new(), csrf: String::new(), assets: &ASSETS }
+        Chrome { title: title.into(), user: None, nav: Vec::new(), csrf: String::new(), unread: 0, assets: &ASSETS }
     }
 }
 

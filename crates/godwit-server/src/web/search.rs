@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use crate::api::search::SearchParams;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web::forms::{parse_date, words};
+use crate::web::forms::{FieldErrors, parse_date, words};
 use crate::web::items::ItemRow;
 use crate::web::page::{Chrome, WebError, render, urlencode};
+use crate::web::saved::SavedForm;
 use crate::web::viewer::Viewer;
 
 pub struct Hit {
@@ -45,6 +46,12 @@ struct SearchPage {
     active: Vec<(String, String)>,
     next: Option<String>,
     error: Option<String>,
+    // The "Save this search" form (templates/saved_search_form.html).
+    action: &'static str,
+    editing: bool,
+    form: SavedForm,
+    errors: FieldErrors,
+    email_available: bool,
 }
 
 /// The page's query: the API's parameters, with dates as `<input type=date>` gives them.
@@ -68,6 +75,20 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// Reads a stored or submitted query string (`q=…&kind=…`); the page
+    /// offset is dropped.
+    pub fn parse(text: &str) -> Result<PageQuery, ApiError> {
+        let mut query: PageQuery = serde_html_form::from_str(text.trim_start_matches('?'))
+            .map_err(|e| ApiError::invalid("query", format!("is not a search page query: {e}")))?;
+        query.offset = None;
+        Ok(query)
+    }
+
+    /// The query string of this search, without `/search?` or the offset.
+    pub fn encoded(&self) -> String {
+        self.pairs().iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&")
+    }
+
     fn pairs(&self) -> Vec<(&'static str, &str)> {
         [
             ("q", self.q.as_str()),
@@ -90,8 +111,7 @@ impl PageQuery {
     }
 
     fn href(&self) -> String {
-        let query: Vec<String> = self.pairs().iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
-        format!("/search?{}", query.join("&"))
+        format!("/search?{}", self.encoded())
     }
 
     /// This query with one dimension set to `value`, or cleared when it already is.
@@ -129,7 +149,7 @@ impl PageQuery {
         (next.href(), active)
     }
 
-    fn to_params(&self) -> Result<SearchParams, ApiError> {
+    pub fn to_params(&self) -> Result<SearchParams, ApiError> {
         let some = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
         let day = |field: &'static str, s: &str| -> Result<Option<String>, ApiError> {
             match some(s) {
@@ -255,6 +275,11 @@ pub async fn show(
             let fields: Vec<String> = e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
             if fields.is_empty() { e.detail.unwrap_or_default() } else { fields.join("; ") }
         }),
+        action: "/saved-searches",
+        editing: false,
+        form: SavedForm { query: q.encoded(), notify_portal: Some("on".into()), ..SavedForm::default() },
+        errors: FieldErrors::default(),
+        email_available: state.config.smtp.is_some(),
     };
     render(&page).map(|html| (status, html).into_response())
 }

@@ -22,6 +22,8 @@ pub struct Viewer {
     pub caller: Caller,
     /// The session's CSRF token, for the forms the page renders.
     pub csrf: String,
+    /// Unread notifications of saved searches, for the bell in the header.
+    pub unread_notifications: i64,
 }
 
 /// Where to come back to after signing in: the page asked for. A form posted
@@ -63,7 +65,8 @@ async fn resolve(parts: &Parts, state: &AppState, csrf: CsrfToken<'_>) -> Result
         return Err(WebError::EnrolTotp);
     }
     let csrf = csrf_token.clone();
-    Ok(Viewer { caller, csrf })
+    let unread_notifications = state.store.unread_notifications(caller.user.id).await?;
+    Ok(Viewer { caller, csrf, unread_notifications })
 }
 
 impl FromRequestParts<AppState> for Viewer {

@@ -8,5 +8,6 @@ mod auth;
 mod bad_input;
 mod harness;
 mod items;
+mod saved_searches;
 mod screening;
 mod search;
