@@ -236,7 +236,8 @@ pub async fn mark_read(
     caller: Caller,
     Json(request): Json<MarkRead>,
 ) -> ApiResult<Json<Marked>> {
-    if request.all == !request.ids.is_empty() {
+    // Exactly one of the two: `all` with no ids, or ids without `all`.
+    if request.all != request.ids.is_empty() {
         return Err(ApiError::invalid("ids", "give either ids or all, not both"));
     }
     if request.ids.len() > 500 {
