@@ -261,6 +261,25 @@ try {
     await shot(page, "screening");
     await context.close();
   }
+  {
+    // 10. A session that ends while writing loses nothing: the form goes back to sign-in, and the
+    // draft is back in the form afterwards.
+    const { context, page } = await signIn("ana.fji");
+    await page.goto(`${base}/items/new?kind=intelligence_report`);
+    const draft = `Boat arrivals at Suva, draft ${Date.now()}`;
+    await page.fill("#title", draft);
+    await page.fill("#summary", "typed before the session ended");
+    await context.clearCookies();
+    await Promise.all([page.waitForURL((url) => url.pathname === "/login"), page.click("button:text('Save draft')")]);
+    await page.fill("#username", "ana.fji");
+    await page.fill("#password", users["ana.fji"].password);
+    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit]")]);
+    await page.goto(`${base}/items/new?kind=intelligence_report`);
+    expect((await page.inputValue("#title")) === draft, "the draft's title was lost with the session");
+    expect((await page.inputValue("#summary")) === "typed before the session ended", "the draft's summary was lost");
+    expect(await page.isVisible(".draft-restored"), "the restored draft is not pointed out");
+    await context.close();
+  }
   console.log(`portal: every step passed; axe-core found no serious or critical violation on ${checkedPages.length} pages`);
 } catch (error) {
   console.error(`portal: ${error.message}`);

@@ -533,6 +533,11 @@ pub async fn upload(
     if bytes.is_empty() {
         return Err(WebError::page(StatusCode::BAD_REQUEST, "The file is empty. Nothing was attached."));
     }
+    // The body limit leaves room for the form around the file, so a file just
+    // over the limit arrives whole: refuse it with the same message.
+    if bytes.len() > godwit_store::items::MAX_ATTACHMENT_BYTES {
+        return Err(too_large());
+    }
     state.store.add_attachment(&viewer.caller.subject, id, &filename, &bytes).await?;
     Ok(Redirect::to(&format!("/items/{id}#attachments")).into_response())
 }

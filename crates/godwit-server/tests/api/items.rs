@@ -146,3 +146,31 @@ async fn invalid_items_name_every_bad_field() {
         assert_eq!(fields, ["title", "grading.source", "tags/0", "release/members/0"]);
     }
 }
+
+#[tokio::test]
+async fn the_portal_refuses_an_oversize_attachment_with_a_message_and_attaches_nothing() {
+    for node in nodes().await {
+        let token = node.login("ana.fji").await;
+        let created = node.call(Method::POST, "/api/v1/items", Some(&token), Some(alert(&["NZL"]))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+        let id = created.json["id"].as_str().unwrap().to_owned();
+        let analyst = node.portal_login("ana.fji").await;
+        let path = format!("/items/{id}/attachments");
+
+        let big = vec![b'x'; godwit_store::items::MAX_ATTACHMENT_BYTES + 1];
+        let refused = node.post_multipart(&analyst, &path, &[("file", Some("scan.pdf"), &big)]).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(refused.text().contains("larger than 20 MB") && refused.text().contains("Nothing was attached"));
+        let empty = node.post_multipart(&analyst, &path, &[("file", Some("empty.pdf"), b"")]).await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert!(empty.text().contains("The file is empty"));
+        let listed = format!("/api/v1/items/{id}/attachments");
+        let none = node.call(Method::GET, &listed, Some(&token), None).await;
+        assert_eq!(none.json, serde_json::json!([]), "nothing was attached");
+
+        let accepted = node.post_multipart(&analyst, &path, &[("file", Some("scan.pdf"), b"%PDF-1.7 a scan")]).await;
+        assert_eq!((accepted.status, accepted.location()), (StatusCode::SEE_OTHER, format!("/items/{id}#attachments")));
+        let one = node.call(Method::GET, &listed, Some(&token), None).await;
+        assert_eq!(one.json[0]["filename"], "scan.pdf", "{}", one.json);
+    }
+}
