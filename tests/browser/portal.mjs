@@ -233,7 +233,7 @@ try {
     const { context, page } = await signIn("sec.pidcsec");
     await shot(page, "dashboard-secretariat");
     await accessible(page, "dashboard (secretariat)");
-    for (const [path, name] of [["/directory", "directory"], ["/agreements", "agreements"], ["/account", "account"], ["/admin/members", "members"]]) {
+    for (const [path, name] of [["/directory", "directory"], ["/agreements", "agreements"], ["/library", "library"], ["/account", "account"], ["/admin/members", "members"]]) {
       await page.goto(`${base}${path}`);
       await accessible(page, name);
       await shot(page, name);
@@ -244,6 +244,12 @@ try {
     const { context, page } = await signIn("nfp.fji");
     await accessible(page, "dashboard (national focal point)");
     await shot(page, "dashboard-nfp");
+    await page.goto(`${base}/agreements/new`);
+    await accessible(page, "agreement proposal (national focal point)");
+    await page.goto(`${base}/agreements`);
+    await page.click("main table a");
+    expect((await page.textContent("main")).includes("Signed agreement"), "the agreement page does not open");
+    await accessible(page, "agreement (national focal point)");
     await context.close();
   }
   {
