@@ -2,13 +2,12 @@
 
 use std::collections::BTreeSet;
 
+use godwit_domain::Timestamp;
 use godwit_domain::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdPartyRule};
 use godwit_domain::item::{AttachmentMeta, Category};
 use godwit_domain::marking::Classification;
 use godwit_domain::member::MemberCode;
-use godwit_domain::{Timestamp, ValidationErrors};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
@@ -310,28 +309,8 @@ impl Store {
         member: &MemberCode,
     ) -> Result<AttachmentMeta, StoreError> {
         self.agreement(agreement_id).await?;
-        if bytes.len() > crate::items::MAX_ATTACHMENT_BYTES {
-            return Err(ValidationErrors::single(
-                "file",
-                format!("larger than {} MiB", crate::items::MAX_ATTACHMENT_BYTES / 1024 / 1024),
-            )
-            .into());
-        }
-        if bytes.is_empty() {
-            return Err(ValidationErrors::single("file", "is empty").into());
-        }
-        let filename = crate::items::sanitise_filename(filename)
-            .ok_or_else(|| ValidationErrors::single("file", "has no usable file name"))?;
         let now = self.clock().now();
-        let meta = AttachmentMeta {
-            id: Uuid::now_v7(),
-            item: agreement_id,
-            filename,
-            content_type: godwit_domain::item::sniff_content_type(bytes).to_owned(),
-            size: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(bytes)),
-            uploaded_at: now,
-        };
+        let meta = crate::items::checked_upload(agreement_id, filename, bytes, now)?;
         let mut tx = self.pool.begin().await?;
         tx.target()
             .execute(

@@ -959,25 +959,8 @@ impl Store {
             return Err(StoreError::NotFound("item"));
         }
         transition(author, &item.envelope(), Action::Edit)?;
-        if bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(ValidationErrors::single(
-                "file",
-                format!("larger than {} MiB", MAX_ATTACHMENT_BYTES / 1024 / 1024),
-            )
-            .into());
-        }
-        let filename = sanitise_filename(filename)
-            .ok_or_else(|| ValidationErrors::single("filename", "is not a usable file name"))?;
         let now = self.clock().now();
-        let meta = AttachmentMeta {
-            id: Uuid::now_v7(),
-            item: item_id,
-            filename,
-            content_type: godwit_domain::item::sniff_content_type(bytes).to_owned(),
-            size: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(bytes)),
-            uploaded_at: now,
-        };
+        let meta = checked_upload(item_id, filename, bytes, now)?;
         let mut tx = self.pool.begin().await?;
         tx.target()
             .execute(
@@ -1091,6 +1074,34 @@ impl Store {
         .await?;
         Ok((meta, data))
     }
+}
+
+/// Checks an uploaded file (size, name) and describes it for `owner` (an item
+/// or an agreement): its type sniffed from the bytes, its SHA-256 recorded.
+pub(crate) fn checked_upload(
+    owner: Uuid,
+    filename: &str,
+    bytes: &[u8],
+    now: Timestamp,
+) -> Result<AttachmentMeta, StoreError> {
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        let limit = format!("larger than {} MiB", MAX_ATTACHMENT_BYTES / 1024 / 1024);
+        return Err(ValidationErrors::single("file", limit).into());
+    }
+    if bytes.is_empty() {
+        return Err(ValidationErrors::single("file", "is empty").into());
+    }
+    let filename =
+        sanitise_filename(filename).ok_or_else(|| ValidationErrors::single("filename", "is not a usable file name"))?;
+    Ok(AttachmentMeta {
+        id: Uuid::now_v7(),
+        item: owner,
+        filename,
+        content_type: godwit_domain::item::sniff_content_type(bytes).to_owned(),
+        size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+        uploaded_at: now,
+    })
 }
 
 /// Keeps the last path component and drops control and path characters, so a

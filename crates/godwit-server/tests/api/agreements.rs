@@ -201,22 +201,7 @@ fn library_document(release_members: &[&str]) -> serde_json::Value {
 #[tokio::test]
 async fn library_documents_obey_the_access_policy() {
     for node in nodes().await {
-        let author = node.login("ana.fji").await;
-        let created = node.call(Method::POST, "/api/v1/items", Some(&author), Some(library_document(&["NZL"]))).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
-        let id = created.json["id"].as_str().unwrap().to_owned();
-        let submitted = node.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(&author), None).await;
-        assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.json);
-        let officer = node.login("officer.fji").await;
-        let approved = node
-            .call(
-                Method::POST,
-                &format!("/api/v1/items/{id}/approve"),
-                Some(&officer),
-                Some(json!({ "comment": "ok" })),
-            )
-            .await;
-        assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
+        let id = node.publish_fiji(library_document(&["NZL"])).await;
 
         // Released to New Zealand: listed under its type, with its markings.
         let nzl = node.portal_login("ana.nzl").await;

@@ -202,8 +202,9 @@ impl Node {
         totp_code(&self.totp_secrets[username], u64::try_from(NOW.0 / 1000).unwrap()).unwrap()
     }
 
-    /// Signs in and returns the bearer token.
-    pub async fn login(&self, username: &str) -> String {
+    /// Signs in with the password (and TOTP when enrolled); the answer holds
+    /// a bearer token, a session cookie and its CSRF token.
+    async fn signed_in(&self, username: &str) -> Response {
         let totp = self.totp_secrets.get(username).map(|_| self.totp_now(username));
         let response = self
             .call(
@@ -214,7 +215,30 @@ impl Node {
             )
             .await;
         assert_eq!(response.status, StatusCode::OK, "login {username}: {}", response.json);
-        response.json["token"].as_str().unwrap().to_owned()
+        response
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        self.signed_in(username).await.json["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Fiji publishes `content` with four eyes (ana.fji writes and submits it,
+    /// officer.fji approves it); returns the item's id.
+    pub async fn publish_fiji(&self, content: Value) -> String {
+        let analyst = self.login("ana.fji").await;
+        let created = self.call(Method::POST, "/api/v1/items", Some(&analyst), Some(content)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+        let id = created.json["id"].as_str().unwrap().to_owned();
+        let submitted = self.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(&analyst), None).await;
+        assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.json);
+        let officer = self.login("officer.fji").await;
+        let approve = serde_json::json!({ "comment": "approved" });
+        let approved =
+            self.call(Method::POST, &format!("/api/v1/items/{id}/approve"), Some(&officer), Some(approve)).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
+        assert_eq!(approved.json["state"], "published");
+        id
     }
 }
 
@@ -227,16 +251,7 @@ pub struct PortalSession {
 impl Node {
     /// Signs in as the portal does (password, and TOTP when enrolled) and keeps the session cookie.
     pub async fn portal_login(&self, username: &str) -> PortalSession {
-        let totp = self.totp_secrets.get(username).map(|_| self.totp_now(username));
-        let login = self
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(serde_json::json!({ "username": username, "password": PASSWORD, "totp": totp })),
-            )
-            .await;
-        assert_eq!(login.status, StatusCode::OK, "login {username}: {}", login.json);
+        let login = self.signed_in(username).await;
         let set_cookie = login.headers[header::SET_COOKIE].to_str().unwrap();
         PortalSession {
             cookie: set_cookie.split(';').next().unwrap().to_owned(),

@@ -26,24 +26,7 @@ fn alert(release_members: &[&str]) -> Value {
 }
 
 async fn publish(node: &Node, release_members: &[&str]) -> String {
-    let analyst = node.login("ana.fji").await;
-    let created = node.call(Method::POST, "/api/v1/items", Some(&analyst), Some(alert(release_members))).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
-    let id = created.json["id"].as_str().unwrap().to_owned();
-    let submitted = node.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(&analyst), None).await;
-    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.json);
-    let officer = node.login("officer.fji").await;
-    let approved = node
-        .call(
-            Method::POST,
-            &format!("/api/v1/items/{id}/approve"),
-            Some(&officer),
-            Some(json!({ "comment": "release to NZL" })),
-        )
-        .await;
-    assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
-    assert_eq!(approved.json["state"], "published");
-    id
+    node.publish_fiji(alert(release_members)).await
 }
 
 async fn status_for(node: &Node, username: &str, id: &str) -> (StatusCode, bool) {

@@ -86,7 +86,6 @@ async fn smtp_sink() -> (u16, Kept<String>) {
 
 /// Fiji publishes (analyst, then authorising officer) an alert released to New Zealand.
 async fn publish(node: &Node, title: &str) -> String {
-    let analyst = node.login("ana.fji").await;
     let content = json!({
         "title": title,
         "summary": "Counterfeit passports seen at Nadi.",
@@ -98,15 +97,7 @@ async fn publish(node: &Node, title: &str) -> String {
         "release": { "members": ["NZL"] },
         "environment": "air"
     });
-    let created = node.call(Method::POST, "/api/v1/items", Some(&analyst), Some(content)).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
-    let id = created.json["id"].as_str().unwrap().to_owned();
-    node.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(&analyst), None).await;
-    let officer = node.login("officer.fji").await;
-    let approved =
-        node.call(Method::POST, &format!("/api/v1/items/{id}/approve"), Some(&officer), Some(json!({}))).await;
-    assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
-    id
+    node.publish_fiji(content).await
 }
 
 async fn save(node: &Node, token: &str, body: Value) -> (StatusCode, Value) {

@@ -11,7 +11,6 @@ use crate::harness::{Node, nodes, nodes_with};
 
 /// A published Fiji alert released to New Zealand; returns its id.
 async fn publish(node: &Node) -> String {
-    let analyst = node.login("ana.fji").await;
     let content = json!({
         "title": "Counterfeit Fijian passports, series FP12",
         "summary": "A series of counterfeit passports seen at Nadi.",
@@ -25,15 +24,7 @@ async fn publish(node: &Node) -> String {
         "countries": [{ "code": "FJI", "role": "issuing_state" }],
         "environment": "air"
     });
-    let created = node.call(Method::POST, "/api/v1/items", Some(&analyst), Some(content)).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
-    let id = created.json["id"].as_str().unwrap().to_owned();
-    node.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(&analyst), None).await;
-    let officer = node.login("officer.fji").await;
-    let approved =
-        node.call(Method::POST, &format!("/api/v1/items/{id}/approve"), Some(&officer), Some(json!({}))).await;
-    assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
-    id
+    node.publish_fiji(content).await
 }
 
 async fn search(node: &Node, username: &str, query: &str) -> (StatusCode, Value) {
