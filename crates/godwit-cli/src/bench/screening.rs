@@ -20,9 +20,10 @@ use godwit_domain::user::{Role, User};
 use godwit_screening::matching::ListKind;
 use godwit_screening::rules::RuleSet;
 use godwit_screening::screen::{Screener, ScreeningResult};
-use godwit_screening::synthetic::evaluate::{Evaluation, evaluate};
+use godwit_screening::synthetic::evaluate::{Evaluation, evaluate, misses};
 use godwit_screening::synthetic::{self, Dataset, export};
 use godwit_screening::traveller::Traveller;
+use godwit_screening::watchlist::PersonEntry;
 use godwit_server::{AppState, ServerConfig};
 use godwit_store::Store;
 use godwit_store::audit::AuditEvent;
@@ -59,6 +60,9 @@ pub struct ScreeningArgs {
     /// The Python that has Splink (see scripts/bench-requirements.txt).
     #[arg(long, default_value = "target/venv/bin/python")]
     pub python: PathBuf,
+    /// Print up to this many planted hits that were missed, each with the traveller and the listed entry.
+    #[arg(long, default_value_t = 0)]
+    pub show_misses: usize,
 }
 
 /// Recall and precision counting person matches only: what Splink, a
@@ -173,6 +177,9 @@ pub async fn run(args: ScreeningArgs) -> anyhow::Result<()> {
     let e = evaluate(&planted, &results);
     let p = persons_only(&planted, &results, thresholds.hit);
     print_quality(&e, &p, thresholds.hit, thresholds.review);
+    if args.show_misses > 0 {
+        print_misses(&planted, &results, &persons_by_id(&screener), &travellers, args.show_misses);
+    }
     let (peak, _) = memory_mib();
     println!("- peak memory of the run: {peak:.0} MiB");
 
@@ -264,6 +271,41 @@ fn print_quality(e: &Evaluation, p: &PersonsOnly, hit: f64, review: f64) {
         "| persons only (person matches) | {} | {:.4} | {:.4} | {:.4} | {:.4} |\n",
         p.planted, p.recall_at_hit, p.recall_at_review, p.precision_of_hits, p.precision_of_flagged
     );
+}
+
+fn persons_by_id(screener: &Screener) -> HashMap<&str, &PersonEntry> {
+    screener.persons().entries().iter().map(|p| (p.id.as_str(), p)).collect()
+}
+
+/// The missed planted hits, each beside its listed person (documents
+/// show their id only) and the best match found instead.
+fn print_misses(
+    planted: &[(String, String)],
+    results: &[ScreeningResult],
+    persons: &HashMap<&str, &PersonEntry>,
+    travellers: &[Traveller],
+    limit: usize,
+) {
+    let missed = misses(planted, results);
+    println!("{} planted hits missed; the first {}:\n", missed.len(), missed.len().min(limit));
+    for (t, w) in missed.into_iter().take(limit) {
+        let index = t.trim_start_matches('T').parse::<usize>().ok();
+        let traveller = index.and_then(|i| travellers.get(i));
+        let result = index.and_then(|i| results.get(i));
+        if let Some(tr) = traveller {
+            println!(
+                "- {t}: {} {} born {:?} {:?} {:?}",
+                tr.given_names, tr.surname, tr.date_of_birth, tr.nationality, tr.sex
+            );
+        }
+        match persons.get(w.as_str()) {
+            Some(p) => println!("  listed {w}: {} born {:?} {:?} {:?}", p.name, p.date_of_birth, p.nationality, p.sex),
+            None => println!("  listed {w}"),
+        }
+        if let Some(best) = result.and_then(|r| r.matches.first()) {
+            println!("  best match {} {:.2}: {}", best.watchlist_id, best.score, best.reasons.join("; "));
+        }
+    }
 }
 
 /// The nearest-rank percentile `p` (0–100) in milliseconds.

@@ -17,7 +17,7 @@ use super::qualifiers::Evidence;
 use super::{ListKind, Match, qualifiers, round};
 use crate::countries;
 use crate::names::compare::{How, NameComparison, Prepared, compare};
-use crate::names::{Role, fingerprint, normalise};
+use crate::names::{Role, Word, fingerprint, normalise, word};
 use crate::traveller::Traveller;
 use crate::watchlist::PersonEntry;
 
@@ -92,38 +92,55 @@ enum Side {
 fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
     let mut out = Vec::new();
     for (w, mask) in name.units() {
-        if matches!(w.role, Role::Particle | Role::Initial) {
-            continue;
-        }
-        // Sound-alike keys only count for words of five letters or more
-        // (see `word_similarity`), so shorter words are not posted under
-        // them, and neither are joined words (`Yanyang` would sound like
-        // every `Yang`).
-        let phonetic = w.phonetic.filter(|_| w.text.len() >= 5 && mask.count_ones() == 1);
-        // A word's group postings hold every word (or joined pair) spelt
-        // like it, so a query looks its spelling up only when it has none.
-        if side == Side::Index || w.group.is_none() {
-            out.push((key(b't', fingerprint(&w.text)), mask));
-        }
-        if let Some(g) = w.group {
-            out.push((key(b'g', u64::from(g)), mask));
-        }
-        if let Some(p) = phonetic {
-            out.push((key(b'p', p), mask));
-        }
-        if let Some(s) = w.skeleton.filter(|_| w.skeleton_len >= 3) {
-            let kinds: &[u8] = match (side, w.unvowelled) {
-                (Side::Index, true) => b"s",
-                (Side::Index, false) => b"S",
-                (Side::Query, true) => b"sS",
-                (Side::Query, false) => b"s",
-            };
-            out.extend(kinds.iter().map(|kind| (key(*kind, s), mask)));
+        unit_keys(w, mask, side, &mut out);
+    }
+    if side == Side::Query {
+        // Adjacent words joined in the other order too: a name written in
+        // another order whose words are all too short for skeleton keys
+        // (`Domam Nunuk` against `نونوك دومام`, both `dm` and `nk`) is
+        // only found through its joined words.
+        for (i, pair) in (0..).zip(name.name.words.windows(2)) {
+            if let [a, b] = pair {
+                let reversed = Word { role: Role::Core, ..word(format!("{}{}", b.text, a.text), a.unvowelled) };
+                unit_keys(&reversed, 0b11 << i, side, &mut out);
+            }
         }
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The keys of one word or joined pair covering `mask`.
+fn unit_keys(w: &Word, mask: u32, side: Side, out: &mut Vec<(u64, u32)>) {
+    if matches!(w.role, Role::Particle | Role::Initial) {
+        return;
+    }
+    // Sound-alike keys only count for words of five letters or more
+    // (see `word_similarity`), so shorter words are not posted under
+    // them, and neither are joined words (`Yanyang` would sound like
+    // every `Yang`).
+    let phonetic = w.phonetic.filter(|_| w.text.len() >= 5 && mask.count_ones() == 1);
+    // A word's group postings hold every word (or joined pair) spelt
+    // like it, so a query looks its spelling up only when it has none.
+    if side == Side::Index || w.group.is_none() {
+        out.push((key(b't', fingerprint(&w.text)), mask));
+    }
+    if let Some(g) = w.group {
+        out.push((key(b'g', u64::from(g)), mask));
+    }
+    if let Some(p) = phonetic {
+        out.push((key(b'p', p), mask));
+    }
+    if let Some(s) = w.skeleton.filter(|_| w.skeleton_len >= 3) {
+        let kinds: &[u8] = match (side, w.unvowelled) {
+            (Side::Index, true) => b"s",
+            (Side::Index, false) => b"S",
+            (Side::Query, true) => b"sS",
+            (Side::Query, false) => b"s",
+        };
+        out.extend(kinds.iter().map(|kind| (key(*kind, s), mask)));
+    }
 }
 
 /// Core words of a name (at most 255).
@@ -173,47 +190,53 @@ impl PersonIndex {
         &self.entries
     }
 
-    /// Forms sharing keys with enough of the query's words: at least two
-    /// query words and two form words must take part (one when either name
-    /// has a single core word). Counting both sides keeps one form word
-    /// whose key two query words share (`Ying` and `Yang` both sound like
-    /// `Yang`) from passing for two.
-    fn candidates(&self, name: &Prepared) -> Vec<u32> {
+    /// Calls `each` with every form sharing keys with enough of the
+    /// query's words: at least two query words and two form words must take
+    /// part (one when either name has a single core word). Counting both
+    /// sides keeps one form word whose key two query words share (`Ying`
+    /// and `Yang` both sound like `Yang`) from passing for two.
+    fn candidates(&self, name: &Prepared, mut each: impl FnMut(u32)) {
         thread_local! {
-            /// Reused between queries: a fresh buffer of this size costs
-            /// more in page faults than the sort that follows.
-            static HITS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+            /// Per form, the query words (high half) and form words (low
+            /// half) that shared keys, and the forms touched: reused between
+            /// queries and reset after each, so that the postings of common
+            /// keys are merged in one pass instead of being sorted.
+            static SEEN: RefCell<(Vec<u32>, Vec<u32>, Vec<u32>)> =
+                const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
         }
         let query_core = core_count(name);
-        HITS.with_borrow_mut(|hits| {
-            hits.clear();
+        SEEN.with_borrow_mut(|(masks, touched, passed)| {
+            if masks.len() < self.forms.len() {
+                masks.resize(self.forms.len(), 0);
+            }
+            touched.clear();
+            passed.clear();
             for (k, query_mask) in keys(name, Side::Query) {
-                if let Some(forms) = self.postings.get(&k) {
-                    // One u64 per hit, form id in the high half so that a
-                    // plain sort groups the hits of each form.
-                    let masks = |form_mask: u32| u64::from(query_mask & 0xFFFF) << 16 | u64::from(form_mask & 0xFFFF);
-                    hits.extend(forms.iter().map(|(form, form_mask)| u64::from(*form) << 32 | masks(*form_mask)));
+                let Some(forms) = self.postings.get(&k) else { continue };
+                let query_mask = (query_mask & 0xFFFF) << 16;
+                for &(form, form_mask) in forms {
+                    let Some(seen) = masks.get_mut(form as usize) else { continue };
+                    if *seen == 0 {
+                        touched.push(form);
+                    }
+                    *seen |= query_mask | (form_mask & 0xFFFF);
                 }
             }
-            hits.sort_unstable();
-            let mut found = Vec::new();
-            let mut iter = hits.iter().copied().peekable();
-            while let Some(first) = iter.next() {
-                let form = first >> 32;
-                let (mut query_mask, mut form_mask) = (first >> 16 & 0xFFFF, first & 0xFFFF);
-                while let Some(more) = iter.next_if(|h| h >> 32 == form) {
-                    query_mask |= more >> 16 & 0xFFFF;
-                    form_mask |= more & 0xFFFF;
-                }
-                let Ok(form) = u32::try_from(form) else { continue };
+            for &form in touched.iter() {
+                let Some(seen) = masks.get_mut(form as usize) else { continue };
+                let (query_mask, form_mask) = (*seen >> 16, *seen & 0xFFFF);
+                *seen = 0;
                 let form_core = self.core_words.get(form as usize).copied().unwrap_or(0);
                 let needed = query_core.min(form_core).clamp(1, 2);
                 if query_mask.count_ones().min(form_mask.count_ones()) >= u32::from(needed) {
-                    found.push(form);
+                    passed.push(form);
                 }
             }
-            found
-        })
+            // In form order, as the index holds them: a main name before
+            // its aliases when both score the same.
+            passed.sort_unstable();
+            passed.iter().for_each(|&form| each(form));
+        });
     }
 
     /// Matches for a traveller scoring at least `min_score`, best first.
@@ -225,9 +248,9 @@ impl PersonIndex {
         let query = Prepared::new(normalise(&traveller.full_name()));
         let nationality = traveller.nationality.as_deref().map(countries::comparable);
         let mut best: HashMap<u32, Match> = HashMap::new();
-        for form_id in self.candidates(&query) {
-            let Some(form) = self.forms.get(form_id as usize) else { continue };
-            let Some(entry) = self.entries.get(form.entry as usize) else { continue };
+        self.candidates(&query, |form_id| {
+            let Some(form) = self.forms.get(form_id as usize) else { return };
+            let Some(entry) = self.entries.get(form.entry as usize) else { return };
             let evidence: Vec<Evidence> = [
                 qualifiers::date_of_birth(traveller.date_of_birth, entry.date_of_birth),
                 qualifiers::nationality(
@@ -242,12 +265,12 @@ impl PersonIndex {
             let bonus: f64 = evidence.iter().map(Evidence::delta).sum();
             let needed = ((min_score - bonus) / qualifiers::NAME_WEIGHT).max(MIN_NAME_SCORE);
             if needed > 1.0 {
-                continue; // even identical names would not reach min_score
+                return; // even identical names would not reach min_score
             }
-            let Some(cmp) = compare(&query, &form.name, needed - 1e-9) else { continue };
+            let Some(cmp) = compare(&query, &form.name, needed - 1e-9) else { return };
             let score = round((cmp.score * qualifiers::NAME_WEIGHT + bonus).clamp(0.0, 1.0));
             if score < min_score || best.get(&form.entry).is_some_and(|m| m.score >= score) {
-                continue;
+                return;
             }
             let mut reasons = Vec::new();
             if let Some(alias) = form.alias.and_then(|i| entry.aliases.get(i)) {
@@ -259,7 +282,7 @@ impl PersonIndex {
             }
             reasons.extend(evidence.iter().map(ToString::to_string));
             best.insert(form.entry, Match { watchlist_id: entry.id.clone(), list: ListKind::Persons, score, reasons });
-        }
+        });
         let mut matches: Vec<Match> = best.into_values().collect();
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
         matches

@@ -25,14 +25,46 @@ pub const NAME_WEIGHT: f64 = 0.75;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evidence<'a> {
     BirthExact(Date),
-    BirthOneDayOff { traveller: Date, listed: Date },
-    BirthDayMonthSwapped { traveller: Date, listed: Date },
-    BirthYearMonth { year: i32, month: u8 },
+    BirthOneDayOff {
+        traveller: Date,
+        listed: Date,
+    },
+    BirthDayMonthSwapped {
+        traveller: Date,
+        listed: Date,
+    },
+    BirthYearMonth {
+        year: i32,
+        month: u8,
+    },
+    /// Only the year and month are listed, and they are the traveller's
+    /// with day and month swapped.
+    BirthYearMonthSwapped {
+        traveller: Date,
+        year: i32,
+        month: u8,
+    },
+    /// Only the year and month are listed, and the traveller's date is one
+    /// day from that month (the 1st of the next, the last of the one before).
+    BirthYearMonthOneDayOff {
+        traveller: Date,
+        year: i32,
+        month: u8,
+    },
     BirthYear(i32),
-    BirthDiffers { traveller: Date, listed: PartialDate },
+    BirthDiffers {
+        traveller: Date,
+        listed: PartialDate,
+    },
     NationalityMatches(&'a str),
-    NationalityDiffers { traveller: &'a str, listed: &'a str },
-    SexDiffers { traveller: Sex, listed: Sex },
+    NationalityDiffers {
+        traveller: &'a str,
+        listed: &'a str,
+    },
+    SexDiffers {
+        traveller: Sex,
+        listed: Sex,
+    },
 }
 
 impl Evidence<'_> {
@@ -42,6 +74,7 @@ impl Evidence<'_> {
             Evidence::BirthExact(_) => 0.25,
             Evidence::BirthOneDayOff { .. } | Evidence::BirthDayMonthSwapped { .. } => 0.18,
             Evidence::BirthYearMonth { .. } => 0.08,
+            Evidence::BirthYearMonthSwapped { .. } | Evidence::BirthYearMonthOneDayOff { .. } => 0.05,
             Evidence::BirthYear(_) => 0.03,
             Evidence::BirthDiffers { .. } => -0.3,
             Evidence::NationalityMatches(_) => 0.03,
@@ -64,6 +97,15 @@ impl fmt::Display for Evidence<'_> {
             }
             Evidence::BirthYearMonth { year, month } => {
                 write!(f, "year and month of birth {year}-{month:02} match ({d:+.2})")
+            }
+            Evidence::BirthYearMonthSwapped { traveller, year, month } => {
+                write!(
+                    f,
+                    "date of birth {traveller} with day and month swapped is in listed {year}-{month:02} ({d:+.2})"
+                )
+            }
+            Evidence::BirthYearMonthOneDayOff { traveller, year, month } => {
+                write!(f, "date of birth {traveller} is one day from listed {year}-{month:02} ({d:+.2})")
             }
             Evidence::BirthYear(year) => write!(f, "year of birth {year} matches ({d:+.2})"),
             Evidence::BirthDiffers { traveller, listed } => {
@@ -104,6 +146,17 @@ pub fn date_of_birth(traveller: Option<Date>, listed: Option<PartialDate>) -> Op
             }
         }
         (Some(m), None) if l.year == t.year() && m == month => Evidence::BirthYearMonth { year: l.year, month: m },
+        (Some(m), None) if l.year == t.year() && m == t.day() => {
+            Evidence::BirthYearMonthSwapped { traveller: t, year: l.year, month: m }
+        }
+        (Some(m), None)
+            if [t.previous_day(), t.next_day()]
+                .into_iter()
+                .flatten()
+                .any(|n| n.year() == l.year && u8::from(n.month()) == m) =>
+        {
+            Evidence::BirthYearMonthOneDayOff { traveller: t, year: l.year, month: m }
+        }
         (None, _) if l.year == t.year() => Evidence::BirthYear(l.year),
         _ => differs,
     })
@@ -147,6 +200,11 @@ mod tests {
         assert_eq!(delta(t, "1980-05-04"), 0.18, "one day");
         assert_eq!(delta(t, "1980-05"), 0.08);
         assert_eq!(delta(t, "1980"), 0.03);
+        assert_eq!(delta(t, "1980-03"), 0.05, "day and month swapped, only year and month listed");
+        assert_eq!(delta(date!(1980 - 06 - 01), "1980-05"), 0.05, "the 1st after the listed month");
+        assert_eq!(delta(date!(1979 - 12 - 31), "1980-01"), 0.05, "the last day before the listed month");
+        assert_eq!(delta(t, "1980-04"), -0.3);
+        assert_eq!(delta(date!(1980 - 06 - 02), "1980-05"), -0.3);
         assert_eq!(delta(t, "1981"), -0.3);
         assert_eq!(delta(t, "1975-05-03"), -0.3);
         assert_eq!(date_of_birth(None, PartialDate::parse("1980")), None);

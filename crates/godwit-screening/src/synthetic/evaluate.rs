@@ -46,3 +46,15 @@ pub fn evaluate(planted: &[(String, String)], results: &[ScreeningResult]) -> Ev
         precision_of_flagged: share(true_flagged, flagged),
     }
 }
+
+/// The planted `(traveller_id, watchlist_id)` pairs that `results` did not
+/// flag with the planted entry among the matches, in manifest order: the
+/// cases to read when recall falls short.
+pub fn misses<'a>(planted: &'a [(String, String)], results: &[ScreeningResult]) -> Vec<&'a (String, String)> {
+    let flagged: HashMap<&str, &ScreeningResult> =
+        results.iter().filter(|r| r.decision != Decision::Clear).map(|r| (r.traveller_id.as_str(), r)).collect();
+    planted
+        .iter()
+        .filter(|(t, w)| !flagged.get(t.as_str()).is_some_and(|r| r.matches.iter().any(|m| m.watchlist_id == *w)))
+        .collect()
+}
