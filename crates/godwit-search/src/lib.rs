@@ -12,6 +12,7 @@
 //! - [`SearchIndex`] is cheap to clone and `Send + Sync`: one per process,
 //!   shared by HTTP handlers and the indexer's background task.
 
+mod cached_filter;
 mod indexer;
 pub mod policy;
 mod query;
@@ -79,6 +80,8 @@ struct Inner {
     reader: IndexReader,
     fields: Fields,
     dir: PathBuf,
+    /// The policy filter per subject and segment (see [`cached_filter`]).
+    filters: Arc<cached_filter::FilterCache>,
 }
 
 /// An open search index. Cheap to clone; share one per process.
@@ -121,7 +124,9 @@ impl SearchIndex {
         };
         schema::register_analyser(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(SearchIndex { inner: Arc::new(Inner { index, reader, fields, dir: dir.to_owned() }) })
+        Ok(SearchIndex {
+            inner: Arc::new(Inner { index, reader, fields, dir: dir.to_owned(), filters: Arc::default() }),
+        })
     }
 
     pub fn dir(&self) -> &Path {

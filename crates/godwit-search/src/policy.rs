@@ -59,6 +59,22 @@ fn not(clause: Q) -> Q {
     Box::new(BooleanQuery::new(vec![(Occur::Must, Box::new(AllQuery)), (Occur::MustNot, clause)]))
 }
 
+/// Everything [`filter`] reads, as an exact key for caching its result: the
+/// subject's policy inputs and the agreements in force that include its
+/// member. `None` when the filter depends on the clock itself (front-line
+/// officers' validity test) or matches nothing.
+pub fn cache_key(subject: &Subject, agreements: &[Agreement], now: Timestamp) -> Option<String> {
+    if !subject.reads_content() || subject.front_line_only() {
+        return None;
+    }
+    let in_force: Vec<_> = agreements
+        .iter()
+        .filter(|a| a.in_force(now) && a.parties.contains(&subject.member))
+        .map(|a| (&a.parties, &a.categories, a.max_classification, a.personal_data))
+        .collect();
+    Some(format!("{subject:?}|{in_force:?}"))
+}
+
 /// The query that matches exactly the items `decide` allows `subject` at `now`.
 pub fn filter(fields: &Fields, subject: &Subject, agreements: &[Agreement], now: Timestamp) -> Box<dyn Query> {
     if !subject.reads_content() {

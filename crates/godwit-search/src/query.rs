@@ -21,6 +21,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 use uuid::Uuid;
 
+use crate::cached_filter::CachedFilter;
 use crate::schema::{self, DIMENSIONS, country_dimension, facet};
 use crate::{SearchError, SearchIndex, policy};
 
@@ -239,6 +240,15 @@ fn doc_id(searcher: &Searcher, fields: &schema::Fields, address: DocAddress) -> 
 }
 
 impl SearchIndex {
+    /// The pushed-down policy for `subject`, from the filter cache when it can be cached.
+    fn policy_filter(&self, subject: &Subject, agreements: &[Agreement], now: Timestamp) -> Box<dyn Query> {
+        let filter = policy::filter(&self.inner.fields, subject, agreements, now);
+        match policy::cache_key(subject, agreements, now) {
+            Some(key) => Box::new(CachedFilter::new(key, filter, self.inner.filters.clone())),
+            None => filter,
+        }
+    }
+
     /// The pushed-down part of a search: what the index finds for `subject`
     /// with the policy inside the query, before any re-check. Blocking.
     pub(crate) fn find(
@@ -250,7 +260,7 @@ impl SearchIndex {
     ) -> Result<Found, SearchError> {
         let fields = &self.inner.fields;
         let searcher = self.inner.reader.searcher();
-        let mut required: Vec<Box<dyn Query>> = vec![policy::filter(fields, subject, agreements, now)];
+        let mut required: Vec<Box<dyn Query>> = vec![self.policy_filter(subject, agreements, now)];
         required.extend(request.filter_clauses(fields));
         let restriction: Box<dyn Query> =
             Box::new(BooleanQuery::new(required.into_iter().map(|q| (Occur::Must, q)).collect()));
@@ -328,7 +338,7 @@ impl SearchIndex {
     ) -> Result<BTreeSet<Uuid>, SearchError> {
         let fields = &self.inner.fields;
         let searcher = self.inner.reader.searcher();
-        let query = policy::filter(fields, subject, agreements, now);
+        let query = self.policy_filter(subject, agreements, now);
         let addresses = searcher.search(query.as_ref(), &DocSetCollector)?;
         let mut out = BTreeSet::new();
         for address in addresses {

@@ -1,6 +1,8 @@
 //! Differential test: the policy pushed into the tantivy query matches exactly
 //! the items `decide` allows, over generated worlds, on every backend; and a
-//! whole search (filter, then re-check) returns nothing `decide` denies.
+//! whole search (filter, then re-check) returns nothing `decide` denies. The
+//! filter is cached per subject and segment: searching again, and under other
+//! agreements, must still agree with `decide`.
 
 use std::collections::BTreeSet;
 
@@ -116,6 +118,14 @@ fn pushed_down_search_filter_equals_the_policy() {
                         prop_assert_eq!(&from_index, &from_policy, "subject {:?} on {}", subject, db.url);
                         let searched = search_all(index, db, subject).await;
                         prop_assert_eq!(&searched, &from_policy, "whole search for {:?} on {}", subject, db.url);
+                        // The same segments without the agreements: the cached filter must not answer for them.
+                        let unshared: BTreeSet<Uuid> = items
+                            .iter()
+                            .filter(|i| decide(subject, &i.envelope(), &[], NOW).is_allowed())
+                            .map(|i| i.id)
+                            .collect();
+                        let from_index = index.visible_ids(subject, &[], NOW).unwrap();
+                        prop_assert_eq!(&from_index, &unshared, "no agreements, {:?} on {}", subject, db.url);
                         compared.set(compared.get() + items.len());
                         allowed.set(allowed.get() + from_policy.len());
                     }
