@@ -355,7 +355,7 @@ impl Store {
     /// The signed copies kept for an agreement, oldest first (`item` is the
     /// agreement's id).
     pub async fn agreement_documents(&self, agreement_id: Uuid) -> Result<Vec<AttachmentMeta>, StoreError> {
-        let rows: Vec<(String, String, String, i64, String, i64)> = self
+        let rows: Vec<crate::items::AttachmentRow> = self
             .pool
             .target()
             .fetch_all(
@@ -374,19 +374,7 @@ impl Store {
                     .order_by(AgreementDocuments::Id, Order::Asc),
             )
             .await?;
-        rows.into_iter()
-            .map(|(id, filename, content_type, size, sha256, at)| {
-                Ok(AttachmentMeta {
-                    id: crate::parse_uuid(&id)?,
-                    item: agreement_id,
-                    filename,
-                    content_type,
-                    size: u64::try_from(size).unwrap_or_default(),
-                    sha256,
-                    uploaded_at: Timestamp(at),
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| crate::items::attachment_from_row(agreement_id, row)).collect()
     }
 
     /// Reads a signed copy for `by`, whom the server has already allowed;

@@ -1010,7 +1010,7 @@ impl Store {
         if !decide(subject, &item.envelope(), &self.agreements().await?, self.clock().now()).is_allowed() {
             return Err(StoreError::NotFound("item"));
         }
-        let rows: Vec<(String, String, String, i64, String, i64)> = self
+        let rows: Vec<AttachmentRow> = self
             .pool
             .target()
             .fetch_all(
@@ -1028,19 +1028,7 @@ impl Store {
                     .order_by(Attachments::UploadedAt, Order::Asc),
             )
             .await?;
-        rows.into_iter()
-            .map(|(id, filename, content_type, size, sha256, at)| {
-                Ok(AttachmentMeta {
-                    id: crate::parse_uuid(&id)?,
-                    item: item_id,
-                    filename,
-                    content_type,
-                    size: u64::try_from(size).unwrap_or_default(),
-                    sha256,
-                    uploaded_at: Timestamp(at),
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| attachment_from_row(item_id, row)).collect()
     }
 
     /// Downloads an attachment; every download is audited.
@@ -1074,6 +1062,23 @@ impl Store {
         .await?;
         Ok((meta, data))
     }
+}
+
+/// An attachment's row: id, file name, content type, size, SHA-256, upload time.
+pub(crate) type AttachmentRow = (String, String, String, i64, String, i64);
+
+/// Describes the file of `owner` (an item or an agreement) stored as `row`.
+pub(crate) fn attachment_from_row(owner: Uuid, row: AttachmentRow) -> Result<AttachmentMeta, StoreError> {
+    let (id, filename, content_type, size, sha256, at) = row;
+    Ok(AttachmentMeta {
+        id: crate::parse_uuid(&id)?,
+        item: owner,
+        filename,
+        content_type,
+        size: u64::try_from(size).unwrap_or_default(),
+        sha256,
+        uploaded_at: Timestamp(at),
+    })
 }
 
 /// Checks an uploaded file (size, name) and describes it for `owner` (an item
