@@ -99,6 +99,20 @@ fn persons_only(planted: &[(String, String)], results: &[ScreeningResult], hit: 
     }
 }
 
+/// CPU time the process has used, user and system, in seconds (Linux,
+/// `/proc/self/stat` in clock ticks of 1/100 s, threads that ended included;
+/// 0 elsewhere): beside wall-clock time, it shows what screening costs when
+/// other work shares the cores.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Peak and current resident memory in MiB (Linux; 0 elsewhere).
 fn memory_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -165,13 +179,26 @@ pub async fn run(args: ScreeningArgs) -> anyhow::Result<()> {
         after - before
     );
 
+    let cpu_before = cpu_seconds();
     let (results, elapsed) = screen_all(&screener, &travellers, args.threads, today)?;
+    let cpu = cpu_seconds() - cpu_before;
     let rate = results.len() as f64 / elapsed.as_secs_f64().max(1e-9);
     println!(
         "- screened {} travellers in {:.2} s on {} threads: **{rate:.0} travellers/s**",
         results.len(),
         elapsed.as_secs_f64(),
         args.threads
+    );
+    println!(
+        "- CPU time screening: {cpu:.1} s, **{:.1} µs per traveller** ({:.0} travellers per CPU-second; load average {})",
+        cpu * 1e6 / results.len().max(1) as f64,
+        results.len() as f64 / cpu.max(1e-9),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let thresholds = screener.thresholds();
     let e = evaluate(&planted, &results);

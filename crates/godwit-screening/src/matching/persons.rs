@@ -2,12 +2,14 @@
 //!
 //! Every name and alias of an entry is normalised into a form. Each core
 //! word of a form (and each pair of adjacent words joined) is posted under
-//! its text, phonetic key, skeleton and variant group. A query looks up the
-//! same keys for its own words and keeps the forms where keys join at least
-//! two of its words to two of the form's words (one for a one-word name);
-//! only those are weighed, and their names compared in full only when the
-//! date of birth, nationality and sex leave a chance of reaching the
-//! threshold.
+//! its text, phonetic key, skeleton and variant group, within the entry's
+//! year of birth. A query looks up the same keys for its own words, in the
+//! years of birth that can still agree with the traveller's (and among
+//! entries listed without one), and keeps the forms where keys join at
+//! least two of its words to two of the form's words (one for a one-word
+//! name); only those are weighed, and their names compared in full only
+//! when the date of birth, nationality and sex leave a chance of reaching
+//! the threshold.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -58,8 +60,10 @@ impl Hasher for KeyHasher {
 pub struct PersonIndex {
     entries: Vec<PersonEntry>,
     forms: Vec<Form>,
-    /// Key → (form, positions in the form of the words having the key).
-    postings: HashMap<u64, Vec<(u32, u32)>, BuildHasherDefault<KeyHasher>>,
+    /// Key and year of birth ([`in_year`]) → its postings.
+    postings: Postings,
+    /// The years of birth of the entries (`None`: listed without one).
+    years: Vec<Option<i32>>,
     /// Number of core words of each form.
     core_words: Vec<u8>,
     /// Each entry's nationality as [`countries::comparable`] maps it.
@@ -73,6 +77,69 @@ fn key(kind: u8, fingerprint: u64) -> u64 {
     kind.hash(&mut h);
     fingerprint.hash(&mut h);
     h.finish()
+}
+
+/// Every key's postings, (form, positions in the form of the words having
+/// the key) in form order, in one array: one allocation rather than one per
+/// key (millions of keys once split by year of birth).
+#[derive(Default)]
+struct Postings {
+    /// Key → start and length in `entries`.
+    ranges: HashMap<u64, (u32, u32), BuildHasherDefault<KeyHasher>>,
+    entries: Vec<(u32, u32)>,
+}
+
+impl Postings {
+    /// From (key, form, positions) triples in any order; a form's
+    /// positions under one key are merged.
+    fn build(mut all: Vec<(u64, u32, u32)>) -> Self {
+        all.sort_unstable_by_key(|&(key, form, _)| (key, form));
+        let mut postings = Postings { ranges: HashMap::default(), entries: Vec::with_capacity(all.len()) };
+        let mut current: Option<(u64, usize)> = None;
+        for (key, form, mask) in all {
+            match (current, postings.entries.last_mut()) {
+                (Some((k, _)), Some(last)) if k == key && last.0 == form => last.1 |= mask,
+                (Some((k, _)), _) if k == key => postings.entries.push((form, mask)),
+                _ => {
+                    postings.close(current);
+                    current = Some((key, postings.entries.len()));
+                    postings.entries.push((form, mask));
+                }
+            }
+        }
+        postings.close(current);
+        postings.entries.shrink_to_fit();
+        postings
+    }
+
+    /// Records the range of `key` that started at `start` and ends here.
+    fn close(&mut self, key: Option<(u64, usize)>) {
+        if let Some((key, start)) = key {
+            let (Ok(from), Ok(len)) = (u32::try_from(start), u32::try_from(self.entries.len() - start)) else { return };
+            self.ranges.insert(key, (from, len));
+        }
+    }
+
+    fn get(&self, key: u64) -> &[(u32, u32)] {
+        self.ranges
+            .get(&key)
+            .and_then(|&(from, len)| self.entries.get(from as usize..(from as usize + len as usize)))
+            .unwrap_or_default()
+    }
+}
+
+/// A key within the postings of one year of birth (`None`: entries listed
+/// without a date of birth). A date of birth that differs rules a
+/// candidate out at the usual thresholds
+/// ([`qualifiers::differing_birth_rules_out`]), so a traveller's keys are
+/// looked up in the two or three years that can still agree, not among the
+/// whole list: the posting lists of common keys shrink by the number of
+/// years the list spans.
+fn in_year(key: u64, year: Option<i32>) -> u64 {
+    match year {
+        None => key,
+        Some(y) => key ^ u64::from(y.unsigned_abs()).wrapping_add(1).wrapping_mul(0xD6E8_FEB8_6659_FD93),
+    }
 }
 
 /// Whether keys are made for the index or for a query.
@@ -153,26 +220,24 @@ impl PersonIndex {
     /// Normalises and indexes every name and alias.
     pub fn build(entries: Vec<PersonEntry>) -> Self {
         let mut forms = Vec::new();
-        let mut postings: HashMap<u64, Vec<(u32, u32)>, BuildHasherDefault<KeyHasher>> = HashMap::default();
+        let mut all = Vec::new();
         let mut core_words = Vec::new();
         for (entry, e) in (0u32..).zip(&entries) {
             let names = std::iter::once((None, &e.name)).chain(e.aliases.iter().enumerate().map(|(i, a)| (Some(i), a)));
             for (alias, text) in names {
                 let name = Prepared::new(normalise(text));
                 let id = u32::try_from(forms.len()).unwrap_or(u32::MAX);
-                for (k, mask) in keys(&name, Side::Index) {
-                    let list = postings.entry(k).or_default();
-                    match list.last_mut() {
-                        Some((form, positions)) if *form == id => *positions |= mask,
-                        _ => list.push((id, mask)),
-                    }
-                }
+                let year = e.date_of_birth.map(|d| d.year);
+                all.extend(keys(&name, Side::Index).into_iter().map(|(k, mask)| (in_year(k, year), id, mask)));
                 core_words.push(core_count(&name));
                 forms.push(Form { entry, alias, name });
             }
         }
         let nationalities = entries.iter().map(|e| e.nationality.as_deref().map(countries::comparable)).collect();
-        PersonIndex { entries, forms, postings, core_words, nationalities }
+        let mut years: Vec<Option<i32>> = entries.iter().map(|e| e.date_of_birth.map(|d| d.year)).collect();
+        years.sort_unstable();
+        years.dedup();
+        PersonIndex { entries, forms, postings: Postings::build(all), years, core_words, nationalities }
     }
 
     /// Number of entries.
@@ -190,12 +255,26 @@ impl PersonIndex {
         &self.entries
     }
 
-    /// Calls `each` with every form sharing keys with enough of the
-    /// query's words: at least two query words and two form words must take
-    /// part (one when either name has a single core word). Counting both
-    /// sides keeps one form word whose key two query words share (`Ying`
-    /// and `Yang` both sound like `Yang`) from passing for two.
-    fn candidates(&self, name: &Prepared, mut each: impl FnMut(u32)) {
+    /// The years of birth to look up for a traveller born on `born`: those
+    /// that can agree and `None` (listed without a date), or every year
+    /// when the date is unknown or a differing date could still reach
+    /// `min_score`.
+    fn years_to_search(&self, born: Option<time::Date>, min_score: f64) -> Vec<Option<i32>> {
+        match born {
+            Some(t) if qualifiers::differing_birth_rules_out(min_score) => {
+                std::iter::once(None).chain(qualifiers::birth_years(t).map(Some)).collect()
+            }
+            _ => self.years.clone(),
+        }
+    }
+
+    /// Calls `each` with every form listed in one of `years` that shares
+    /// keys with enough of the query's words: at least two query words and
+    /// two form words must take part (one when either name has a single
+    /// core word). Counting both sides keeps one form word whose key two
+    /// query words share (`Ying` and `Yang` both sound like `Yang`) from
+    /// passing for two.
+    fn candidates(&self, name: &Prepared, years: &[Option<i32>], mut each: impl FnMut(u32)) {
         thread_local! {
             /// Per form, the query words (high half) and form words (low
             /// half) that shared keys, and the forms touched: reused between
@@ -211,10 +290,11 @@ impl PersonIndex {
             }
             touched.clear();
             passed.clear();
-            for (k, query_mask) in keys(name, Side::Query) {
-                let Some(forms) = self.postings.get(&k) else { continue };
+            let keys = keys(name, Side::Query);
+            let lists = years.iter().flat_map(|&year| keys.iter().map(move |&(k, mask)| (in_year(k, year), mask)));
+            for (k, query_mask) in lists {
                 let query_mask = (query_mask & 0xFFFF) << 16;
-                for &(form, form_mask) in forms {
+                for &(form, form_mask) in self.postings.get(k) {
                     let Some(seen) = masks.get_mut(form as usize) else { continue };
                     if *seen == 0 {
                         touched.push(form);
@@ -248,7 +328,8 @@ impl PersonIndex {
         let query = Prepared::new(normalise(&traveller.full_name()));
         let nationality = traveller.nationality.as_deref().map(countries::comparable);
         let mut best: HashMap<u32, Match> = HashMap::new();
-        self.candidates(&query, |form_id| {
+        let years = self.years_to_search(traveller.date_of_birth, min_score);
+        self.candidates(&query, &years, |form_id| {
             let Some(form) = self.forms.get(form_id as usize) else { return };
             let Some(entry) = self.entries.get(form.entry as usize) else { return };
             let evidence: Vec<Evidence> = [

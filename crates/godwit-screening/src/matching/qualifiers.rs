@@ -162,6 +162,28 @@ pub fn date_of_birth(traveller: Option<Date>, listed: Option<PartialDate>) -> Op
     })
 }
 
+/// The listed years of birth that can agree with a traveller born on `t`:
+/// its year, and the year of the day before or after (a date one day off
+/// across New Year). [`date_of_birth`] finds any other listed year
+/// different, so the index looks only these years up
+/// (see [`differing_birth_rules_out`]).
+pub fn birth_years(t: Date) -> impl Iterator<Item = i32> {
+    let (before, after) = (t.previous_day().map(Date::year), t.next_day().map(Date::year));
+    std::iter::once(t.year()).chain(before.filter(|y| *y != t.year())).chain(after.filter(|y| *y != t.year()))
+}
+
+/// Whether a candidate whose date of birth differs can no longer reach
+/// `min_score`, even with an identical name and nationality: then only
+/// candidates listed without a date of birth, or born in one of
+/// [`birth_years`], need to be retrieved. True at the default review
+/// threshold (0.75 + 0.03 − 0.30 = 0.48 < 0.70).
+pub fn differing_birth_rules_out(min_score: f64) -> bool {
+    let best_without_birth = NAME_WEIGHT + Evidence::NationalityMatches("").delta();
+    let differs =
+        Evidence::BirthDiffers { traveller: Date::MIN, listed: PartialDate { year: 0, month: None, day: None } };
+    best_without_birth + differs.delta() < min_score
+}
+
 /// Compares nationalities already mapped by [`crate::countries::comparable`]
 /// (`D` → `DEU`), which the index does once per entry rather than once per
 /// comparison.
@@ -213,6 +235,26 @@ mod tests {
             swapped.to_string(),
             "date of birth 1980-05-03 is listed 1980-03-05 with day and month swapped (+0.18)"
         );
+    }
+
+    #[test]
+    fn only_the_birth_years_can_agree() {
+        let listed = |year: i32| ["", "-01", "-12", "-01-01", "-12-31", "-06-15"].map(|rest| format!("{year}{rest}"));
+        for t in [date!(1980 - 05 - 03), date!(1980 - 01 - 01), date!(1979 - 12 - 31), date!(2000 - 02 - 29)] {
+            let years: Vec<i32> = birth_years(t).collect();
+            for year in 1975..1986 {
+                for text in listed(year) {
+                    let evidence = date_of_birth(Some(t), PartialDate::parse(&text));
+                    let differs = matches!(evidence, Some(Evidence::BirthDiffers { .. }));
+                    assert!(differs || years.contains(&year), "{t} against {text}: {evidence:?} outside {years:?}");
+                }
+            }
+        }
+        assert_eq!(birth_years(date!(1980 - 01 - 01)).collect::<Vec<_>>(), vec![1980, 1979]);
+        assert_eq!(birth_years(date!(1980 - 12 - 31)).collect::<Vec<_>>(), vec![1980, 1981]);
+        assert_eq!(birth_years(date!(1980 - 05 - 03)).collect::<Vec<_>>(), vec![1980]);
+        assert!(differing_birth_rules_out(0.7));
+        assert!(!differing_birth_rules_out(0.45));
     }
 
     #[test]
