@@ -17,7 +17,7 @@ use crate::manifest::{Location, Manifest, Unscreenable};
 use crate::matching::alerts::AlertIndex;
 use crate::matching::documents::DocumentIndex;
 use crate::matching::persons::PersonIndex;
-use crate::matching::{Match, round};
+use crate::matching::{ListKind, Match, round};
 use crate::rules::{RuleHit, RuleSet};
 use crate::traveller::Traveller;
 use crate::watchlist::{DocumentEntry, PersonEntry};
@@ -64,10 +64,41 @@ pub struct ScreeningResult {
     pub unscreenable: Option<NotScreened>,
 }
 
-/// Watchlists, rules and thresholds, ready to screen travellers.
-pub struct Screener {
+/// A persons and a documents watchlist, indexed.
+pub struct Watchlists {
     persons: PersonIndex,
     documents: DocumentIndex,
+}
+
+impl Watchlists {
+    /// Builds the indexes.
+    pub fn new(persons: Vec<PersonEntry>, documents: Vec<DocumentEntry>) -> Self {
+        Watchlists { persons: PersonIndex::build(persons), documents: DocumentIndex::build(documents) }
+    }
+
+    /// Matches of the traveller's name and documents at `min_score` or more.
+    fn search(&self, traveller: &Traveller, min_score: f64) -> impl Iterator<Item = Match> {
+        let persons = self.persons.search(traveller, min_score);
+        let documents = traveller.documents.iter().flat_map(|d| self.documents.search(d));
+        persons.into_iter().chain(documents.collect::<Vec<_>>()).filter(move |m| m.score >= min_score)
+    }
+}
+
+/// Lists that vary with the reader, screened beside the screener's own:
+/// the document alerts the reader may read and the national lists (a
+/// member's own, or released to it) the reader's member uses. Kept apart so
+/// that one index of the node's lists serves every reader.
+#[derive(Clone, Copy, Default)]
+pub struct ReaderLists<'a> {
+    pub alerts: Option<&'a AlertIndex>,
+    /// Their matches are reported as [`ListKind::NationalPersons`] and
+    /// [`ListKind::NationalDocuments`].
+    pub national: Option<&'a Watchlists>,
+}
+
+/// Watchlists, rules and thresholds, ready to screen travellers.
+pub struct Screener {
+    lists: Watchlists,
     rules: RuleSet,
     thresholds: Thresholds,
 }
@@ -75,12 +106,7 @@ pub struct Screener {
 impl Screener {
     /// Builds the indexes.
     pub fn new(persons: Vec<PersonEntry>, documents: Vec<DocumentEntry>, rules: RuleSet) -> Self {
-        Screener {
-            persons: PersonIndex::build(persons),
-            documents: DocumentIndex::build(documents),
-            rules,
-            thresholds: Thresholds::default(),
-        }
+        Screener { lists: Watchlists::new(persons, documents), rules, thresholds: Thresholds::default() }
     }
 
     /// Replaces the default thresholds.
@@ -91,12 +117,12 @@ impl Screener {
 
     /// The persons index (for document checks and statistics).
     pub fn persons(&self) -> &PersonIndex {
-        &self.persons
+        &self.lists.persons
     }
 
     /// The documents index (for document checks).
     pub fn documents(&self) -> &DocumentIndex {
-        &self.documents
+        &self.lists.documents
     }
 
     /// The thresholds in use.
@@ -106,18 +132,23 @@ impl Screener {
 
     /// Screens one traveller; `today` is the screening date for rules.
     pub fn screen(&self, traveller: &Traveller, today: Date) -> ScreeningResult {
-        self.screen_with(traveller, today, None)
+        self.screen_with(traveller, today, ReaderLists::default())
     }
 
-    /// Screens one traveller against the lists, and also against `alerts`
-    /// (document alerts that vary with the reader, kept apart from the
-    /// lists so that one persons index serves every reader).
-    pub fn screen_with(&self, traveller: &Traveller, today: Date, alerts: Option<&AlertIndex>) -> ScreeningResult {
-        let mut matches = self.persons.search(traveller, self.thresholds.review);
-        for document in &traveller.documents {
-            let found = self.documents.search(document);
-            let alerted = alerts.map(|a| a.search(document)).unwrap_or_default();
-            matches.extend(found.into_iter().chain(alerted).filter(|m| m.score >= self.thresholds.review));
+    /// Screens one traveller against the lists, and also against the
+    /// reader's lists.
+    pub fn screen_with(&self, traveller: &Traveller, today: Date, reader: ReaderLists<'_>) -> ScreeningResult {
+        let review = self.thresholds.review;
+        let mut matches: Vec<Match> = self.lists.search(traveller, review).collect();
+        if let Some(alerts) = reader.alerts {
+            let alerted = traveller.documents.iter().flat_map(|d| alerts.search(d));
+            matches.extend(alerted.filter(|m| m.score >= review));
+        }
+        if let Some(national) = reader.national {
+            matches.extend(national.search(traveller, review).map(|m| Match {
+                list: if m.list == ListKind::Persons { ListKind::NationalPersons } else { ListKind::NationalDocuments },
+                ..m
+            }));
         }
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
         let rules = self.rules.evaluate(traveller, today);
@@ -143,17 +174,17 @@ impl Screener {
     /// Screens every traveller of a manifest; unscreenable travellers come
     /// out as `review` with the defect's location.
     pub fn screen_manifest(&self, manifest: &Manifest, today: Date) -> Vec<ScreeningResult> {
-        self.screen_manifest_with(manifest, today, None)
+        self.screen_manifest_with(manifest, today, ReaderLists::default())
     }
 
-    /// [`Screener::screen_manifest`] with document alerts as well.
+    /// [`Screener::screen_manifest`] with the reader's lists as well.
     pub fn screen_manifest_with(
         &self,
         manifest: &Manifest,
         today: Date,
-        alerts: Option<&AlertIndex>,
+        reader: ReaderLists<'_>,
     ) -> Vec<ScreeningResult> {
-        let screened = manifest.travellers.iter().map(|t| self.screen_with(t, today, alerts));
+        let screened = manifest.travellers.iter().map(|t| self.screen_with(t, today, reader));
         screened.chain(manifest.unscreenable.iter().map(unscreenable)).collect()
     }
 }

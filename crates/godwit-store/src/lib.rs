@@ -15,6 +15,7 @@ pub mod audit;
 pub mod items;
 pub mod members;
 pub mod outbox;
+pub mod screening_lists;
 pub mod statistics;
 pub mod subscriptions;
 pub mod users;

@@ -274,6 +274,27 @@ pub enum AgreementDocuments {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum ScreeningLists {
+    Table,
+    Id,
+    MemberCode,
+    Kind,
+    Name,
+    Category,
+    Classification,
+    Tlp,
+    ReleaseMembers,
+    ReleaseGroups,
+    Entries,
+    Size,
+    Sha256,
+    Content,
+    UploadedBy,
+    UploadedOrg,
+    UploadedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
 pub enum SavedSearches {
     Table,
     Id,
@@ -658,6 +679,37 @@ fn version_4() -> Vec<Step> {
     ]
 }
 
+/// Version 6: members' own screening lists (persons and documents CSV) with
+/// their markings; one per member, kind and name.
+fn version_6() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(ScreeningLists::Table)
+                .col(pk_text(ScreeningLists::Id))
+                .col(text(ScreeningLists::MemberCode))
+                .col(text(ScreeningLists::Kind))
+                .col(text(ScreeningLists::Name))
+                .col(text(ScreeningLists::Category))
+                .col(int(ScreeningLists::Classification))
+                .col(text(ScreeningLists::Tlp))
+                .col(text(ScreeningLists::ReleaseMembers))
+                .col(text(ScreeningLists::ReleaseGroups))
+                .col(int(ScreeningLists::Entries))
+                .col(int(ScreeningLists::Size))
+                .col(text(ScreeningLists::Sha256))
+                .col(ColumnDef::new(ScreeningLists::Content).blob().not_null())
+                .col(text(ScreeningLists::UploadedBy))
+                .col(text(ScreeningLists::UploadedOrg))
+                .col(int(ScreeningLists::UploadedAt))
+                .to_owned(),
+        ),
+        Step::Index(
+            index("screening_lists_once", ScreeningLists::Table, &["member_code", "kind", "name"]).unique().to_owned(),
+        ),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -730,7 +782,8 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 4] = [(1, version_1), (2, version_2), (3, version_3), (4, version_4)];
+    let migrations: [(i64, Migration); 5] =
+        [(1, version_1), (2, version_2), (3, version_3), (4, version_4), (6, version_6)];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
             continue;

@@ -23,6 +23,10 @@ pub enum ListKind {
     Documents,
     /// Document-fraud alerts (series and ranges of numbers).
     DocumentAlerts,
+    /// A member's own persons list (the server's national lists).
+    NationalPersons,
+    /// A member's own documents list.
+    NationalDocuments,
 }
 
 /// A watchlist entry the traveller may be, with the evidence.

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod items;
 pub mod saved_searches;
 pub mod screening;
+pub mod screening_lists;
 pub mod search;
 pub mod users;
 
@@ -78,6 +79,7 @@ impl Modify for SecuritySchemes {
         saved_searches::list, saved_searches::create, saved_searches::read, saved_searches::update,
         saved_searches::delete, saved_searches::notifications, saved_searches::mark_read,
         screening::manifest, screening::traveller, screening::document,
+        screening_lists::list, screening_lists::upload, screening_lists::delete,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -91,6 +93,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES));
     let manifests = Router::new()
         .route("/screening/manifests", post(screening::manifest))
+        .route("/screening/lists", get(screening_lists::list).post(screening_lists::upload))
         .layer(DefaultBodyLimit::max(screening::MAX_MANIFEST_BYTES));
     Router::new()
         .route("/auth/login", post(auth::login))
@@ -140,6 +143,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/notifications/read", post(saved_searches::mark_read))
         .route("/screening/travellers", post(screening::traveller))
         .route("/screening/documents", post(screening::document))
+        .route("/screening/lists/{id}", axum::routing::delete(screening_lists::delete))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

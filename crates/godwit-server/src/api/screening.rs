@@ -14,6 +14,9 @@
 //! - the node's watchlists and risk rules, files named in the server
 //!   configuration (`[server.screening]`), read once (on the first call, or
 //!   at start by [`Screening::load`]) into one index shared by every reader;
+//! - the national lists of the caller's member, and those other members
+//!   released to it, that the access policy lets the caller's screening use
+//!   ([`crate::api::screening_lists`]), indexed once per set of lists;
 //! - the published document alerts the caller may read. They are listed
 //!   through [`godwit_store::Store::list_full_items`] (the pushed-down policy
 //!   filter and `decide` on every row), so each reader's alert index holds
@@ -25,8 +28,8 @@
 //!   alert is judged again by `decide` with the agreements of that moment.
 //!
 //! Every run is audited (`screening.manifest`, `screening.traveller`,
-//! `screening.document`) with counts and the ids of matched alerts, never
-//! names or document numbers.
+//! `screening.document`) with counts, the ids of matched alerts and of the
+//! national lists used, never names or document numbers.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -48,17 +51,19 @@ use godwit_screening::matching::ListKind;
 use godwit_screening::matching::alerts::{AlertEntry, AlertIndex};
 use godwit_screening::paxlst::{self, MessageInfo};
 use godwit_screening::rules::{RuleSet, RulesError};
-use godwit_screening::screen::{Decision, Screener, ScreeningResult};
+use godwit_screening::screen::{Decision, ReaderLists, Screener, ScreeningResult, Watchlists};
 use godwit_screening::traveller::{Sex, TravelDocument, Traveller};
-use godwit_screening::watchlist::{self, Loaded};
+use godwit_screening::watchlist::{self, DocumentEntry, Loaded, PersonEntry};
 use godwit_store::audit::AuditEvent;
 use godwit_store::items::ItemFilter;
+use godwit_store::screening_lists::ScreeningListKind;
 use godwit_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::screening_lists::screens_with;
 use crate::auth::Caller;
 use crate::config::ScreeningConfig;
 use crate::error::{ApiError, ApiResult};
@@ -93,7 +98,19 @@ pub struct Screening {
     config: ScreeningConfig,
     lists: tokio::sync::OnceCell<Result<Arc<Screener>, Arc<ScreeningLoadError>>>,
     alerts: Mutex<AlertCache>,
+    /// National lists indexed per set of lists (ids are new at every upload).
+    national: Mutex<HashMap<Vec<Uuid>, Arc<ReaderNational>>>,
 }
+
+/// The national lists one reader's screening uses, indexed.
+pub struct ReaderNational {
+    /// The lists' ids, in order.
+    pub lists: Vec<Uuid>,
+    pub index: Watchlists,
+}
+
+/// National list indexes kept at most (one per set of lists in use).
+const NATIONAL_INDEXES_KEPT: usize = 32;
 
 #[derive(Default)]
 struct AlertCache {
@@ -115,7 +132,12 @@ pub struct ReaderAlerts {
 impl Screening {
     /// Screening with the lists `config` names (read later).
     pub fn new(config: ScreeningConfig) -> Self {
-        Screening { config, lists: tokio::sync::OnceCell::new(), alerts: Mutex::new(AlertCache::default()) }
+        Screening {
+            config,
+            lists: tokio::sync::OnceCell::new(),
+            alerts: Mutex::new(AlertCache::default()),
+            national: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Reads the configured lists and builds their index now (a node calls
@@ -174,6 +196,60 @@ impl Screening {
             cache.by_reader.insert(key, built.clone());
         }
         Ok(built)
+    }
+
+    /// The national lists `subject`'s screening uses now, indexed (`None`
+    /// when there are none). The lists are judged by the access policy at
+    /// every call; indexes are shared by readers using the same lists.
+    pub async fn reader_national(
+        &self,
+        store: &Store,
+        subject: &Subject,
+    ) -> Result<Option<Arc<ReaderNational>>, StoreError> {
+        let lists = store.screening_lists().await?;
+        if lists.is_empty() {
+            return Ok(None);
+        }
+        let agreements = store.agreements().await?;
+        let now = store.clock().now();
+        let mut used: Vec<_> = lists.into_iter().filter(|l| screens_with(subject, l, &agreements, now)).collect();
+        if used.is_empty() {
+            return Ok(None);
+        }
+        used.sort_by_key(|l| l.id);
+        let key: Vec<Uuid> = used.iter().map(|l| l.id).collect();
+        if let Ok(cache) = self.national.lock()
+            && let Some(found) = cache.get(&key)
+        {
+            return Ok(Some(found.clone()));
+        }
+        let (mut persons, mut documents) = (Vec::new(), Vec::new());
+        for list in &used {
+            let content = store.screening_list_content(list.id).await?;
+            // Each id names the list: `FJI/national/N-1`.
+            let prefix = format!("{}/{}/", list.member.0, list.name);
+            match list.kind {
+                ScreeningListKind::Persons => persons.extend(
+                    stored_entries(watchlist::persons::load(content.as_slice()), list.id)
+                        .map(|e| PersonEntry { id: format!("{prefix}{}", e.id), ..e }),
+                ),
+                ScreeningListKind::Documents => documents.extend(
+                    stored_entries(watchlist::documents::load(content.as_slice()), list.id)
+                        .map(|e| DocumentEntry { id: format!("{prefix}{}", e.id), ..e }),
+                ),
+            }
+        }
+        let index = tokio::task::spawn_blocking(move || Watchlists::new(persons, documents))
+            .await
+            .map_err(|e| StoreError::Conflict(format!("indexing national lists: {e}")))?;
+        let built = Arc::new(ReaderNational { lists: key.clone(), index });
+        if let Ok(mut cache) = self.national.lock() {
+            if cache.len() >= NATIONAL_INDEXES_KEPT {
+                cache.clear();
+            }
+            cache.insert(key, built.clone());
+        }
+        Ok(Some(built))
     }
 
     /// Drops the cached index of `subject`'s profile.
@@ -247,6 +323,19 @@ fn load_list<T>(
         return Err(ScreeningLoadError::Rows { path: path.into(), errors: loaded.errors });
     }
     Ok(loaded.entries)
+}
+
+/// The entries of a stored list (checked at upload, so whole unless the
+/// formats changed since: defective rows are logged and left out).
+fn stored_entries<T>(loaded: Result<Loaded<T>, CsvError>, list: Uuid) -> impl Iterator<Item = T> {
+    let loaded = loaded.unwrap_or_else(|e| {
+        tracing::error!(%list, error = %e, "a stored screening list cannot be read");
+        Loaded::default()
+    });
+    if let Some(first) = loaded.errors.first() {
+        tracing::warn!(%list, rows = loaded.errors.len(), first = %first, "stored screening list rows left out");
+    }
+    loaded.entries.into_iter()
 }
 
 async fn build_reader_alerts(store: &Store, subject: &Subject, generation: u64) -> Result<ReaderAlerts, StoreError> {
@@ -512,10 +601,11 @@ pub async fn screen_manifest(
     let (format, manifest, messages) = read_manifest(headers, body, today)?;
     let screener = state.screening.screener().await?;
     let manifest = Arc::new(manifest);
+    let national = state.screening.reader_national(&state.store, &caller.subject).await?;
     let (results, alert_matches) = {
         let subject = &caller.subject;
         let alerts = state.screening.reader_alerts(&state.store, subject).await?;
-        let first = screen_blocking(screener.clone(), manifest.clone(), alerts, today).await?;
+        let first = screen_blocking(screener.clone(), manifest.clone(), alerts, national.clone(), today).await?;
         // Re-judge matched alerts as `with_alerts` does, on the results computed off the runtime.
         let ids = alert_ids(first.iter().flat_map(|r| &r.matches));
         if ids.is_empty() || still_allowed(state, subject, &ids).await? {
@@ -523,7 +613,7 @@ pub async fn screen_manifest(
         } else {
             state.screening.forget(subject);
             let alerts = state.screening.reader_alerts(&state.store, subject).await?;
-            let again = screen_blocking(screener, manifest.clone(), alerts, today).await?;
+            let again = screen_blocking(screener, manifest.clone(), alerts, national.clone(), today).await?;
             let ids = alert_ids(again.iter().flat_map(|r| &r.matches));
             (again, ids)
         }
@@ -534,33 +624,63 @@ pub async fn screen_manifest(
         ManifestFormat::Paxlst => "paxlst",
         ManifestFormat::Csv => "csv",
     };
-    record(state, caller, "screening.manifest", run, serde_json::json!({
-        "format": format_name,
-        "travellers": counts.travellers,
-        "hit": counts.hit,
-        "review": counts.review,
-        "clear": counts.clear,
-        "unscreenable": counts.unscreenable,
-        "watchlist_matches": results.iter().flat_map(|r| &r.matches).filter(|m| m.list != ListKind::DocumentAlerts).count(),
-        "alert_matches": alert_matches,
-    }))
+    record(
+        state,
+        caller,
+        "screening.manifest",
+        run,
+        serde_json::json!({
+            "format": format_name,
+            "travellers": counts.travellers,
+            "hit": counts.hit,
+            "review": counts.review,
+            "clear": counts.clear,
+            "unscreenable": counts.unscreenable,
+            "watchlist_matches": node_list_matches(results.iter().flat_map(|r| &r.matches)),
+            "national_matches": national_matches(results.iter().flat_map(|r| &r.matches)),
+            "national_lists": national_lists(national.as_deref()),
+            "alert_matches": alert_matches,
+        }),
+    )
     .await?;
     let problems = manifest.problems.clone();
     Ok(ManifestScreening { run, format, counts, messages, problems, results, manifest })
+}
+
+/// Matches on the node's own lists.
+fn node_list_matches<'a>(matches: impl Iterator<Item = &'a godwit_screening::matching::Match>) -> usize {
+    matches.filter(|m| matches!(m.list, ListKind::Persons | ListKind::Documents)).count()
+}
+
+/// Matches on national lists.
+fn national_matches<'a>(matches: impl Iterator<Item = &'a godwit_screening::matching::Match>) -> usize {
+    matches.filter(|m| matches!(m.list, ListKind::NationalPersons | ListKind::NationalDocuments)).count()
+}
+
+/// The ids of the national lists a run used (recorded in its audit record).
+fn national_lists(national: Option<&ReaderNational>) -> Vec<Uuid> {
+    national.map(|n| n.lists.clone()).unwrap_or_default()
+}
+
+fn reader_lists<'a>(alerts: &'a ReaderAlerts, national: Option<&'a ReaderNational>) -> ReaderLists<'a> {
+    ReaderLists { alerts: Some(&alerts.index), national: national.map(|n| &n.index) }
 }
 
 async fn screen_blocking(
     screener: Arc<Screener>,
     manifest: Arc<Manifest>,
     alerts: Arc<ReaderAlerts>,
+    national: Option<Arc<ReaderNational>>,
     today: time::Date,
 ) -> ApiResult<Vec<ScreeningResult>> {
-    tokio::task::spawn_blocking(move || screener.screen_manifest_with(&manifest, today, Some(&alerts.index)))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "screening task failed");
-            ApiError::internal()
-        })
+    tokio::task::spawn_blocking(move || {
+        screener.screen_manifest_with(&manifest, today, reader_lists(&alerts, national.as_deref()))
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "screening task failed");
+        ApiError::internal()
+    })
 }
 
 async fn still_allowed(state: &AppState, subject: &Subject, ids: &BTreeSet<String>) -> ApiResult<bool> {
@@ -623,7 +743,7 @@ pub struct ScreeningResultDoc {
 pub struct MatchDoc {
     /// Persons or documents list id, or the alert's item id.
     watchlist_id: String,
-    /// `persons`, `documents` or `document_alerts`.
+    /// `persons`, `documents`, `document_alerts`, `national_persons` or `national_documents`.
     list: String,
     score: f64,
     /// Which name parts matched how, which qualifiers added or took away.
@@ -778,10 +898,11 @@ pub async fn screen_traveller(
     require_screening_role(caller)?;
     let screener = state.screening.screener().await?;
     let today = today(&state.store);
+    let national = state.screening.reader_national(&state.store, &caller.subject).await?;
     let (result, alert_matches) = with_alerts(
         state,
         &caller.subject,
-        |alerts| screener.screen_with(&traveller, today, Some(&alerts.index)),
+        |alerts| screener.screen_with(&traveller, today, reader_lists(alerts, national.as_deref())),
         |r: &ScreeningResult| alert_ids(r.matches.iter()),
     )
     .await?;
@@ -799,7 +920,9 @@ pub async fn screen_traveller(
         serde_json::json!({
             "travellers": 1,
             "decision": decision,
-            "watchlist_matches": result.matches.iter().filter(|m| m.list != ListKind::DocumentAlerts).count(),
+            "watchlist_matches": node_list_matches(result.matches.iter()),
+            "national_matches": national_matches(result.matches.iter()),
+            "national_lists": national_lists(national.as_deref()),
             "alert_matches": alert_matches,
         }),
     )

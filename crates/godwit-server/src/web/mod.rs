@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`screening`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -25,6 +25,7 @@ pub mod library;
 pub mod page;
 pub mod saved;
 pub mod screening;
+pub mod screening_lists;
 pub mod search;
 pub mod signin;
 pub mod viewer;
@@ -44,6 +45,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(godwit_store::items::MAX_ATTACHMENT_BYTES + 64 * 1024));
     let manifests = Router::new()
         .route("/screening", get(screening::form).post(screening::submit))
+        .route("/screening/lists", get(screening_lists::show).post(screening_lists::upload))
         .layer(DefaultBodyLimit::max(crate::api::screening::MAX_MANIFEST_BYTES + 64 * 1024));
     Router::new()
         .route("/", get(dashboard::show))
@@ -68,6 +70,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/items/{id}/attachments/{attachment}", get(items::download))
         .route("/search", get(search::show))
         .route("/screening/document", post(screening::check_mrz))
+        .route("/screening/lists/{id}/delete", post(screening_lists::delete))
         .route("/saved-searches", get(saved::list).post(saved::create))
         .route("/saved-searches/{id}", post(saved::update))
         .route("/saved-searches/{id}/edit", get(saved::edit))

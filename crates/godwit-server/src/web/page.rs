@@ -45,6 +45,10 @@ const SECTIONS: &[Section] = &[
     ("/items", "Items", |v| v.caller.subject.reads_content()),
     ("/search", "Search", |v| v.caller.subject.reads_content()),
     ("/screening", "Screening", |v| v.caller.subject.screens_travellers()),
+    // Focal points manage their member's lists without screening.
+    ("/screening/lists", "Screening lists", |v| {
+        !v.caller.subject.screens_travellers() && crate::api::screening_lists::may_manage(&v.caller.subject)
+    }),
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),

@@ -344,6 +344,8 @@ fn match_row(m: &Match) -> MatchRow {
             ListKind::Persons => "Persons watchlist",
             ListKind::Documents => "Documents watchlist",
             ListKind::DocumentAlerts => "Document alert",
+            ListKind::NationalPersons => "National persons list",
+            ListKind::NationalDocuments => "National documents list",
         },
         watchlist_id: m.watchlist_id.clone(),
         href: (m.list == ListKind::DocumentAlerts).then(|| format!("/items/{}", m.watchlist_id)),
