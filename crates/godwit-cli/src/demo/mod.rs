@@ -78,7 +78,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     print_how_to_log_in(&args.listen, &credentials);
     println!(
         "\nScreening: {} watchlist names and documents in {}.\nA flight manifest to screen: {}\n  \
-         upload it at http://{}/screening as officer.fji.",
+         upload it at http://{}/screening as officer.fji.\n\
+         A member's own lists (persons or documents CSV, same formats): upload them at\n  \
+         http://{}/screening/lists as ana.fji or nfp.fji; Fiji's officers are then screened against them too.",
         screening::WATCHLIST_PERSONS,
         screening
             .config
@@ -89,6 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" and "),
         screening.manifest.display(),
+        args.listen,
         args.listen
     );
     crate::serve::serve_store(
