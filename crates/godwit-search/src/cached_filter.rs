@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::Schema;
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 /// Bitsets kept at most (about 125 KB each per 1,000,000 documents); past it
@@ -83,21 +84,28 @@ impl Clone for CachedFilter {
 
 impl Query for CachedFilter {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let filter = self.filter.weight(EnableScoring::disabled_from_schema(enable_scoring.schema()))?;
-        Ok(Box::new(CachedWeight { key: self.key.clone(), filter, cache: self.cache.clone() }))
+        Ok(Box::new(CachedWeight { filter: self.clone(), schema: enable_scoring.schema().clone() }))
     }
 }
 
+/// The filter's own weight is only built for a segment not in the cache:
+/// building it (the automata of its term sets) costs more than a search that
+/// finds every segment cached.
 struct CachedWeight {
-    key: Arc<str>,
-    filter: Box<dyn Weight>,
-    cache: Arc<FilterCache>,
+    filter: CachedFilter,
+    schema: Schema,
+}
+
+impl CachedWeight {
+    fn uncached(&self) -> tantivy::Result<Box<dyn Weight>> {
+        self.filter.filter.weight(EnableScoring::disabled_from_schema(&self.schema))
+    }
 }
 
 impl Weight for CachedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let bits = self.cache.bits(&self.key, reader, || {
-            let mut matching = self.filter.scorer(reader, 1.0)?;
+        let bits = self.filter.cache.bits(&self.filter.key, reader, || {
+            let mut matching = self.uncached()?.scorer(reader, 1.0)?;
             let mut bits = BitSet::with_max_value(reader.max_doc());
             let mut doc: DocId = matching.doc();
             while doc != TERMINATED {
@@ -110,6 +118,6 @@ impl Weight for CachedWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.filter.explain(reader, doc)
+        self.uncached()?.explain(reader, doc)
     }
 }

@@ -10,9 +10,11 @@
 //!   pages only ever consider what the reader may see; every hit is then judged
 //!   again by `decide` on the item loaded from the store.
 //! - [`SearchIndex`] is cheap to clone and `Send + Sync`: one per process,
-//!   shared by HTTP handlers and the indexer's background task.
+//!   shared by HTTP handlers and the indexer's background task. A search runs
+//!   its segments in parallel on the machine's cores.
 
 mod cached_filter;
+mod facet_tally;
 mod indexer;
 pub mod policy;
 mod query;
@@ -82,6 +84,8 @@ struct Inner {
     dir: PathBuf,
     /// The policy filter per subject and segment (see [`cached_filter`]).
     filters: Arc<cached_filter::FilterCache>,
+    /// Each segment's facet ordinals, decoded (see [`facet_tally`]).
+    facets: Arc<facet_tally::FacetCache>,
 }
 
 /// An open search index. Cheap to clone; share one per process.
@@ -108,7 +112,7 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         let (schema, fields) = schema::build();
         let directory = MmapDirectory::open(dir).map_err(|e| SearchError::Corrupt(dir.to_owned(), e.to_string()))?;
-        let index = if Index::exists(&directory).map_err(|e| SearchError::Corrupt(dir.to_owned(), e.to_string()))? {
+        let mut index = if Index::exists(&directory).map_err(|e| SearchError::Corrupt(dir.to_owned(), e.to_string()))? {
             let index = Index::open(directory)?;
             let payload = read_payload(&index)?;
             if index.schema() == schema && payload.is_none_or(|p| p.schema_version == schema::SCHEMA_VERSION) {
@@ -122,10 +126,20 @@ impl SearchIndex {
         } else {
             Index::create_in_dir(dir, schema)?
         };
+        // One search runs on every core, a segment per task: a query over
+        // 1,000,000 items spans several segments.
+        index.set_default_multithread_executor()?;
         schema::register_analyser(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         Ok(SearchIndex {
-            inner: Arc::new(Inner { index, reader, fields, dir: dir.to_owned(), filters: Arc::default() }),
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                fields,
+                dir: dir.to_owned(),
+                filters: Arc::default(),
+                facets: Arc::default(),
+            }),
         })
     }
 

@@ -14,15 +14,16 @@ use godwit_domain::user::Subject;
 use godwit_store::Store;
 use godwit_store::items::ItemSummary;
 use serde::Serialize;
-use tantivy::collector::{Count, DocSetCollector, FacetCollector, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermSetQuery};
-use tantivy::schema::{Facet, Field, Value};
+use tantivy::schema::{Field, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 use uuid::Uuid;
 
 use crate::cached_filter::CachedFilter;
-use crate::schema::{self, DIMENSIONS, country_dimension, facet};
+use crate::facet_tally::FacetTally;
+use crate::schema::{self, country_dimension, facet};
 use crate::{SearchError, SearchIndex, policy};
 
 /// The longest text query accepted, in characters.
@@ -215,25 +216,6 @@ impl SearchQuery {
     }
 }
 
-fn facet_counts(searcher_counts: &tantivy::collector::FacetCounts) -> BTreeMap<String, Vec<FacetCount>> {
-    let mut out = BTreeMap::new();
-    for dimension in DIMENSIONS {
-        let root = Facet::from_path([*dimension]);
-        let mut values: Vec<FacetCount> = searcher_counts
-            .get(root)
-            .filter_map(|(facet, count)| {
-                facet.to_path().last().map(|value| FacetCount { value: (*value).to_owned(), count })
-            })
-            .collect();
-        values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        values.truncate(FACET_VALUES);
-        if !values.is_empty() {
-            out.insert((*dimension).to_owned(), values);
-        }
-    }
-    out
-}
-
 fn doc_id(searcher: &Searcher, fields: &schema::Fields, address: DocAddress) -> Result<Option<Uuid>, SearchError> {
     let doc: TantivyDocument = searcher.doc(address)?;
     Ok(doc.get_first(fields.id).and_then(|v| v.as_str()).and_then(|text| Uuid::parse_str(text).ok()))
@@ -278,10 +260,10 @@ impl SearchIndex {
             Some(query)
         };
 
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for dimension in DIMENSIONS {
-            facet_collector.add_facet(Facet::from_path([*dimension]));
-        }
+        let live: Vec<_> = searcher.segment_readers().iter().map(|segment| segment.segment_id()).collect();
+        self.inner.facets.retain(&live);
+        let facet_collector =
+            FacetTally { field: schema::FACETS, values: FACET_VALUES, cache: self.inner.facets.clone() };
         let limit = request.limit();
         let top = TopDocs::with_limit(limit).and_offset(request.offset);
         let by_relevance = text_query.is_some() && request.sort == Sort::Relevance;
@@ -325,7 +307,7 @@ impl SearchIndex {
             )),
             None => None,
         };
-        Ok(Found { hits: ids, total: total as u64, facets: facet_counts(&counts), snippets })
+        Ok(Found { hits: ids, total: total as u64, facets: counts, snippets })
     }
 
     /// The ids the pushed-down policy filter matches for `subject`, without any

@@ -95,6 +95,8 @@ pub struct Fields {
 
 /// Field names of the numeric fast fields used for sorting and ranges.
 pub const UPDATED_AT: &str = "updated_at";
+/// Field name of the facet field.
+pub const FACETS: &str = "facets";
 
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -125,7 +127,7 @@ pub fn build() -> (Schema, Fields) {
         created_at: b.add_i64_field("created_at", INDEXED | FAST),
         updated_at: b.add_i64_field(UPDATED_AT, INDEXED | FAST),
         published_at: b.add_i64_field("published_at", INDEXED | FAST),
-        facets: b.add_facet_field("facets", FacetOptions::default()),
+        facets: b.add_facet_field(FACETS, FacetOptions::default()),
     };
     (b.build(), fields)
 }

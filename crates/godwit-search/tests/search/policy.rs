@@ -2,9 +2,10 @@
 //! the items `decide` allows, over generated worlds, on every backend; and a
 //! whole search (filter, then re-check) returns nothing `decide` denies. The
 //! filter is cached per subject and segment: searching again, and under other
-//! agreements, must still agree with `decide`.
+//! agreements, must still agree with `decide`. Facet counts count exactly the
+//! items `decide` allows.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use godwit_domain::Timestamp;
 use godwit_domain::agreement::Agreement;
@@ -13,7 +14,7 @@ use godwit_domain::member::MemberGroup;
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
 use godwit_domain::user::Subject;
-use godwit_search::{SearchIndex, SearchQuery};
+use godwit_search::{FacetCount, SearchIndex, SearchQuery};
 use godwit_store::audit::AuditEvent;
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -116,8 +117,23 @@ fn pushed_down_search_filter_equals_the_policy() {
                             .collect();
                         let from_index = index.visible_ids(subject, &agreements, NOW).unwrap();
                         prop_assert_eq!(&from_index, &from_policy, "subject {:?} on {}", subject, db.url);
-                        let searched = search_all(index, db, subject).await;
+                        let (searched, facets) = search_all(index, db, subject).await;
                         prop_assert_eq!(&searched, &from_policy, "whole search for {:?} on {}", subject, db.url);
+                        let visible = || items.iter().filter(|i| from_policy.contains(&i.id));
+                        for (dimension, expected) in [
+                            ("kind", tally(visible().map(|i| i.kind.as_str().to_owned()))),
+                            ("originator", tally(visible().map(|i| i.originator_member.as_str().to_owned()))),
+                            ("classification", tally(visible().map(|i| i.content.classification.0.to_string()))),
+                            ("tlp", tally(visible().map(|i| i.content.tlp.as_str().to_owned()))),
+                        ] {
+                            let counted: BTreeMap<String, u64> = facets
+                                .get(dimension)
+                                .into_iter()
+                                .flatten()
+                                .map(|f| (f.value.clone(), f.count))
+                                .collect();
+                            prop_assert_eq!(counted, expected, "{} facet for {:?} on {}", dimension, subject, db.url);
+                        }
                         // The same segments without the agreements: the cached filter must not answer for them.
                         let unshared: BTreeSet<Uuid> = items
                             .iter()
@@ -139,8 +155,12 @@ fn pushed_down_search_filter_equals_the_policy() {
     assert!(allowed > 0 && allowed < compared, "allowed {allowed} of {compared}");
 }
 
-/// Every hit of an empty query for `subject`, page by page.
-async fn search_all(index: &SearchIndex, db: &TestDb, subject: &Subject) -> BTreeSet<Uuid> {
+/// Every hit of an empty query for `subject`, page by page, and the facet counts.
+async fn search_all(
+    index: &SearchIndex,
+    db: &TestDb,
+    subject: &Subject,
+) -> (BTreeSet<Uuid>, BTreeMap<String, Vec<FacetCount>>) {
     let mut out = BTreeSet::new();
     let mut offset = 0;
     loop {
@@ -149,7 +169,16 @@ async fn search_all(index: &SearchIndex, db: &TestDb, subject: &Subject) -> BTre
         out.extend(page.hits.iter().map(|h| h.item.id));
         match page.next_offset {
             Some(next) => offset = next,
-            None => return out,
+            None => return (out, page.facets),
         }
     }
+}
+
+/// How many times each value occurs.
+fn tally(values: impl Iterator<Item = String>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for value in values {
+        *out.entry(value).or_default() += 1;
+    }
+    out
 }
