@@ -2,7 +2,9 @@
 //! sea-query and rendered for whichever database the node runs on.
 
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
@@ -25,8 +27,38 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<StatisticsEpoch>),
     Postgres(PgPool),
+}
+
+/// When SQLite's planner statistics were last collected. A connection loads
+/// them when it opens and never again: one opened before an `ANALYZE` keeps
+/// planning with the old ones (after a bulk load, those of a nearly empty
+/// database: seconds per list page instead of milliseconds). The pool retires
+/// such connections instead of handing them out.
+#[derive(Debug)]
+pub(crate) struct StatisticsEpoch {
+    origin: Instant,
+    /// Nanoseconds after `origin` of the last `ANALYZE`.
+    analysed: AtomicU64,
+}
+
+impl StatisticsEpoch {
+    fn new() -> Self {
+        StatisticsEpoch { origin: Instant::now(), analysed: AtomicU64::new(0) }
+    }
+
+    /// Statistics were collected now.
+    pub(crate) fn renewed(&self) {
+        let nanos = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.analysed.store(nanos, Ordering::Release);
+    }
+
+    /// Was a connection of this `age` opened before the last collection?
+    fn predates_statistics(&self, age: Duration) -> bool {
+        let opened = self.origin.elapsed().saturating_sub(age);
+        opened.as_nanos() < u128::from(self.analysed.load(Ordering::Acquire))
+    }
 }
 
 /// An open transaction on either backend.
@@ -46,7 +78,7 @@ fn render<S: SqlxBinder>(stmt: &S, backend: Backend) -> (String, SqlxValues) {
 macro_rules! on_executor {
     ($target:expr, |$ex:ident, $backend:ident| $body:expr) => {
         match $target {
-            Target::Pool(Pool::Sqlite(pool)) => {
+            Target::Pool(Pool::Sqlite(pool, _)) => {
                 let $ex = pool;
                 let $backend = Backend::Sqlite;
                 $body
@@ -113,7 +145,7 @@ impl Target<'_> {
 impl Pool {
     pub fn backend(&self) -> Backend {
         match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite(..) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -135,22 +167,31 @@ impl Pool {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(Pool::Sqlite(pool))
+        let epoch = Arc::new(StatisticsEpoch::new());
+        let checked = epoch.clone();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .before_acquire(move |_, meta| {
+                let current = !checked.predates_statistics(meta.age);
+                Box::pin(async move { Ok(current) })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Pool::Sqlite(pool, epoch))
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers never deadlock upgrading a read lock.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pool, _) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -167,5 +208,51 @@ impl Tx {
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan each of `n` connections held at once chooses.
+    async fn plans(pool: &SqlitePool, n: usize) -> Vec<String> {
+        let mut held = Vec::new();
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let mut connection = pool.acquire().await.expect("a connection");
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as("EXPLAIN QUERY PLAN SELECT * FROM t WHERE x = 1 AND y > 19990")
+                    .fetch_all(&mut *connection)
+                    .await
+                    .expect("a plan");
+            out.push(plan.into_iter().map(|row| row.3).collect::<Vec<_>>().join("; "));
+            held.push(connection);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn connections_opened_before_analyze_are_not_handed_out_again() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let pool = Pool::connect(&format!("sqlite:{}", dir.path().join("t.db").display())).await.expect("a pool");
+        let setup = "CREATE TABLE t (x INTEGER, y INTEGER); CREATE INDEX tx ON t (x); CREATE INDEX ty ON t (y);
+                     INSERT INTO t VALUES (1, 1);";
+        pool.target().execute_raw(setup).await.expect("SQL runs");
+        crate::schema::refresh_statistics(&pool).await.expect("SQL runs");
+        let Pool::Sqlite(sqlite, _) = &pool else { unreachable!("a sqlite: URL") };
+        // Four connections that load the statistics of a one-row table, then go back to the pool.
+        for plan in plans(sqlite, 4).await {
+            assert!(!plan.contains("INDEX ty"), "{plan}");
+        }
+        let fill = "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                    INSERT INTO t SELECT i % 2, i FROM n;";
+        pool.target().execute_raw(fill).await.expect("SQL runs");
+        crate::schema::refresh_statistics(&pool).await.expect("SQL runs");
+        // Ten of 20,000 rows are past 19,990 and half have x = 1: the range on y is the better index.
+        let all = plans(sqlite, 4).await;
+        for plan in &all {
+            assert!(plan.contains("INDEX ty"), "{all:?}");
+        }
     }
 }

@@ -724,7 +724,11 @@ fn render(step: &Step, backend: Backend) -> String {
 /// ~1,000 items per state, chose the state index for lists and sorted every
 /// visible item (seconds per page, docs/benchmarks.md).
 pub(crate) async fn refresh_statistics(pool: &Pool) -> Result<(), StoreError> {
-    pool.target().execute_raw("ANALYZE").await
+    pool.target().execute_raw("ANALYZE").await?;
+    if let Pool::Sqlite(_, epoch) = pool {
+        epoch.renewed();
+    }
+    Ok(())
 }
 
 /// SQLite has no statistics until `ANALYZE` runs once (PostgreSQL's autovacuum
