@@ -1,7 +1,8 @@
 // The portal as people use it, in headless Chromium: an analyst writes an alert
 // released to a second member, an authorising officer approves it, a reader of
 // that member finds and reads it, a third member and an administrator cannot,
-// and the auditor sees the release and the read. New Zealand finds it by search. A front-line officer
+// and the auditor sees the release and the read. New Zealand finds it by search and saves the search.
+// A national focal point opens an agreement's change form. A front-line officer
 // screens a manifest. axe-core checks every main page for serious or critical accessibility violations.
 //
 // Usage: node portal.mjs BASE_URL CREDENTIALS_JSON MANIFEST [SCREENSHOT_DIR]
@@ -170,6 +171,17 @@ try {
     }
     await accessible(page, "search");
     await shot(page, "search");
+    // Saves the search to be told of new matches; it is listed with a link that runs it again.
+    await page.click("summary:text('Save this search')");
+    await page.fill("#ss-name", "Forged Fijian passports");
+    await page.check("#ss-portal");
+    await Promise.all([page.waitForURL((url) => url.pathname === "/saved-searches"), page.click("button:text('Save this search')")]);
+    expect((await page.textContent("main table")).includes("Forged Fijian passports"), "the saved search is not listed");
+    await accessible(page, "saved searches");
+    await shot(page, "saved-searches");
+    await page.goto(`${base}/notifications`);
+    await accessible(page, "notifications");
+    await page.goto(searchUrl);
     await Promise.all([page.waitForURL(itemUrl), page.click(`a:text("${title}")`)]);
     const banners = await page.$$eval(".banner", (els) => els.map((e) => e.textContent));
     expect(banners.length === 2, `expected a banner at the top and bottom, found ${banners.length}`);
@@ -247,9 +259,14 @@ try {
     await page.goto(`${base}/agreements/new`);
     await accessible(page, "agreement proposal (national focal point)");
     await page.goto(`${base}/agreements`);
-    await page.click("main table a");
+    // An agreement Fiji is a party to: its NFP may change the terms.
+    await page.click("main table a:has-text('Fiji')");
     expect((await page.textContent("main")).includes("Signed agreement"), "the agreement page does not open");
     await accessible(page, "agreement (national focal point)");
+    await page.click("a:text('Change the terms')");
+    expect((await page.textContent("h1")).includes("Change an agreement"), "the change form does not open");
+    expect((await page.inputValue("#a-title")).includes("Fiji"), "the change form is not filled with the terms");
+    await accessible(page, "agreement change form (national focal point)");
     await context.close();
   }
   {

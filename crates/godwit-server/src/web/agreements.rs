@@ -1,6 +1,7 @@
 //! The agreements registry in the portal: every member's users read it; a
-//! party's national focal point proposes, confirms and ends agreements and
-//! attaches the signed MoU, through the rules in [`crate::agreements`].
+//! party's national focal point proposes, changes (which asks every other
+//! party to confirm again), confirms and ends agreements and attaches the
+//! signed MoU, through the rules in [`crate::agreements`].
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -100,6 +101,7 @@ struct AgreementPage {
     may_confirm: bool,
     may_end: bool,
     may_attach: bool,
+    may_change: bool,
     error: Option<String>,
 }
 
@@ -145,6 +147,7 @@ async fn agreement_page(
         may_confirm: rules::awaits_confirmation(user, &agreement, &confirmed),
         may_end: party_nfp && agreement.status != AgreementStatus::Terminated,
         may_attach: party_nfp,
+        may_change: party_nfp && agreement.status != AgreementStatus::Terminated,
         error,
         row: row_of(state, agreement, false),
     };
@@ -187,6 +190,8 @@ pub struct AgreementForm {
 #[template(path = "agreement_form.html")]
 struct AgreementFormPage {
     chrome: Chrome,
+    /// `None` for a new proposal, the agreement being changed otherwise.
+    changing: Option<Uuid>,
     form: AgreementForm,
     own_member: String,
     kinds: Vec<Choice>,
@@ -218,14 +223,17 @@ fn named_choices<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str, current: 
 async fn form_page(
     state: &AppState,
     viewer: &Viewer,
+    changing: Option<Uuid>,
     form: AgreementForm,
     errors: FieldErrors,
 ) -> Result<Response, WebError> {
     let own = viewer.caller.user.member.clone();
     let scale = state.store.scale();
     let members = state.store.members().await?;
+    let title = if changing.is_some() { "Change an agreement" } else { "Propose an agreement" };
     let page = AgreementFormPage {
-        chrome: Chrome::new(viewer, "Propose an agreement", "/agreements"),
+        chrome: Chrome::new(viewer, title, "/agreements"),
+        changing,
         own_member: own.to_string(),
         kinds: named_choices(AgreementKind::ALL, AgreementKind::as_str, std::slice::from_ref(&form.kind)),
         parties: members
@@ -269,7 +277,45 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<R
         valid_from: date(state.store.clock().now()),
         ..Default::default()
     };
-    form_page(&state, &viewer, form, FieldErrors::default()).await
+    form_page(&state, &viewer, None, form, FieldErrors::default()).await
+}
+
+/// The agreement `id`, for a national focal point of one of its parties to change.
+async fn changeable(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<Agreement, WebError> {
+    require_editor(viewer)?;
+    let agreement = state.store.agreement(id).await?;
+    if !rules::is_party_nfp(&viewer.caller.user, &agreement) {
+        return Err(WebError::page(
+            StatusCode::FORBIDDEN,
+            "Only a national focal point of a party changes an agreement.",
+        ));
+    }
+    if agreement.status == AgreementStatus::Terminated {
+        return Err(WebError::page(StatusCode::CONFLICT, "This agreement has ended; propose a new one."));
+    }
+    Ok(agreement)
+}
+
+/// The proposal form filled with the agreement's terms as they stand.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Result<Response, WebError> {
+    let a = changeable(&state, &viewer, id).await?;
+    let own = &viewer.caller.user.member;
+    let form = AgreementForm {
+        kind: a.kind.as_str().into(),
+        parties: a.parties.iter().filter(|p| *p != own).map(|p| p.to_string()).collect(),
+        categories: a.categories.iter().map(|c| c.as_str().to_owned()).collect(),
+        max_classification: a.max_classification.0.to_string(),
+        personal_data: a.personal_data.then(|| "yes".to_owned()),
+        third_party_rule: a.third_party_rule.as_str().into(),
+        valid_from: date(a.valid_from),
+        valid_until: a.valid_until.map(date).unwrap_or_default(),
+        title: a.title,
+    };
+    form_page(&state, &viewer, Some(id), form, FieldErrors::default()).await
 }
 
 /// Reads the form into an agreement, naming every field that cannot be read.
@@ -351,17 +397,41 @@ pub async fn create(
     WebForm { viewer, form }: WebForm<AgreementForm>,
 ) -> Result<Response, WebError> {
     require_editor(&viewer)?;
+    record(&state, &viewer, None, form).await
+}
+
+/// Changes an agreement's terms: it is `proposed` again until every other party confirms.
+pub async fn amend(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    WebForm { viewer, form }: WebForm<AgreementForm>,
+) -> Result<Response, WebError> {
+    changeable(&state, &viewer, id).await?;
+    record(&state, &viewer, Some(id), form).await
+}
+
+/// Proposes the form's agreement (as a change of `changing`, when given), or
+/// shows the form again with every error beside its field.
+async fn record(
+    state: &AppState,
+    viewer: &Viewer,
+    changing: Option<Uuid>,
+    form: AgreementForm,
+) -> Result<Response, WebError> {
     let user = &viewer.caller.user;
-    let agreement = match agreement_of(&form, &user.member, state.store.scale().highest()) {
+    let mut agreement = match agreement_of(&form, &user.member, state.store.scale().highest()) {
         Ok(a) => a,
-        Err(errors) => return form_page(&state, &viewer, form, errors).await,
+        Err(errors) => return form_page(state, viewer, changing, form, errors).await,
     };
-    match rules::propose(&state, user, &agreement).await {
+    if let Some(id) = changing {
+        agreement.id = id;
+    }
+    match rules::propose(state, user, &agreement).await {
         Ok(stored) => Ok(Redirect::to(&format!("/agreements/{}", stored.id)).into_response()),
         Err(e) if !e.errors.is_empty() => {
             // `parties/1` is a ticked box: file it under the boxes.
             let errors = FieldErrors::from_api(&e, |f| Some(f.split('/').next().unwrap_or(f).to_owned()));
-            form_page(&state, &viewer, form, errors).await
+            form_page(state, viewer, changing, form, errors).await
         }
         Err(e) => Err(e.into()),
     }

@@ -81,6 +81,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/agreements", get(agreements::list).post(agreements::create))
         .route("/agreements/new", get(agreements::new_form))
         .route("/agreements/{id}", get(agreements::show))
+        .route("/agreements/{id}/edit", get(agreements::edit_form).post(agreements::amend))
         .route("/agreements/{id}/documents/{document}", get(agreements::download))
         .route("/agreements/{id}/{action}", post(agreements::act))
         .route("/library", get(library::show))

@@ -59,11 +59,41 @@ async fn a_proposal_comes_into_force_when_the_other_party_confirms() {
         let again = node.post_form(&nfp_ton, &format!("/agreements/{id}/confirm"), &[]).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // A party's NFP changes the terms from a form filled with them; the
+        // change needs the other party again, and until then it does not apply.
+        let form = node.page(&nfp_nzl, &format!("/agreements/{id}/edit")).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.text().contains("value=\"New Zealand–Tonga arrangement on people smuggling\""), "{}", form.text());
+        assert!(form.text().contains("value=\"document_fraud\" checked"));
+        let mut changed: Vec<(&str, &str)> = PROPOSAL.to_vec();
+        changed.retain(|(k, _)| *k != "max_classification");
+        changed.push(("max_classification", "1"));
+        let amended = node.post_form(&nfp_nzl, &format!("/agreements/{id}/edit"), &changed).await;
+        assert_eq!(amended.status, StatusCode::SEE_OTHER, "{}", amended.text());
+        let stored = node.store.agreement(id).await.unwrap();
+        assert_eq!((stored.status.as_str(), stored.max_classification.0), ("proposed", 1));
+        assert!(!stored.in_force(node.store.clock().now()));
+        let mut untitled: Vec<(&str, &str)> = changed.iter().filter(|(k, _)| *k != "title").copied().collect();
+        untitled.push(("title", " "));
+        let bad = node.post_form(&nfp_nzl, &format!("/agreements/{id}/edit"), &untitled).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("id=\"title-error\""));
+        let confirmed = node.post_form(&nfp_ton, &format!("/agreements/{id}/confirm"), &[]).await;
+        assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.text());
+        assert!(node.store.agreement(id).await.unwrap().in_force(node.store.clock().now()));
+        // Nobody else sees the form or changes it.
+        let analyst = node.portal_login("ana.fji").await;
+        assert_eq!(node.page(&analyst, &format!("/agreements/{id}/edit")).await.status, StatusCode::FORBIDDEN);
+        let refused = node.post_form(&analyst, &format!("/agreements/{id}/edit"), PROPOSAL).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
         // A party's NFP ends it at once.
         let ended = node.post_form(&nfp_ton, &format!("/agreements/{id}/terminate"), &[]).await;
         assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.text());
         assert_eq!(node.store.agreement(id).await.unwrap().status.as_str(), "terminated");
         assert!(audited(&node, "agreement.terminate").await.contains(&id.to_string()));
+        // An ended agreement is not changed: a new one is proposed.
+        assert_eq!(node.page(&nfp_nzl, &format!("/agreements/{id}/edit")).await.status, StatusCode::CONFLICT);
     }
 }
 
@@ -80,6 +110,9 @@ async fn only_a_partys_nfp_edits_and_fields_are_named() {
         let nfp_ton = node.portal_login("nfp.ton").await;
         let ended = node.post_form(&nfp_ton, &format!("/agreements/{mou}/terminate"), &[]).await;
         assert_eq!(ended.status, StatusCode::FORBIDDEN);
+        assert_eq!(node.page(&nfp_ton, &format!("/agreements/{mou}/edit")).await.status, StatusCode::FORBIDDEN);
+        let changed = node.post_form(&nfp_ton, &format!("/agreements/{mou}/edit"), PROPOSAL).await;
+        assert_eq!(changed.status, StatusCode::FORBIDDEN);
         assert_eq!(node.store.agreement(mou).await.unwrap().status.as_str(), "active");
 
         // Bad fields come back beside the fields.
