@@ -2,6 +2,7 @@
 //! data, on whichever database the node runs on.
 
 mod generator;
+mod import;
 mod report;
 mod screening;
 mod search;
@@ -23,6 +24,8 @@ pub enum BenchCommand {
     Screening(screening::ScreeningArgs),
     /// Search index build time and search latency (policy and facets included).
     Search(search::SearchArgs),
+    /// Incident sheet import: dry run, import and re-import of a generated sheet.
+    Import(import::ImportArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -30,5 +33,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchCommand::Core(args) => store::run(args).await,
         BenchCommand::Screening(args) => screening::run(args).await,
         BenchCommand::Search(args) => search::run(args).await,
+        BenchCommand::Import(args) => import::run(args).await,
     }
 }

@@ -53,6 +53,9 @@ enum Command {
     /// Rebuild or inspect the full-text search index.
     #[command(subcommand)]
     Index(commands::index::IndexCommand),
+    /// Import incident records from a member's sheet (CSV or XLSX).
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,6 +82,7 @@ fn main() -> anyhow::Result<()> {
             Command::Totp(command) => admin::totp(command),
             Command::Bench(args) => bench::run(args).await,
             Command::Index(command) => commands::index::run(command).await,
+            Command::Import(command) => commands::import::run(command).await,
         }
     })
 }

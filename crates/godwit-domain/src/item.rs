@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::grading::SourceGrading;
+use crate::incident::Incident;
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 use crate::member::MemberCode;
 use crate::{Timestamp, ValidationErrors};
@@ -233,20 +234,8 @@ pub enum ItemDetails {
     IntelligenceReport {
         level: ReportLevel,
     },
-    IncidentRecord {
-        /// Date of the event, `YYYY-MM-DD`.
-        occurred_on: String,
-        #[serde(default)]
-        place: String,
-        #[serde(default)]
-        border_post: String,
-        #[serde(default)]
-        persons: u32,
-        #[serde(default)]
-        method: String,
-        #[serde(default)]
-        outcome: String,
-    },
+    /// The facts of one detected event (VRS-MSRC), flattened beside `kind`.
+    IncidentRecord(Box<Incident>),
     Bulletin,
     ThreatAssessment,
     RequestForInformation {
@@ -315,17 +304,10 @@ pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_SUMMARY_CHARS: usize = 4_000;
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
-fn is_alpha3(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-fn is_iso_date(text: &str) -> bool {
-    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
-}
-
 impl ItemContent {
-    /// Checks everything an author can get wrong, naming each field.
-    pub fn validate(&self, scale: &ClassificationScale) -> Result<(), ValidationErrors> {
+    /// Checks everything an author can get wrong, naming each field. `now`
+    /// bounds the dates of events (an incident cannot be in the future).
+    pub fn validate(&self, scale: &ClassificationScale, now: Timestamp) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let title = self.title.trim();
         if title.is_empty() {
@@ -354,7 +336,7 @@ impl ItemContent {
             }
         }
         for (i, country) in self.countries.iter().enumerate() {
-            if !is_alpha3(&country.code) {
+            if !crate::codes::is_country(&country.code) {
                 errors.push(format!("countries/{i}/code"), "must be an ISO 3166-1 alpha-3 code");
             }
         }
@@ -368,20 +350,18 @@ impl ItemContent {
         {
             errors.push("valid_until", "must be after valid_from");
         }
-        self.validate_details(&mut errors);
+        self.validate_details(now, &mut errors);
         errors.into_result()
     }
 
-    fn validate_details(&self, errors: &mut ValidationErrors) {
+    fn validate_details(&self, now: Timestamp, errors: &mut ValidationErrors) {
         match &self.details {
             ItemDetails::Alert { document: Some(doc), .. }
                 if !doc.issuing_state.is_empty() && !(1..=3).contains(&doc.issuing_state.len()) =>
             {
                 errors.push("details/document/issuing_state", "must be an ICAO state code");
             }
-            ItemDetails::IncidentRecord { occurred_on, .. } if !is_iso_date(occurred_on) => {
-                errors.push("details/occurred_on", "must be a date YYYY-MM-DD");
-            }
+            ItemDetails::IncidentRecord(incident) => incident.validate(now.to_datetime().date(), errors),
             ItemDetails::RequestForInformation { addressee, .. } if MemberCode::parse(addressee.as_str()).is_none() => {
                 errors.push("details/addressee", "is not a member code");
             }
@@ -469,6 +449,8 @@ pub fn sniff_content_type(bytes: &[u8]) -> &'static str {
 mod tests {
     use super::*;
 
+    const NOW: Timestamp = Timestamp(1_793_491_200_000);
+
     pub(crate) fn sample_content() -> ItemContent {
         ItemContent {
             title: "Counterfeit passports".into(),
@@ -491,7 +473,7 @@ mod tests {
 
     #[test]
     fn valid_content_passes() {
-        assert_eq!(sample_content().validate(&ClassificationScale::default()), Ok(()));
+        assert_eq!(sample_content().validate(&ClassificationScale::default(), NOW), Ok(()));
     }
 
     #[test]
@@ -503,15 +485,12 @@ mod tests {
         content.countries = vec![CountryRef { code: "fj".into(), role: CountryRole::Origin }];
         content.valid_from = Some(Timestamp(10));
         content.valid_until = Some(Timestamp(5));
-        content.details = ItemDetails::IncidentRecord {
+        content.details = ItemDetails::IncidentRecord(Box::new(Incident {
             occurred_on: "2026-13-01".into(),
-            place: String::new(),
-            border_post: String::new(),
             persons: 1,
-            method: String::new(),
-            outcome: String::new(),
-        };
-        let errors = content.validate(&ClassificationScale::default()).err().unwrap_or_default();
+            ..Default::default()
+        }));
+        let errors = content.validate(&ClassificationScale::default(), NOW).err().unwrap_or_default();
         let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,

@@ -6,13 +6,16 @@
 //! whether a subject may read an item.
 
 pub mod agreement;
+pub mod codes;
 pub mod error;
 pub mod grading;
+pub mod incident;
 pub mod item;
 pub mod marking;
 pub mod member;
 pub mod policy;
 pub mod taxonomy;
+pub mod template;
 pub mod user;
 pub mod workflow;
 

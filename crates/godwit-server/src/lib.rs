@@ -6,6 +6,7 @@ pub mod admin;
 pub mod agreements;
 pub mod api;
 pub mod auth;
+pub mod collect;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
 use crate::db::Tx;
+use crate::incidents::{self, FactSource};
 use crate::schema::{Attachments, ItemHistory, ItemReleaseGroups, ItemReleaseMembers, ItemReleaseOrgs, Items};
 use crate::{Store, StoreError, outbox, visibility};
 
@@ -276,7 +277,7 @@ fn item_values(item: &Item) -> Result<Vec<sea_query::SimpleExpr>, StoreError> {
 }
 
 /// Inserts or replaces items and their release lists inside `tx`.
-async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError> {
+pub(crate) async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError> {
     for chunk in items.chunks(200) {
         let mut insert = Query::insert();
         insert.into_table(Items::Table).columns(ITEM_COLUMNS);
@@ -325,44 +326,47 @@ async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError> {
                 tx.target().execute(stmt).await?;
             }
         }
+        let facts: Vec<FactSource<'_>> = chunk.iter().filter_map(FactSource::of).collect();
+        incidents::write_facts(tx, &ids, &facts).await?;
     }
     Ok(())
 }
 
 use sea_query::IntoIden;
 
-async fn write_history(
+/// Records the same change to each of `items` in their histories.
+pub(crate) async fn write_history(
     tx: &mut Tx,
-    item: &Item,
+    items: &[Item],
     actor: Uuid,
     action: &str,
     comment: Option<&str>,
 ) -> Result<(), StoreError> {
-    let snapshot = serde_json::json!({ "state": item.state, "version": item.version, "content": item.content });
-    tx.target()
-        .execute(
-            Query::insert()
-                .into_table(ItemHistory::Table)
-                .columns([
-                    ItemHistory::Id,
-                    ItemHistory::ItemId,
-                    ItemHistory::At,
-                    ItemHistory::Actor,
-                    ItemHistory::Action,
-                    ItemHistory::Comment,
-                    ItemHistory::Snapshot,
-                ])
-                .values_panic([
-                    Uuid::now_v7().to_string().into(),
-                    item.id.to_string().into(),
-                    item.updated_at.0.into(),
-                    actor.to_string().into(),
-                    action.into(),
-                    comment.map(str::to_owned).into(),
-                    snapshot.to_string().into(),
-                ]),
-        )
-        .await?;
+    for chunk in items.chunks(500) {
+        let mut insert = Query::insert();
+        insert.into_table(ItemHistory::Table).columns([
+            ItemHistory::Id,
+            ItemHistory::ItemId,
+            ItemHistory::At,
+            ItemHistory::Actor,
+            ItemHistory::Action,
+            ItemHistory::Comment,
+            ItemHistory::Snapshot,
+        ]);
+        for item in chunk {
+            let snapshot = serde_json::json!({ "state": item.state, "version": item.version, "content": item.content });
+            insert.values_panic([
+                Uuid::now_v7().to_string().into(),
+                item.id.to_string().into(),
+                item.updated_at.0.into(),
+                actor.to_string().into(),
+                action.into(),
+                comment.map(str::to_owned).into(),
+                snapshot.to_string().into(),
+            ]);
+        }
+        tx.target().execute(&insert).await?;
+    }
     Ok(())
 }
 
@@ -501,8 +505,8 @@ impl Store {
         Ok(())
     }
 
-    async fn validate_content(&self, author: &Subject, content: &ItemContent) -> Result<(), StoreError> {
-        let mut errors = content.validate(&self.scale()).err().unwrap_or_default();
+    pub(crate) async fn validate_content(&self, author: &Subject, content: &ItemContent) -> Result<(), StoreError> {
+        let mut errors = content.validate(&self.scale(), self.clock().now()).err().unwrap_or_default();
         for (i, tag) in content.tags.iter().enumerate() {
             let field = format!("tags/{i}");
             let already = errors.0.iter().any(|e| e.field == field);
@@ -544,7 +548,7 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
-        write_history(&mut tx, &item, author.user, "create", None).await?;
+        write_history(&mut tx, std::slice::from_ref(&item), author.user, "create", None).await?;
         audit::append(&mut tx, now, &[AuditEvent::new("item.create").by(author.user, &author.member).on(item.id)])
             .await?;
         outbox::append(&mut tx, now, &[item.id], "upsert").await?;
@@ -570,7 +574,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         ensure_unchanged(&mut tx, item.id, was_state, was_updated).await?;
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
-        write_history(&mut tx, &item, author.user, "edit", None).await?;
+        write_history(&mut tx, std::slice::from_ref(&item), author.user, "edit", None).await?;
         audit::append(&mut tx, now, &[AuditEvent::new("item.edit").by(author.user, &author.member).on(item.id)])
             .await?;
         outbox::append(&mut tx, now, &[item.id], "upsert").await?;
@@ -653,10 +657,10 @@ impl Store {
             ensure_unchanged(&mut tx, old.id, state, updated_at).await?;
         }
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
-        write_history(&mut tx, &item, actor.user, action.as_str(), comment).await?;
+        write_history(&mut tx, std::slice::from_ref(&item), actor.user, action.as_str(), comment).await?;
         if let Some(old) = &superseded {
             write_items(&mut tx, std::slice::from_ref(old)).await?;
-            write_history(&mut tx, old, actor.user, "superseded", None).await?;
+            write_history(&mut tx, std::slice::from_ref(old), actor.user, "superseded", None).await?;
         }
         audit::append(&mut tx, now, &events).await?;
         outbox::append(&mut tx, now, &changed, "upsert").await?;
@@ -691,7 +695,7 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
-        write_history(&mut tx, &item, actor.user, "new_version", None).await?;
+        write_history(&mut tx, std::slice::from_ref(&item), actor.user, "new_version", None).await?;
         audit::append(
             &mut tx,
             now,

@@ -12,12 +12,14 @@ mod schema;
 
 pub mod agreements;
 pub mod audit;
+pub mod incidents;
 pub mod items;
 pub mod members;
 pub mod outbox;
 pub mod screening_lists;
 pub mod statistics;
 pub mod subscriptions;
+pub mod templates;
 pub mod users;
 pub mod visibility;
 

@@ -339,6 +339,83 @@ pub enum Deliveries {
     UpdatedAt,
 }
 
+/// The analysable facts of each incident record's current content (version 5),
+/// written with the item so that trend and route queries need no JSON.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentFacts {
+    Table,
+    ItemId,
+    OriginatorMember,
+    Category,
+    Environment,
+    OccurredOn,
+    OccurredMonth,
+    Persons,
+    Origin,
+    Destination,
+    Transport,
+    MethodType,
+    OutcomeType,
+    FeeAmount,
+    FeeCurrency,
+    Facilitators,
+    ImportKey,
+}
+
+/// Persons of an incident by nationality, sex and age band.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentPersons {
+    Table,
+    ItemId,
+    Nationality,
+    Sex,
+    AgeBand,
+    Count,
+}
+
+/// Route legs of an incident in travel order.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentLegs {
+    Table,
+    ItemId,
+    Seq,
+    Role,
+    Country,
+}
+
+/// Documents used in an incident.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentDocuments {
+    Table,
+    ItemId,
+    Seq,
+    DocumentType,
+    IssuingState,
+    FraudType,
+}
+
+/// Collection templates members adapted from the built-in ones.
+#[derive(Iden, Clone, Copy)]
+pub enum CollectionTemplates {
+    Table,
+    MemberCode,
+    Code,
+    Name,
+    Definition,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+/// Saved column mappings (sheet header → template field) per member and template.
+#[derive(Iden, Clone, Copy)]
+pub enum ImportMappings {
+    Table,
+    MemberCode,
+    TemplateCode,
+    Mapping,
+    UpdatedAt,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -679,6 +756,79 @@ fn version_4() -> Vec<Step> {
     ]
 }
 
+/// Version 5: the facts of incident records, for analysis; members' collection
+/// templates and their saved column mappings for imports.
+fn version_5() -> Vec<Step> {
+    use Step::{Index as Idx, Table as T};
+    vec![
+        T(Table::create()
+            .table(IncidentFacts::Table)
+            .col(pk_text(IncidentFacts::ItemId))
+            .col(text(IncidentFacts::OriginatorMember))
+            .col(text(IncidentFacts::Category))
+            .col(opt_text(IncidentFacts::Environment))
+            .col(text(IncidentFacts::OccurredOn))
+            .col(text(IncidentFacts::OccurredMonth))
+            .col(int(IncidentFacts::Persons))
+            .col(opt_text(IncidentFacts::Origin))
+            .col(opt_text(IncidentFacts::Destination))
+            .col(opt_text(IncidentFacts::Transport))
+            .col(opt_text(IncidentFacts::MethodType))
+            .col(opt_text(IncidentFacts::OutcomeType))
+            .col(opt_int(IncidentFacts::FeeAmount))
+            .col(opt_text(IncidentFacts::FeeCurrency))
+            .col(int(IncidentFacts::Facilitators))
+            .col(opt_text(IncidentFacts::ImportKey))
+            .to_owned()),
+        Idx(index("incident_facts_by_month", IncidentFacts::Table, &["occurred_month", "category"])),
+        Idx(index("incident_facts_by_import_key", IncidentFacts::Table, &["originator_member", "import_key"])),
+        T(Table::create()
+            .table(IncidentPersons::Table)
+            .col(text(IncidentPersons::ItemId))
+            .col(text(IncidentPersons::Nationality))
+            .col(text(IncidentPersons::Sex))
+            .col(text(IncidentPersons::AgeBand))
+            .col(int(IncidentPersons::Count))
+            .to_owned()),
+        Idx(index("incident_persons_by_item", IncidentPersons::Table, &["item_id"])),
+        T(Table::create()
+            .table(IncidentLegs::Table)
+            .col(text(IncidentLegs::ItemId))
+            .col(int(IncidentLegs::Seq))
+            .col(text(IncidentLegs::Role))
+            .col(text(IncidentLegs::Country))
+            .primary_key(Index::create().col(IncidentLegs::ItemId).col(IncidentLegs::Seq))
+            .to_owned()),
+        T(Table::create()
+            .table(IncidentDocuments::Table)
+            .col(text(IncidentDocuments::ItemId))
+            .col(int(IncidentDocuments::Seq))
+            .col(text(IncidentDocuments::DocumentType))
+            .col(text(IncidentDocuments::IssuingState))
+            .col(opt_text(IncidentDocuments::FraudType))
+            .primary_key(Index::create().col(IncidentDocuments::ItemId).col(IncidentDocuments::Seq))
+            .to_owned()),
+        T(Table::create()
+            .table(CollectionTemplates::Table)
+            .col(text(CollectionTemplates::MemberCode))
+            .col(text(CollectionTemplates::Code))
+            .col(text(CollectionTemplates::Name))
+            .col(text(CollectionTemplates::Definition))
+            .col(text(CollectionTemplates::UpdatedBy))
+            .col(int(CollectionTemplates::UpdatedAt))
+            .primary_key(Index::create().col(CollectionTemplates::MemberCode).col(CollectionTemplates::Code))
+            .to_owned()),
+        T(Table::create()
+            .table(ImportMappings::Table)
+            .col(text(ImportMappings::MemberCode))
+            .col(text(ImportMappings::TemplateCode))
+            .col(text(ImportMappings::Mapping))
+            .col(int(ImportMappings::UpdatedAt))
+            .primary_key(Index::create().col(ImportMappings::MemberCode).col(ImportMappings::TemplateCode))
+            .to_owned()),
+    ]
+}
+
 /// Version 6: members' own screening lists (persons and documents CSV) with
 /// their markings; one per member, kind and name.
 fn version_6() -> Vec<Step> {
@@ -786,14 +936,17 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 5] =
-        [(1, version_1), (2, version_2), (3, version_3), (4, version_4), (6, version_6)];
+    let migrations: [(i64, Migration); 6] =
+        [(1, version_1), (2, version_2), (3, version_3), (4, version_4), (5, version_5), (6, version_6)];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
             continue;
         }
         for step in steps() {
             tx.target().execute_raw(&render(&step, backend)).await?;
+        }
+        if version == 5 {
+            crate::incidents::backfill(&mut tx).await?;
         }
         tx.target()
             .execute(

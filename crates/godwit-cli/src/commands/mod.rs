@@ -1,4 +1,5 @@
 //! Commands built on libraries other than the store.
 
+pub mod import;
 pub mod index;
 pub mod screening;

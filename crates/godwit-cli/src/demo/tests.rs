@@ -25,7 +25,7 @@ fn every_generated_item_is_valid_and_every_kind_and_state_occurs() {
     let items = demo_items(&factory, &mut rng);
     assert!(items.len() >= 300, "only {} items", items.len());
     for item in &items {
-        assert_eq!(item.content.validate(&ClassificationScale::default()), Ok(()), "{}", item.content.title);
+        assert_eq!(item.content.validate(&ClassificationScale::default(), NOW), Ok(()), "{}", item.content.title);
         assert!(item.created_at <= NOW && item.updated_at <= NOW, "{} is in the future", item.content.title);
         assert!(item.created_at.0 >= NOW.plus_days(-560).0);
     }

@@ -4,6 +4,7 @@ pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod directory;
+pub mod incidents;
 pub mod items;
 pub mod saved_searches;
 pub mod screening;
@@ -80,6 +81,8 @@ impl Modify for SecuritySchemes {
         saved_searches::delete, saved_searches::notifications, saved_searches::mark_read,
         screening::manifest, screening::traveller, screening::document,
         screening_lists::list, screening_lists::upload, screening_lists::delete,
+        incidents::templates, incidents::template, incidents::put_template, incidents::delete_template,
+        incidents::mapping, incidents::put_mapping, incidents::import, incidents::export,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -95,6 +98,9 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/screening/manifests", post(screening::manifest))
         .route("/screening/lists", get(screening_lists::list).post(screening_lists::upload))
         .layer(DefaultBodyLimit::max(screening::MAX_MANIFEST_BYTES));
+    let imports = Router::new()
+        .route("/imports/incidents", post(incidents::import))
+        .layer(DefaultBodyLimit::max(crate::collect::MAX_IMPORT_BYTES));
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
@@ -144,7 +150,15 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/screening/travellers", post(screening::traveller))
         .route("/screening/documents", post(screening::document))
         .route("/screening/lists/{id}", axum::routing::delete(screening_lists::delete))
+        .route("/collection-templates", get(incidents::templates))
+        .route(
+            "/collection-templates/{code}",
+            get(incidents::template).put(incidents::put_template).delete(incidents::delete_template),
+        )
+        .route("/collection-templates/{code}/mapping", get(incidents::mapping).put(incidents::put_mapping))
+        .route("/exports/incidents", get(incidents::export))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)
+        .merge(imports)
 }

@@ -69,6 +69,24 @@ pub struct ItemFields {
     pub persons: String,
     pub method: String,
     pub outcome: String,
+    pub profile_nationality: Vec<String>,
+    pub profile_sex: Vec<String>,
+    pub profile_age: Vec<String>,
+    pub profile_count: Vec<String>,
+    pub route_origin: String,
+    /// Transit countries in order, separated by commas.
+    pub route_transit: String,
+    pub route_destination: String,
+    pub transport: String,
+    pub method_type: String,
+    pub fee_amount: String,
+    pub fee_currency: String,
+    pub facilitator_count: String,
+    pub facilitator_nationalities: String,
+    pub used_doc_type: Vec<String>,
+    pub used_doc_state: Vec<String>,
+    pub used_doc_fraud: Vec<String>,
+    pub outcome_type: String,
     pub addressee: String,
     pub due: String,
     pub request: String,
@@ -136,14 +154,7 @@ impl ItemFields {
                 }
             }
             ItemDetails::IntelligenceReport { level } => f.report_level = level.as_str().into(),
-            ItemDetails::IncidentRecord { occurred_on, place, border_post, persons, method, outcome } => {
-                f.occurred_on = occurred_on.clone();
-                f.place = place.clone();
-                f.border_post = border_post.clone();
-                f.persons = persons.to_string();
-                f.method = method.clone();
-                f.outcome = outcome.clone();
-            }
+            ItemDetails::IncidentRecord(incident) => f.fill_incident(incident),
             ItemDetails::RequestForInformation { addressee, due } => {
                 f.addressee = addressee.to_string();
                 f.due = date(*due);
@@ -317,19 +328,12 @@ impl ItemFields {
                 )?,
             },
             ItemKind::IncidentRecord => {
-                let persons = if self.persons.trim().is_empty() {
-                    0
-                } else {
-                    need(errors, "persons", self.persons.trim().parse::<u32>().ok(), "must be a whole number")?
-                };
-                ItemDetails::IncidentRecord {
-                    occurred_on: self.occurred_on.trim().to_owned(),
-                    place: self.place.trim().to_owned(),
-                    border_post: self.border_post.trim().to_owned(),
-                    persons,
-                    method: self.method.trim().to_owned(),
-                    outcome: self.outcome.trim().to_owned(),
-                }
+                let mut incident = self.incident(errors);
+                incident.import_key = previous.and_then(|p| match &p.details {
+                    ItemDetails::IncidentRecord(previous) => previous.import_key.clone(),
+                    _ => None,
+                });
+                ItemDetails::IncidentRecord(Box::new(incident))
             }
             ItemKind::Bulletin => ItemDetails::Bulletin,
             ItemKind::ThreatAssessment => ItemDetails::ThreatAssessment,
@@ -382,7 +386,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices<T: Copy>(all: &[T], value: impl Fn(T) -> &'static str, current: &str) -> Vec<Choice> {
+pub(crate) fn choices<T: Copy>(all: &[T], value: impl Fn(T) -> &'static str, current: &str) -> Vec<Choice> {
     all.iter()
         .map(|v| Choice { value: value(*v).into(), label: words(value(*v)), selected: value(*v) == current })
         .collect()
@@ -493,6 +497,7 @@ pub struct ItemFormPage {
     alert_types: Vec<Choice>,
     fraud_types: Vec<Choice>,
     report_levels: Vec<Choice>,
+    incident: crate::web::incident_form::IncidentChoices,
     addressees: Vec<Choice>,
     coverage: Vec<Coverage>,
     preview: Option<crate::web::items::Rendered>,
@@ -602,6 +607,7 @@ pub async fn form_page(
         alert_types: choices(AlertType::ALL, AlertType::as_str, &f.alert_type),
         fraud_types: choices(FraudType::ALL, FraudType::as_str, &f.doc_fraud_type),
         report_levels: choices(ReportLevel::ALL, ReportLevel::as_str, &f.report_level),
+        incident: crate::web::incident_form::IncidentChoices::of(&f),
         addressees: member_choices(&members, std::slice::from_ref(&f.addressee), Some(&subject.member)),
         coverage,
         preview,

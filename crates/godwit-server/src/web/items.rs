@@ -257,17 +257,7 @@ fn detail_facts(details: &godwit_domain::item::ItemDetails) -> Vec<(&'static str
             }
         }
         D::IntelligenceReport { level } => facts.push(("Level", words(level.as_str()))),
-        D::IncidentRecord { occurred_on, place, border_post, persons, method, outcome } => {
-            facts.push(("Occurred on", occurred_on.clone()));
-            for (label, value) in
-                [("Place", place), ("Border post", border_post), ("Method", method), ("Outcome", outcome)]
-            {
-                if !value.is_empty() {
-                    facts.push((label, value.clone()));
-                }
-            }
-            facts.push(("Persons", persons.to_string()));
-        }
+        D::IncidentRecord(incident) => facts.extend(crate::web::incident_form::incident_facts(incident)),
         D::RequestForInformation { addressee, due } => {
             facts.push(("Asked of", addressee.to_string()));
             facts.push(("Due", when(*due)));

@@ -19,6 +19,8 @@ pub mod chart;
 pub mod dashboard;
 pub mod directory;
 pub mod forms;
+pub mod incident_form;
+pub mod incidents;
 pub mod item_form;
 pub mod items;
 pub mod library;
@@ -47,6 +49,9 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/screening", get(screening::form).post(screening::submit))
         .route("/screening/lists", get(screening_lists::show).post(screening_lists::upload))
         .layer(DefaultBodyLimit::max(crate::api::screening::MAX_MANIFEST_BYTES + 64 * 1024));
+    let sheets = Router::new()
+        .route("/incidents/import", post(incidents::import))
+        .layer(DefaultBodyLimit::max(crate::collect::MAX_IMPORT_BYTES + 64 * 1024));
     Router::new()
         .route("/", get(dashboard::show))
         .route("/login", get(signin::form).post(signin::submit))
@@ -69,6 +74,12 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/items/{id}/workflow/{action}", post(items::act))
         .route("/items/{id}/attachments/{attachment}", get(items::download))
         .route("/search", get(search::show))
+        .route("/incidents", get(incidents::show))
+        .route("/incidents/export", get(incidents::export))
+        .route("/incidents/templates/{code}", get(incidents::blank_sheet).post(incidents::save_template))
+        .route("/incidents/templates/{code}/edit", get(incidents::edit_template))
+        .route("/incidents/templates/{code}/reset", post(incidents::reset_template))
+        .route("/incidents/templates/{code}/mapping", post(incidents::save_column_mapping))
         .route("/screening/document", post(screening::check_mrz))
         .route("/screening/lists/{id}/delete", post(screening_lists::delete))
         .route("/saved-searches", get(saved::list).post(saved::create))
@@ -97,4 +108,5 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(max_form_bytes))
         .merge(uploads)
         .merge(manifests)
+        .merge(sheets)
 }

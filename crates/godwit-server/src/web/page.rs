@@ -49,6 +49,7 @@ const SECTIONS: &[Section] = &[
     ("/screening/lists", "Screening lists", |v| {
         !v.caller.subject.screens_travellers() && crate::api::screening_lists::may_manage(&v.caller.subject)
     }),
+    ("/incidents", "Incidents", crate::web::incidents::collects),
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),

@@ -7,6 +7,7 @@ mod agreements;
 mod auth;
 mod bad_input;
 mod harness;
+mod incidents;
 mod items;
 mod saved_searches;
 mod screening;

@@ -4,5 +4,6 @@
 
 mod audit;
 mod harness;
+mod incidents;
 mod visibility;
 mod workflow;
