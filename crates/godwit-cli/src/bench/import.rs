@@ -37,8 +37,9 @@ pub struct ImportArgs {
     pub seed: u64,
 }
 
-const HEADERS: [&str; 11] = [
+const HEADERS: [&str; 12] = [
     "Date",
+    "Place",
     "Border post",
     "Environment",
     "Persons",
@@ -59,8 +60,8 @@ const POSTS: &[(&str, &str, &str)] = &[
     ("Mosquito border crossing", "land", "on_foot"),
 ];
 
-/// The rows of the sheet, each distinct (date and counts vary), as cell text.
-fn rows(count: u64, seed: u64, today: time::Date) -> impl Iterator<Item = [String; 11]> {
+/// The rows of the sheet, as cell text; each names its own place, so no two are the same.
+fn rows(count: u64, seed: u64, today: time::Date) -> impl Iterator<Item = [String; 12]> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count).map(move |i| {
         let date = today - time::Duration::days(rng.random_range(0..730));
@@ -70,6 +71,7 @@ fn rows(count: u64, seed: u64, today: time::Date) -> impl Iterator<Item = [Strin
         let transit = route.get(1..route.len().saturating_sub(1)).unwrap_or_default().join("-");
         [
             date.to_string(),
+            format!("Sector {i}"),
             post.to_owned(),
             env.to_owned(),
             (1 + i % 40).to_string(),
