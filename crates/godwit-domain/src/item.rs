@@ -409,6 +409,36 @@ pub struct Item {
 }
 
 impl Item {
+    /// Version 1 of a new item: a draft of `member`'s organisation `organisation`
+    /// written by user `author` at `now`.
+    pub fn first_draft(
+        id: Uuid,
+        member: MemberCode,
+        organisation: Uuid,
+        author: Uuid,
+        content: ItemContent,
+        now: Timestamp,
+    ) -> Item {
+        Item {
+            id,
+            kind: content.details.kind(),
+            originator_member: member,
+            originator_org: organisation,
+            author,
+            state: ItemState::Draft,
+            content,
+            version: 1,
+            supersedes: None,
+            superseded_by: None,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+            approved_by: None,
+            return_comment: None,
+            withdrawn_reason: None,
+        }
+    }
+
     pub fn envelope(&self) -> Envelope {
         Envelope {
             id: self.id,

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use godwit_domain::ValidationErrors;
 use godwit_domain::incident::Incident;
-use godwit_domain::item::{BorderEnvironment, Category, Item, ItemContent, ItemDetails, ItemKind, ItemState};
+use godwit_domain::item::{BorderEnvironment, Category, Item, ItemContent, ItemDetails};
 use godwit_domain::member::MemberCode;
 use godwit_domain::user::Subject;
 use sea_query::{Expr, ExprTrait, InsertStatement, IntoIden, Query};
@@ -289,24 +289,14 @@ impl Store {
                     if let ItemDetails::IncidentRecord(incident) = &mut content.details {
                         incident.import_key = Some(r.key.clone());
                     }
-                    Item {
-                        id: Uuid::now_v7(),
-                        kind: ItemKind::IncidentRecord,
-                        originator_member: author.member.clone(),
-                        originator_org: author.organisation,
-                        author: author.user,
-                        state: ItemState::Draft,
+                    Item::first_draft(
+                        Uuid::now_v7(),
+                        author.member.clone(),
+                        author.organisation,
+                        author.user,
                         content,
-                        version: 1,
-                        supersedes: None,
-                        superseded_by: None,
-                        created_at: now,
-                        updated_at: now,
-                        published_at: None,
-                        approved_by: None,
-                        return_comment: None,
-                        withdrawn_reason: None,
-                    }
+                        now,
+                    )
                 })
                 .collect();
             outcome.already_imported += (chunk.len() - items.len()) as u64;

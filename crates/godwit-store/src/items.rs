@@ -528,24 +528,8 @@ impl Store {
         }
         self.validate_content(author, &content).await?;
         let now = self.clock().now();
-        let item = Item {
-            id: Uuid::now_v7(),
-            kind: content.details.kind(),
-            originator_member: author.member.clone(),
-            originator_org: author.organisation,
-            author: author.user,
-            state: ItemState::Draft,
-            content,
-            version: 1,
-            supersedes: None,
-            superseded_by: None,
-            created_at: now,
-            updated_at: now,
-            published_at: None,
-            approved_by: None,
-            return_comment: None,
-            withdrawn_reason: None,
-        };
+        let item =
+            Item::first_draft(Uuid::now_v7(), author.member.clone(), author.organisation, author.user, content, now);
         let mut tx = self.pool.begin().await?;
         write_items(&mut tx, std::slice::from_ref(&item)).await?;
         write_history(&mut tx, std::slice::from_ref(&item), author.user, "create", None).await?;

@@ -157,24 +157,7 @@ pub async fn list(
 /// `content` as a first-version draft of `originator` that is not stored yet:
 /// what a preview draws.
 pub fn unsaved_item(content: &ItemContent, originator: &MemberCode) -> Item {
-    Item {
-        id: Uuid::nil(),
-        kind: content.details.kind(),
-        originator_member: originator.clone(),
-        originator_org: Uuid::nil(),
-        author: Uuid::nil(),
-        state: ItemState::Draft,
-        content: content.clone(),
-        version: 1,
-        supersedes: None,
-        superseded_by: None,
-        created_at: Timestamp(0),
-        updated_at: Timestamp(0),
-        published_at: None,
-        approved_by: None,
-        return_comment: None,
-        withdrawn_reason: None,
-    }
+    Item::first_draft(Uuid::nil(), originator.clone(), Uuid::nil(), Uuid::nil(), content.clone(), Timestamp(0))
 }
 
 /// An item's content drawn for reading: banners, body, grading in words.
