@@ -91,6 +91,26 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// What incident counts can be grouped by in analysis. Route countries,
+    /// nationalities and documents are several per record: a record counts once
+    /// under each value it has (see docs/analysis.md).
+    Dimension {
+        Category = "category",
+        Member = "member",
+        Origin = "origin",
+        Transit = "transit",
+        Destination = "destination",
+        Nationality = "nationality",
+        Environment = "environment",
+        Method = "method",
+        Transport = "transport",
+        DocumentType = "document_type",
+        FraudType = "fraud_type",
+        Outcome = "outcome",
+    }
+}
+
 /// How many persons of one nationality, sex and age band were detected.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

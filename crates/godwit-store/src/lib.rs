@@ -11,6 +11,7 @@ mod error;
 mod schema;
 
 pub mod agreements;
+pub mod analysis;
 pub mod audit;
 pub mod incidents;
 pub mod items;

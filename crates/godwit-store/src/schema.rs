@@ -860,6 +860,17 @@ fn version_6() -> Vec<Step> {
     ]
 }
 
+/// Version 7: indexes for incident analysis: the day of events (date range
+/// filters), and the nationality and route-country filters, which look up the
+/// records having a value instead of probing every record.
+fn version_7() -> Vec<Step> {
+    vec![
+        Step::Index(index("incident_facts_by_day", IncidentFacts::Table, &["occurred_on"])),
+        Step::Index(index("incident_persons_by_nationality", IncidentPersons::Table, &["nationality", "item_id"])),
+        Step::Index(index("incident_legs_by_country", IncidentLegs::Table, &["country", "item_id"])),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -936,8 +947,15 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 6] =
-        [(1, version_1), (2, version_2), (3, version_3), (4, version_4), (5, version_5), (6, version_6)];
+    let migrations: [(i64, Migration); 7] = [
+        (1, version_1),
+        (2, version_2),
+        (3, version_3),
+        (4, version_4),
+        (5, version_5),
+        (6, version_6),
+        (7, version_7),
+    ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
             continue;

@@ -2,6 +2,7 @@
 //! when `GODWIT_TEST_DATABASE_URL` is set, on PostgreSQL too.
 #![allow(clippy::unwrap_used)]
 
+mod analysis;
 mod audit;
 mod harness;
 mod incidents;

@@ -1,0 +1,432 @@
+//! Analysis of incident records: records and persons per month and per value
+//! of one dimension, the top values, and the hops of routes. SECURITY-CRITICAL
+//! in one respect: a count must never include a record its viewer may not read.
+//!
+//! Every query starts from [`Store::filtered_select`], i.e. the pushed-down
+//! policy (`visibility::condition`) that the differential test in
+//! `tests/store/visibility.rs` keeps *exactly* equal to `policy::decide` on
+//! both backends: it is neither looser nor stricter. That is why counts can be
+//! aggregated in SQL without loading rows to judge each with `decide` (which
+//! would be per-row Rust work over millions of records): no condition of the
+//! policy is left for Rust to judge. `tests/store/analysis.rs` checks every
+//! result against the same aggregation over the records `decide` allows.
+//!
+//! What counts: published incident records only. Drafts and submitted records
+//! are not approved yet, a superseded record was replaced by its new version
+//! (counting both would count one event twice) and a withdrawn one was
+//! recalled. Filters select records; a record then counts once under each
+//! value of the dimension it has (a route with two transit countries counts
+//! under both) and not at all when it has none of a multi-valued dimension
+//! (nationality, transit, documents). Single-valued facts that were not
+//! recorded (no environment, no method…) are grouped under `None`.
+
+use godwit_domain::agreement::Agreement;
+use godwit_domain::incident::{Dimension, Method};
+use godwit_domain::item::{Category, ItemKind, ItemState};
+use godwit_domain::member::MemberCode;
+use godwit_domain::user::Subject;
+use sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement};
+use serde::Serialize;
+
+use crate::items::ItemFilter;
+use crate::schema::{IncidentDocuments, IncidentFacts, IncidentLegs, IncidentPersons, Items};
+use crate::{Store, StoreError};
+
+/// Which records count. Every bound is optional and inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalysisFilter {
+    /// First day of events counted.
+    pub from: Option<time::Date>,
+    /// Last day of events counted.
+    pub to: Option<time::Date>,
+    pub category: Option<Category>,
+    /// The reporting member.
+    pub member: Option<MemberCode>,
+    /// Records with at least one person of this nationality.
+    pub nationality: Option<String>,
+    /// Records whose route passes this country (origin, transit or destination).
+    pub country: Option<String>,
+    pub method: Option<Method>,
+}
+
+/// Records and the persons detected in them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub incidents: u64,
+    pub persons: u64,
+}
+
+/// The counts of one value of the dimension in one month.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendPoint {
+    /// `2026-11`, the month of the events.
+    pub month: String,
+    /// The value (a category, an ISO 3166-1 alpha-3 code, a method…); `null`
+    /// when the records did not say.
+    pub key: Option<String>,
+    pub incidents: u64,
+    /// For nationality, the persons of that nationality; otherwise all persons
+    /// of the records counted.
+    pub persons: u64,
+}
+
+/// The counts of one value of the dimension over the whole period.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopRow {
+    pub key: Option<String>,
+    pub incidents: u64,
+    pub persons: u64,
+}
+
+/// One step of routes, from one leg to the next in travel order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// `origin` or `transit`.
+    pub from_role: String,
+    /// ISO 3166-1 alpha-3.
+    pub from: String,
+    /// `transit` or `destination`.
+    pub to_role: String,
+    pub to: String,
+    /// Records whose route takes this step.
+    pub incidents: u64,
+    /// All persons of those records.
+    pub persons: u64,
+}
+
+/// The most values a top list or route list returns.
+pub const MAX_TOP: usize = 500;
+
+/// The alias of the derived table of a multi-valued dimension, and of its value.
+const VALUES: &str = "v";
+const VALUE: &str = "val";
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// `SUM` as a 64-bit integer: PostgreSQL sums BIGINT into NUMERIC.
+fn sum(expr: Expr) -> Expr {
+    Func::cast_as(Func::sum(expr), Alias::new("BIGINT")).into()
+}
+
+fn facts(col: IncidentFacts) -> Expr {
+    Expr::col((IncidentFacts::Table, col))
+}
+
+fn date_text(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// What a dimension groups by and how it counts: the value, the records and
+/// the persons.
+struct Grouping {
+    key: Expr,
+    incidents: Expr,
+    persons: Expr,
+}
+
+/// Joins each record once per distinct value of a multi-valued fact, so that
+/// a record naming a country twice (or two counterfeit passports) is still one
+/// record under that value.
+fn distinct_values<T, C>(
+    query: &mut SelectStatement,
+    table: T,
+    item_col: C,
+    value_col: C,
+    role: Option<&str>,
+) -> Grouping
+where
+    T: IntoIden,
+    C: IntoIden,
+{
+    let mut values = Query::select();
+    values
+        .distinct()
+        .expr_as(Expr::col(item_col), Alias::new("item_id"))
+        .expr_as(Expr::col(value_col), Alias::new(VALUE))
+        .from(table);
+    if let Some(role) = role {
+        values.and_where(Expr::col(IncidentLegs::Role).eq(role));
+    }
+    query.join_subquery(
+        JoinType::InnerJoin,
+        values.to_owned(),
+        Alias::new(VALUES),
+        Expr::col((Alias::new(VALUES), Alias::new("item_id"))).equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+    );
+    Grouping {
+        key: Expr::col((Alias::new(VALUES), Alias::new(VALUE))),
+        incidents: Func::count(facts(IncidentFacts::ItemId)).into(),
+        persons: sum(facts(IncidentFacts::Persons)),
+    }
+}
+
+/// Joins what `dimension` needs to `query` (records joined with their facts).
+fn group_by(query: &mut SelectStatement, dimension: Dimension) -> Grouping {
+    let single = |col| Grouping {
+        key: facts(col),
+        incidents: Func::count(facts(IncidentFacts::ItemId)).into(),
+        persons: sum(facts(IncidentFacts::Persons)),
+    };
+    match dimension {
+        Dimension::Category => single(IncidentFacts::Category),
+        Dimension::Member => single(IncidentFacts::OriginatorMember),
+        Dimension::Origin => single(IncidentFacts::Origin),
+        Dimension::Destination => single(IncidentFacts::Destination),
+        Dimension::Environment => single(IncidentFacts::Environment),
+        Dimension::Method => single(IncidentFacts::MethodType),
+        Dimension::Transport => single(IncidentFacts::Transport),
+        Dimension::Outcome => single(IncidentFacts::OutcomeType),
+        Dimension::Transit => {
+            distinct_values(query, IncidentLegs::Table, IncidentLegs::ItemId, IncidentLegs::Country, Some("transit"))
+        }
+        Dimension::DocumentType => distinct_values(
+            query,
+            IncidentDocuments::Table,
+            IncidentDocuments::ItemId,
+            IncidentDocuments::DocumentType,
+            None,
+        ),
+        Dimension::FraudType => distinct_values(
+            query,
+            IncidentDocuments::Table,
+            IncidentDocuments::ItemId,
+            IncidentDocuments::FraudType,
+            None,
+        ),
+        Dimension::Nationality => {
+            // Several rows per nationality (by sex and age band): records are
+            // counted distinct, persons are those of the nationality.
+            query.inner_join(
+                IncidentPersons::Table,
+                Expr::col((IncidentPersons::Table, IncidentPersons::ItemId))
+                    .equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+            );
+            Grouping {
+                key: Expr::col((IncidentPersons::Table, IncidentPersons::Nationality)),
+                incidents: Func::count_distinct(facts(IncidentFacts::ItemId)).into(),
+                persons: sum(Expr::col((IncidentPersons::Table, IncidentPersons::Count))),
+            }
+        }
+    }
+}
+
+/// Sorts by records, then persons, descending, then by value, and keeps `limit`.
+fn top(mut rows: Vec<TopRow>, limit: usize) -> Vec<TopRow> {
+    rows.sort_by(|a, b| b.incidents.cmp(&a.incidents).then(b.persons.cmp(&a.persons)).then(a.key.cmp(&b.key)));
+    rows.truncate(limit.min(MAX_TOP));
+    rows
+}
+
+impl Store {
+    /// The published incident records `subject` may read that `filter` keeps,
+    /// joined with their facts.
+    fn visible_incidents(
+        &self,
+        subject: &Subject,
+        agreements: &[Agreement],
+        filter: &AnalysisFilter,
+    ) -> SelectStatement {
+        let mut query = self.filtered_select(
+            subject,
+            agreements,
+            &ItemFilter {
+                kind: Some(ItemKind::IncidentRecord),
+                state: Some(ItemState::Published),
+                category: filter.category,
+                originator: filter.member.clone(),
+                ..ItemFilter::default()
+            },
+        );
+        query.inner_join(IncidentFacts::Table, facts(IncidentFacts::ItemId).equals((Items::Table, Items::Id)));
+        if let Some(from) = filter.from {
+            query.and_where(facts(IncidentFacts::OccurredOn).gte(date_text(from)));
+        }
+        if let Some(to) = filter.to {
+            query.and_where(facts(IncidentFacts::OccurredOn).lte(date_text(to)));
+        }
+        if let Some(method) = filter.method {
+            query.and_where(facts(IncidentFacts::MethodType).eq(method.as_str()));
+        }
+        if let Some(nationality) = &filter.nationality {
+            query.and_where(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(IncidentPersons::Table)
+                    .and_where(
+                        Expr::col((IncidentPersons::Table, IncidentPersons::ItemId))
+                            .equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+                    )
+                    .and_where(
+                        Expr::col((IncidentPersons::Table, IncidentPersons::Nationality)).eq(nationality.as_str()),
+                    )
+                    .to_owned(),
+            ));
+        }
+        if let Some(country) = &filter.country {
+            query.and_where(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(IncidentLegs::Table)
+                    .and_where(
+                        Expr::col((IncidentLegs::Table, IncidentLegs::ItemId))
+                            .equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+                    )
+                    .and_where(Expr::col((IncidentLegs::Table, IncidentLegs::Country)).eq(country.as_str()))
+                    .to_owned(),
+            ));
+        }
+        query
+    }
+
+    /// All records and persons `filter` keeps among those `subject` may read.
+    pub async fn incident_totals(&self, subject: &Subject, filter: &AnalysisFilter) -> Result<Counts, StoreError> {
+        let agreements = self.agreements().await?;
+        let mut query = self.visible_incidents(subject, &agreements, filter);
+        query
+            .expr(Func::count(facts(IncidentFacts::ItemId)))
+            .expr(Func::coalesce([sum(facts(IncidentFacts::Persons)), Expr::val(0i64)]));
+        let row: Option<(i64, i64)> = self.pool.target().fetch_optional(&query).await?;
+        Ok(row
+            .map(|(incidents, persons)| Counts { incidents: count(incidents), persons: count(persons) })
+            .unwrap_or_default())
+    }
+
+    /// Records and persons per month of the events and value of `by`, oldest
+    /// month first, values in order (`None` first).
+    pub async fn incident_trend(
+        &self,
+        subject: &Subject,
+        filter: &AnalysisFilter,
+        by: Dimension,
+    ) -> Result<Vec<TrendPoint>, StoreError> {
+        let agreements = self.agreements().await?;
+        let mut query = self.visible_incidents(subject, &agreements, filter);
+        let grouping = group_by(&mut query, by);
+        query
+            .expr(facts(IncidentFacts::OccurredMonth))
+            .expr(grouping.key.clone())
+            .expr(grouping.incidents)
+            .expr(grouping.persons)
+            .add_group_by([facts(IncidentFacts::OccurredMonth), grouping.key]);
+        let rows: Vec<(String, Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+        let mut points: Vec<TrendPoint> = rows
+            .into_iter()
+            .map(|(month, key, incidents, persons)| TrendPoint {
+                month,
+                key,
+                incidents: count(incidents),
+                persons: count(persons),
+            })
+            .collect();
+        // Sorted here: the backends order NULL differently.
+        points.sort_by(|a, b| a.month.cmp(&b.month).then(a.key.cmp(&b.key)));
+        Ok(points)
+    }
+
+    /// The `limit` values of `by` with the most records (then persons), over
+    /// the whole period.
+    pub async fn incident_top(
+        &self,
+        subject: &Subject,
+        filter: &AnalysisFilter,
+        by: Dimension,
+        limit: usize,
+    ) -> Result<Vec<TopRow>, StoreError> {
+        let agreements = self.agreements().await?;
+        let mut query = self.visible_incidents(subject, &agreements, filter);
+        let grouping = group_by(&mut query, by);
+        query.expr(grouping.key.clone()).expr(grouping.incidents).expr(grouping.persons).add_group_by([grouping.key]);
+        let rows: Vec<(Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+        // Values are few (countries, taxonomy terms): sorting them here is cheap
+        // and orders ties the same way on both backends.
+        let rows = rows
+            .into_iter()
+            .map(|(key, incidents, persons)| TopRow { key, incidents: count(incidents), persons: count(persons) })
+            .collect();
+        Ok(top(rows, limit))
+    }
+
+    /// The `limit` steps of routes taken by the most records: each pair of
+    /// consecutive legs (origin → transit → … → destination) of a record.
+    pub async fn incident_hops(
+        &self,
+        subject: &Subject,
+        filter: &AnalysisFilter,
+        limit: usize,
+    ) -> Result<Vec<Hop>, StoreError> {
+        let agreements = self.agreements().await?;
+        let mut query = self.visible_incidents(subject, &agreements, filter);
+        let (a, b) = (Alias::new("a"), Alias::new("b"));
+        let mut steps = Query::select();
+        steps
+            .distinct()
+            .column((a.clone(), IncidentLegs::ItemId))
+            .expr_as(Expr::col((a.clone(), IncidentLegs::Role)), Alias::new("from_role"))
+            .expr_as(Expr::col((a.clone(), IncidentLegs::Country)), Alias::new("from_country"))
+            .expr_as(Expr::col((b.clone(), IncidentLegs::Role)), Alias::new("to_role"))
+            .expr_as(Expr::col((b.clone(), IncidentLegs::Country)), Alias::new("to_country"))
+            .from_as(IncidentLegs::Table, a.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                IncidentLegs::Table,
+                b.clone(),
+                Expr::col((b.clone(), IncidentLegs::ItemId)).equals((a.clone(), IncidentLegs::ItemId)).and(
+                    Expr::col((b.clone(), IncidentLegs::Seq)).eq(Expr::col((a.clone(), IncidentLegs::Seq)).add(1)),
+                ),
+            );
+        let s = Alias::new("s");
+        query.join_subquery(
+            JoinType::InnerJoin,
+            steps.to_owned(),
+            s.clone(),
+            Expr::col((s.clone(), IncidentLegs::ItemId)).equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+        );
+        let keys =
+            ["from_role", "from_country", "to_role", "to_country"].map(|c| Expr::col((s.clone(), Alias::new(c))));
+        for key in &keys {
+            query.expr(key.clone());
+        }
+        query
+            .expr(Func::count(facts(IncidentFacts::ItemId)))
+            .expr(sum(facts(IncidentFacts::Persons)))
+            .add_group_by(keys);
+        let rows: Vec<(String, String, String, String, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+        let mut hops: Vec<Hop> = rows
+            .into_iter()
+            .map(|(from_role, from, to_role, to, incidents, persons)| Hop {
+                from_role,
+                from,
+                to_role,
+                to,
+                incidents: count(incidents),
+                persons: count(persons),
+            })
+            .collect();
+        hops.sort_by(|x, y| {
+            y.incidents
+                .cmp(&x.incidents)
+                .then(y.persons.cmp(&x.persons))
+                .then((&x.from, &x.from_role, &x.to, &x.to_role).cmp(&(&y.from, &y.from_role, &y.to, &y.to_role)))
+        });
+        hops.truncate(limit.min(MAX_TOP));
+        Ok(hops)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_orders_ties_by_persons_then_value() {
+        let row = |key: Option<&str>, incidents, persons| TopRow { key: key.map(str::to_owned), incidents, persons };
+        let rows = vec![row(Some("B"), 2, 5), row(None, 2, 5), row(Some("A"), 2, 9), row(Some("C"), 7, 1)];
+        assert_eq!(top(rows, 3), vec![row(Some("C"), 7, 1), row(Some("A"), 2, 9), row(None, 2, 5)]);
+    }
+}
