@@ -191,6 +191,12 @@ try {
     expect((await page.textContent("article.body")).includes("Laminate lifting"), "the body is not shown");
     await accessible(page, "item page");
     await shot(page, "item");
+    // Analysis of the incident records New Zealand may read: charts, map and flows drawn as SVG.
+    await page.goto(`${base}/analysis?by=origin`);
+    expect((await page.$$("svg[aria-labelledby='trend-title']")).length === 1, "the trend chart is not drawn");
+    expect((await page.$$("svg[aria-labelledby='map-title map-desc']")).length === 1, "the route map is not drawn");
+    await accessible(page, "analysis");
+    await shot(page, "analysis");
     await context.close();
   }
 

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod agreements;
+pub mod analysis;
 pub mod api;
 pub mod auth;
 pub mod collect;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` and its OpenAPI 3.1 document.
 
 pub mod agreements;
+pub mod analysis;
 pub mod audit;
 pub mod auth;
 pub mod directory;
@@ -83,6 +84,7 @@ impl Modify for SecuritySchemes {
         screening_lists::list, screening_lists::upload, screening_lists::delete,
         incidents::templates, incidents::template, incidents::put_template, incidents::delete_template,
         incidents::mapping, incidents::put_mapping, incidents::import, incidents::export,
+        analysis::trend, analysis::top, analysis::routes,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -157,6 +159,9 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         )
         .route("/collection-templates/{code}/mapping", get(incidents::mapping).put(incidents::put_mapping))
         .route("/exports/incidents", get(incidents::export))
+        .route("/analysis/incidents/trend", get(analysis::trend))
+        .route("/analysis/incidents/top", get(analysis::top))
+        .route("/analysis/incidents/routes", get(analysis::routes))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

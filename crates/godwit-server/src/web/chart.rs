@@ -7,7 +7,7 @@ use std::fmt::Write;
 use godwit_store::statistics::MonthlyCount;
 
 /// Colours for series, distinguishable and dark enough for white text around them.
-const PALETTE: [&str; 10] =
+pub(crate) const PALETTE: [&str; 10] =
     ["#0b5394", "#b45f06", "#38761d", "#990000", "#674ea7", "#127a7a", "#7f6000", "#a64d79", "#3d3d3d", "#45818e"];
 
 /// A stacked bar chart of items per member per month, with its data table.
@@ -19,7 +19,8 @@ pub struct BarChart {
     pub total: u64,
 }
 
-fn escape(text: &str) -> String {
+/// Text safe inside SVG markup and attributes.
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -33,17 +34,40 @@ pub fn contribution_chart(counts: &[MonthlyCount]) -> BarChart {
             row[i] += c.count;
         }
     }
-    let totals: Vec<u64> = (0..months.len()).map(|i| by_member.values().map(|row| row[i]).sum()).collect();
-    let peak = totals.iter().copied().max().unwrap_or(0).max(1);
+    stacked_bars("chart", "Items published per month by member", months, by_member.into_iter().collect())
+}
+
+/// The top of the axis: four gridline steps of 1, 2 or 5 times a power of
+/// ten, so that every gridline is labelled with a whole number.
+fn nice_ceiling(peak: u64) -> u64 {
+    let step = peak.div_ceil(4).max(1);
+    let mut power = 1;
+    while power * 10 <= step {
+        power *= 10;
+    }
+    let nice = [1, 2, 5, 10].into_iter().map(|m| m * power).find(|s| *s >= step).unwrap_or(10 * power);
+    nice * 4
+}
+
+/// A stacked bar per month, one segment per series (in the order given, each
+/// row as long as `months`), with a legend and the numbers for the table. `id`
+/// makes the SVG's title unique on the page.
+pub fn stacked_bars(id: &str, title: &str, months: Vec<String>, series: Vec<(String, Vec<u64>)>) -> BarChart {
+    let count = |row: &[u64], i: usize| row.get(i).copied().unwrap_or(0);
+    let totals: Vec<u64> = (0..months.len()).map(|i| series.iter().map(|(_, row)| count(row, i)).sum()).collect();
+    let peak = nice_ceiling(totals.iter().copied().max().unwrap_or(0));
 
     let (width, height, left, bottom, top) = (720.0_f64, 260.0_f64, 44.0, 28.0, 10.0);
     let plot_h = height - bottom - top;
     let slot = (width - left - 8.0) / months.len().max(1) as f64;
     let bar_w = (slot * 0.7).max(4.0);
+    // At most about twelve month labels, so that they never overlap.
+    let label_every = months.len().div_ceil(12).max(1);
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title"><title id="chart-title">Items published per month by member</title>"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
+        escape(title)
     );
     for step in 0..=4 {
         let value = peak as f64 * f64::from(step) / 4.0;
@@ -58,46 +82,49 @@ pub fn contribution_chart(counts: &[MonthlyCount]) -> BarChart {
     for (i, month) in months.iter().enumerate() {
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         let mut y = top + plot_h;
-        for (series, (member, row)) in by_member.iter().enumerate() {
-            if row[i] == 0 {
+        for (n, (name, row)) in series.iter().enumerate() {
+            let value = count(row, i);
+            if value == 0 {
                 continue;
             }
-            let h = plot_h * row[i] as f64 / peak as f64;
+            let h = plot_h * value as f64 / peak as f64;
             y -= h;
             let _ = write!(
                 svg,
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{h:.1}" fill="{}"><title>{} {}: {}</title></rect>"#,
-                PALETTE[series % PALETTE.len()],
-                escape(member),
+                PALETTE[n % PALETTE.len()],
+                escape(name),
                 escape(month),
-                row[i]
+                value
             );
         }
-        let _ = write!(
-            svg,
-            r##"<text x="{cx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#4a5566">{}</text>"##,
-            escape(month.get(2..).unwrap_or(month)),
-            cx = x + bar_w / 2.0,
-            ty = height - 10.0
-        );
+        if i % label_every == 0 {
+            let _ = write!(
+                svg,
+                r##"<text x="{cx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#4a5566">{}</text>"##,
+                escape(month.get(2..).unwrap_or(month)),
+                cx = x + bar_w / 2.0,
+                ty = height - 10.0
+            );
+        }
     }
     svg.push_str("</svg>");
     let mut legend = String::from(r#"<ul class="legend">"#);
-    for (series, member) in by_member.keys().enumerate() {
+    for (n, (name, _)) in series.iter().enumerate() {
         let _ = write!(
             legend,
             r#"<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="{}"/></svg> {}</li>"#,
-            PALETTE[series % PALETTE.len()],
-            escape(member)
+            PALETTE[n % PALETTE.len()],
+            escape(name)
         );
     }
     legend.push_str("</ul>");
     svg.push_str(&legend);
-    let rows = by_member
+    let rows = series
         .into_iter()
-        .map(|(member, row)| {
+        .map(|(name, row)| {
             let total = row.iter().sum();
-            (member, row, total)
+            (name, row, total)
         })
         .collect();
     BarChart { svg, months, rows, total: totals.iter().sum() }
@@ -123,6 +150,11 @@ mod tests {
         // One bar segment per non-zero count, each with its number as a tooltip.
         assert_eq!(chart.svg.matches("<rect x=").count(), 3);
         assert!(chart.svg.contains("<title>NZL 2026-11: 4</title>"));
+    }
+
+    #[test]
+    fn gridlines_fall_on_whole_numbers() {
+        assert_eq!([0, 1, 4, 5, 9, 37, 401].map(nice_ceiling), [4, 4, 4, 8, 20, 40, 800]);
     }
 
     #[test]

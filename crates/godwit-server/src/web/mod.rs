@@ -13,6 +13,7 @@
 pub mod account;
 pub mod admin;
 pub mod agreements;
+pub mod analysis;
 pub mod assets;
 pub mod audit;
 pub mod chart;
@@ -24,6 +25,7 @@ pub mod incidents;
 pub mod item_form;
 pub mod items;
 pub mod library;
+pub mod map;
 pub mod page;
 pub mod saved;
 pub mod screening;
@@ -75,6 +77,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/items/{id}/attachments/{attachment}", get(items::download))
         .route("/search", get(search::show))
         .route("/incidents", get(incidents::show))
+        .route("/analysis", get(analysis::show))
         .route("/incidents/export", get(incidents::export))
         .route("/incidents/templates/{code}", get(incidents::blank_sheet).post(incidents::save_template))
         .route("/incidents/templates/{code}/edit", get(incidents::edit_template))

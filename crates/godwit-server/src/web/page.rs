@@ -50,6 +50,7 @@ const SECTIONS: &[Section] = &[
         !v.caller.subject.screens_travellers() && crate::api::screening_lists::may_manage(&v.caller.subject)
     }),
     ("/incidents", "Incidents", crate::web::incidents::collects),
+    ("/analysis", "Analysis", |v| crate::analysis::may_analyse(&v.caller.subject)),
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),
     ("/agreements", "Agreements", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),

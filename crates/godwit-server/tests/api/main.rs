@@ -4,6 +4,7 @@
 
 mod admin;
 mod agreements;
+mod analysis;
 mod auth;
 mod bad_input;
 mod harness;
