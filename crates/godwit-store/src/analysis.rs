@@ -25,7 +25,7 @@ use godwit_domain::incident::{Dimension, Method};
 use godwit_domain::item::{Category, ItemKind, ItemState};
 use godwit_domain::member::MemberCode;
 use godwit_domain::user::Subject;
-use sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement};
+use sea_query::{Alias, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement};
 use serde::Serialize;
 
 use crate::items::ItemFilter;
@@ -101,10 +101,6 @@ pub struct Hop {
 /// The most values a top list or route list returns.
 pub const MAX_TOP: usize = 500;
 
-/// The alias of the derived table of a multi-valued dimension, and of its value.
-const VALUES: &str = "v";
-const VALUE: &str = "val";
-
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
@@ -122,98 +118,107 @@ fn date_text(date: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
-/// What a dimension groups by and how it counts: the value, the records and
-/// the persons.
-struct Grouping {
-    key: Expr,
-    incidents: Expr,
-    persons: Expr,
+/// Where the values of a dimension are and how they count.
+enum Plan {
+    /// One value per record, a column of its facts.
+    Single(IncidentFacts),
+    /// Persons by nationality, several rows per nationality (sex, age band).
+    Nationality,
+    /// Several values per record in a side table (leg countries of one role, documents).
+    Multi { table: DynIden, item: DynIden, value: DynIden, role: Option<&'static str> },
 }
 
-/// Joins each record once per distinct value of a multi-valued fact, so that
-/// a record naming a country twice (or two counterfeit passports) is still one
-/// record under that value.
-fn distinct_values<T, C>(
-    query: &mut SelectStatement,
-    table: T,
-    item_col: C,
-    value_col: C,
-    role: Option<&str>,
-) -> Grouping
-where
-    T: IntoIden,
-    C: IntoIden,
-{
-    let mut values = Query::select();
-    values
-        .distinct()
-        .expr_as(Expr::col(item_col), Alias::new("item_id"))
-        .expr_as(Expr::col(value_col), Alias::new(VALUE))
-        .from(table);
-    if let Some(role) = role {
-        values.and_where(Expr::col(IncidentLegs::Role).eq(role));
-    }
-    query.join_subquery(
-        JoinType::InnerJoin,
-        values.to_owned(),
-        Alias::new(VALUES),
-        Expr::col((Alias::new(VALUES), Alias::new("item_id"))).equals((IncidentFacts::Table, IncidentFacts::ItemId)),
-    );
-    Grouping {
-        key: Expr::col((Alias::new(VALUES), Alias::new(VALUE))),
-        incidents: Func::count(facts(IncidentFacts::ItemId)).into(),
-        persons: sum(facts(IncidentFacts::Persons)),
-    }
+fn multi<T: IntoIden, C: IntoIden>(table: T, item: C, value: C, role: Option<&'static str>) -> Plan {
+    Plan::Multi { table: table.into_iden(), item: item.into_iden(), value: value.into_iden(), role }
 }
 
-/// Joins what `dimension` needs to `query` (records joined with their facts).
-fn group_by(query: &mut SelectStatement, dimension: Dimension) -> Grouping {
-    let single = |col| Grouping {
-        key: facts(col),
-        incidents: Func::count(facts(IncidentFacts::ItemId)).into(),
-        persons: sum(facts(IncidentFacts::Persons)),
-    };
+fn plan(dimension: Dimension) -> Plan {
     match dimension {
-        Dimension::Category => single(IncidentFacts::Category),
-        Dimension::Member => single(IncidentFacts::OriginatorMember),
-        Dimension::Origin => single(IncidentFacts::Origin),
-        Dimension::Destination => single(IncidentFacts::Destination),
-        Dimension::Environment => single(IncidentFacts::Environment),
-        Dimension::Method => single(IncidentFacts::MethodType),
-        Dimension::Transport => single(IncidentFacts::Transport),
-        Dimension::Outcome => single(IncidentFacts::OutcomeType),
-        Dimension::Transit => {
-            distinct_values(query, IncidentLegs::Table, IncidentLegs::ItemId, IncidentLegs::Country, Some("transit"))
+        Dimension::Category => Plan::Single(IncidentFacts::Category),
+        Dimension::Member => Plan::Single(IncidentFacts::OriginatorMember),
+        Dimension::Origin => Plan::Single(IncidentFacts::Origin),
+        Dimension::Destination => Plan::Single(IncidentFacts::Destination),
+        Dimension::Environment => Plan::Single(IncidentFacts::Environment),
+        Dimension::Method => Plan::Single(IncidentFacts::MethodType),
+        Dimension::Transport => Plan::Single(IncidentFacts::Transport),
+        Dimension::Outcome => Plan::Single(IncidentFacts::OutcomeType),
+        Dimension::Nationality => Plan::Nationality,
+        Dimension::Transit => multi(IncidentLegs::Table, IncidentLegs::ItemId, IncidentLegs::Country, Some("transit")),
+        Dimension::DocumentType => {
+            multi(IncidentDocuments::Table, IncidentDocuments::ItemId, IncidentDocuments::DocumentType, None)
         }
-        Dimension::DocumentType => distinct_values(
-            query,
-            IncidentDocuments::Table,
-            IncidentDocuments::ItemId,
-            IncidentDocuments::DocumentType,
-            None,
-        ),
-        Dimension::FraudType => distinct_values(
-            query,
-            IncidentDocuments::Table,
-            IncidentDocuments::ItemId,
-            IncidentDocuments::FraudType,
-            None,
-        ),
-        Dimension::Nationality => {
-            // Several rows per nationality (by sex and age band): records are
-            // counted distinct, persons are those of the nationality.
-            query.inner_join(
+        Dimension::FraudType => {
+            multi(IncidentDocuments::Table, IncidentDocuments::ItemId, IncidentDocuments::FraudType, None)
+        }
+    }
+}
+
+/// `SELECT [keys], COUNT(*), SUM(persons) FROM (rows) GROUP BY [keys]` over a
+/// derived table of distinct rows with a `persons` column.
+fn count_distinct_rows(rows: SelectStatement, keys: &[&str]) -> SelectStatement {
+    let d = Alias::new("d");
+    let keys: Vec<Expr> = keys.iter().map(|k| Expr::col((d.clone(), Alias::new(*k)))).collect();
+    let mut outer = Query::select();
+    outer.from_subquery(rows, d.clone());
+    for key in &keys {
+        outer.expr(key.clone());
+    }
+    outer.expr(Func::count(Expr::val(1))).expr(sum(Expr::col((d, Alias::new("persons"))))).add_group_by(keys);
+    outer
+}
+
+/// Turns `visible` (the records counted, joined with their facts) into rows of
+/// (month, if `monthly`), value, records, persons for `dimension`.
+fn grouped(mut visible: SelectStatement, dimension: Dimension, monthly: bool) -> SelectStatement {
+    let month = facts(IncidentFacts::OccurredMonth);
+    let (key, incidents, persons): (Expr, Expr, Expr) = match plan(dimension) {
+        Plan::Single(col) => {
+            (facts(col), Func::count(facts(IncidentFacts::ItemId)).into(), sum(facts(IncidentFacts::Persons)))
+        }
+        Plan::Nationality => {
+            // Records are counted distinct; persons are those of the nationality.
+            visible.inner_join(
                 IncidentPersons::Table,
                 Expr::col((IncidentPersons::Table, IncidentPersons::ItemId))
                     .equals((IncidentFacts::Table, IncidentFacts::ItemId)),
             );
-            Grouping {
-                key: Expr::col((IncidentPersons::Table, IncidentPersons::Nationality)),
-                incidents: Func::count_distinct(facts(IncidentFacts::ItemId)).into(),
-                persons: sum(Expr::col((IncidentPersons::Table, IncidentPersons::Count))),
-            }
+            (
+                Expr::col((IncidentPersons::Table, IncidentPersons::Nationality)),
+                Func::count_distinct(facts(IncidentFacts::ItemId)).into(),
+                sum(Expr::col((IncidentPersons::Table, IncidentPersons::Count))),
+            )
         }
+        Plan::Multi { table, item, value, role } => {
+            // Each record once per distinct value, so that a record naming a
+            // country twice (or two counterfeit passports) is still one
+            // record under that value. The visible records drive the join:
+            // values of records nobody counts are never read.
+            visible.inner_join(
+                table.clone(),
+                Expr::col((table.clone(), item)).equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+            );
+            if let Some(role) = role {
+                visible.and_where(Expr::col((table.clone(), IncidentLegs::Role)).eq(role));
+            }
+            visible
+                .distinct()
+                .expr_as(facts(IncidentFacts::ItemId), Alias::new("item_id"))
+                .expr_as(month, Alias::new("month"))
+                .expr_as(facts(IncidentFacts::Persons), Alias::new("persons"))
+                .expr_as(Expr::col((table, value)), Alias::new("val"));
+            return count_distinct_rows(visible, if monthly { &["month", "val"] } else { &["val"] });
+        }
+    };
+    let mut keys = Vec::new();
+    if monthly {
+        keys.push(month);
     }
+    keys.push(key);
+    for key in &keys {
+        visible.expr(key.clone());
+    }
+    visible.expr(incidents).expr(persons).add_group_by(keys);
+    visible
 }
 
 /// Sorts by records, then persons, descending, then by value, and keeps `limit`.
@@ -306,14 +311,7 @@ impl Store {
         by: Dimension,
     ) -> Result<Vec<TrendPoint>, StoreError> {
         let agreements = self.agreements().await?;
-        let mut query = self.visible_incidents(subject, &agreements, filter);
-        let grouping = group_by(&mut query, by);
-        query
-            .expr(facts(IncidentFacts::OccurredMonth))
-            .expr(grouping.key.clone())
-            .expr(grouping.incidents)
-            .expr(grouping.persons)
-            .add_group_by([facts(IncidentFacts::OccurredMonth), grouping.key]);
+        let query = grouped(self.visible_incidents(subject, &agreements, filter), by, true);
         let rows: Vec<(String, Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
         let mut points: Vec<TrendPoint> = rows
             .into_iter()
@@ -339,9 +337,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<TopRow>, StoreError> {
         let agreements = self.agreements().await?;
-        let mut query = self.visible_incidents(subject, &agreements, filter);
-        let grouping = group_by(&mut query, by);
-        query.expr(grouping.key.clone()).expr(grouping.incidents).expr(grouping.persons).add_group_by([grouping.key]);
+        let query = grouped(self.visible_incidents(subject, &agreements, filter), by, false);
         let rows: Vec<(Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
         // Values are few (countries, taxonomy terms): sorting them here is cheap
         // and orders ties the same way on both backends.
@@ -361,17 +357,16 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Hop>, StoreError> {
         let agreements = self.agreements().await?;
-        let mut query = self.visible_incidents(subject, &agreements, filter);
+        let mut steps = self.visible_incidents(subject, &agreements, filter);
         let (a, b) = (Alias::new("a"), Alias::new("b"));
-        let mut steps = Query::select();
+        // Each record once per distinct step, its legs read for visible records only.
         steps
-            .distinct()
-            .column((a.clone(), IncidentLegs::ItemId))
-            .expr_as(Expr::col((a.clone(), IncidentLegs::Role)), Alias::new("from_role"))
-            .expr_as(Expr::col((a.clone(), IncidentLegs::Country)), Alias::new("from_country"))
-            .expr_as(Expr::col((b.clone(), IncidentLegs::Role)), Alias::new("to_role"))
-            .expr_as(Expr::col((b.clone(), IncidentLegs::Country)), Alias::new("to_country"))
-            .from_as(IncidentLegs::Table, a.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                IncidentLegs::Table,
+                a.clone(),
+                Expr::col((a.clone(), IncidentLegs::ItemId)).equals((IncidentFacts::Table, IncidentFacts::ItemId)),
+            )
             .join_as(
                 JoinType::InnerJoin,
                 IncidentLegs::Table,
@@ -379,23 +374,15 @@ impl Store {
                 Expr::col((b.clone(), IncidentLegs::ItemId)).equals((a.clone(), IncidentLegs::ItemId)).and(
                     Expr::col((b.clone(), IncidentLegs::Seq)).eq(Expr::col((a.clone(), IncidentLegs::Seq)).add(1)),
                 ),
-            );
-        let s = Alias::new("s");
-        query.join_subquery(
-            JoinType::InnerJoin,
-            steps.to_owned(),
-            s.clone(),
-            Expr::col((s.clone(), IncidentLegs::ItemId)).equals((IncidentFacts::Table, IncidentFacts::ItemId)),
-        );
-        let keys =
-            ["from_role", "from_country", "to_role", "to_country"].map(|c| Expr::col((s.clone(), Alias::new(c))));
-        for key in &keys {
-            query.expr(key.clone());
-        }
-        query
-            .expr(Func::count(facts(IncidentFacts::ItemId)))
-            .expr(sum(facts(IncidentFacts::Persons)))
-            .add_group_by(keys);
+            )
+            .distinct()
+            .expr_as(facts(IncidentFacts::ItemId), Alias::new("item_id"))
+            .expr_as(facts(IncidentFacts::Persons), Alias::new("persons"))
+            .expr_as(Expr::col((a.clone(), IncidentLegs::Role)), Alias::new("from_role"))
+            .expr_as(Expr::col((a, IncidentLegs::Country)), Alias::new("from_country"))
+            .expr_as(Expr::col((b.clone(), IncidentLegs::Role)), Alias::new("to_role"))
+            .expr_as(Expr::col((b, IncidentLegs::Country)), Alias::new("to_country"));
+        let query = count_distinct_rows(steps, &["from_role", "from_country", "to_role", "to_country"]);
         let rows: Vec<(String, String, String, String, i64, i64)> = self.pool.target().fetch_all(&query).await?;
         let mut hops: Vec<Hop> = rows
             .into_iter()

@@ -160,18 +160,20 @@ async fn shown(
     params: &AnalysisParams,
     a: &Analysis,
 ) -> Result<Shown, WebError> {
-    let subject = &viewer.caller.subject;
-    let trend = analysis::trend(&state.store, subject, a).await?;
-    let top = analysis::top(&state.store, subject, a).await?;
-    let routes = analysis::routes(&state.store, subject, a).await?;
-    let all = trend.totals.incidents.max(1);
+    let (store, subject) = (&state.store, &viewer.caller.subject);
+    // The store's queries one by one rather than the API's answers, which
+    // would count the totals three times.
+    let totals = store.incident_totals(subject, &a.filter).await?;
+    let points = store.incident_trend(subject, &a.filter, a.by).await?;
+    let top = store.incident_top(subject, &a.filter, a.by, a.limit.unwrap_or(analysis::DEFAULT_TOP)).await?;
+    let hops = store.incident_hops(subject, &a.filter, a.limit.unwrap_or(analysis::DEFAULT_HOPS)).await?;
+    let all = totals.incidents.max(1);
     Ok(Shown {
-        totals: trend.totals,
+        totals,
         by: words(a.by.as_str()).to_lowercase(),
         by_heading: words(a.by.as_str()),
-        trend: trend_chart(a.by, &trend.points),
+        trend: trend_chart(a.by, &points),
         top: top
-            .rows
             .iter()
             .map(|r| TopLine {
                 label: label(a.by, r.key.as_deref()),
@@ -180,9 +182,9 @@ async fn shown(
                 share: r.incidents * 100 / all,
             })
             .collect(),
-        map: route_map(&routes.hops),
-        flow: flow_diagram(&routes.hops),
-        hops: routes.hops.iter().map(hop_line).collect(),
+        map: route_map(&hops),
+        flow: flow_diagram(&hops),
+        hops: hops.iter().map(hop_line).collect(),
         trend_csv: csv_link("trend", params),
         top_csv: csv_link("top", params),
         routes_csv: csv_link("routes", params),
