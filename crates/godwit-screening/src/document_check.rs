@@ -5,9 +5,9 @@ use serde::Serialize;
 use time::Date;
 
 use crate::matching::Match;
-use crate::matching::alerts::AlertIndex;
 use crate::matching::documents::DocumentIndex;
 use crate::mrz::{self, Mrz, MrzError};
+use crate::screen::ReaderLists;
 use crate::traveller::TravelDocument;
 
 /// Everything an officer needs about one document.
@@ -24,20 +24,22 @@ pub struct DocumentCheck {
     /// Whether the document had expired on the check date.
     pub expired: Option<bool>,
     /// Listed documents with this number (lost, stolen, revoked, fraudulent)
-    /// and document alerts whose series or ranges hold it, best first.
+    /// on the node's and the reader's national lists, and document alerts
+    /// whose series or ranges hold it, best first.
     pub matches: Vec<Match>,
 }
 
 /// Parses `text` as an MRZ and checks it against `documents` on `today`.
 pub fn check(text: &str, documents: Option<&DocumentIndex>, today: Date) -> Result<DocumentCheck, MrzError> {
-    check_with(text, documents, None, today)
+    check_with(text, documents, ReaderLists::default(), today)
 }
 
-/// [`check`] against document alerts as well.
+/// [`check`] against the reader's document alerts and national documents
+/// lists as well.
 pub fn check_with(
     text: &str,
     documents: Option<&DocumentIndex>,
-    alerts: Option<&AlertIndex>,
+    reader: ReaderLists<'_>,
     today: Date,
 ) -> Result<DocumentCheck, MrzError> {
     let mrz = mrz::parse(text)?;
@@ -50,7 +52,7 @@ pub fn check_with(
         expiry_date: date_of_expiry,
     };
     let mut matches = documents.map(|index| index.search(&document)).unwrap_or_default();
-    matches.extend(alerts.map(|index| index.search(&document)).unwrap_or_default());
+    matches.extend(reader.search_document(&document));
     matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
     Ok(DocumentCheck {
         valid: mrz.is_valid(),

@@ -19,7 +19,7 @@ use crate::matching::documents::DocumentIndex;
 use crate::matching::persons::PersonIndex;
 use crate::matching::{ListKind, Match, round};
 use crate::rules::{RuleHit, RuleSet};
-use crate::traveller::Traveller;
+use crate::traveller::{TravelDocument, Traveller};
 use crate::watchlist::{DocumentEntry, PersonEntry};
 
 /// The outcome for one traveller.
@@ -96,6 +96,24 @@ pub struct ReaderLists<'a> {
     pub national: Option<&'a Watchlists>,
 }
 
+impl ReaderLists<'_> {
+    /// Matches of one document on the reader's document alerts and
+    /// national documents lists.
+    pub fn search_document(&self, document: &TravelDocument) -> Vec<Match> {
+        let mut matches = self.alerts.map(|alerts| alerts.search(document)).unwrap_or_default();
+        if let Some(national) = self.national {
+            matches.extend(national.documents.search(document).into_iter().map(as_national));
+        }
+        matches
+    }
+}
+
+/// A match on one of the node's lists, reported as one on a national list.
+fn as_national(m: Match) -> Match {
+    let list = if m.list == ListKind::Persons { ListKind::NationalPersons } else { ListKind::NationalDocuments };
+    Match { list, ..m }
+}
+
 /// Watchlists, rules and thresholds, ready to screen travellers.
 pub struct Screener {
     lists: Watchlists,
@@ -145,10 +163,7 @@ impl Screener {
             matches.extend(alerted.filter(|m| m.score >= review));
         }
         if let Some(national) = reader.national {
-            matches.extend(national.search(traveller, review).map(|m| Match {
-                list: if m.list == ListKind::Persons { ListKind::NationalPersons } else { ListKind::NationalDocuments },
-                ..m
-            }));
+            matches.extend(national.search(traveller, review).map(as_national));
         }
         matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.watchlist_id.cmp(&b.watchlist_id)));
         let rules = self.rules.evaluate(traveller, today);

@@ -4,7 +4,7 @@
 //!   one result per traveller out (the JSON of `godwit screen`'s lines);
 //! - `POST /screening/travellers`: one traveller as JSON;
 //! - `POST /screening/documents`: a machine readable zone, validated and
-//!   looked up.
+//!   looked up on the same documents lists and alerts.
 //!
 //! Who may call them: users holding a role that screens
 //! ([`Role::screens_travellers`]: front-line officers, analysts, authorising
@@ -977,7 +977,7 @@ pub struct DocumentCheckDoc {
     date_of_birth: Option<String>,
     date_of_expiry: Option<String>,
     expired: Option<bool>,
-    /// Listed documents (`documents`) and document alerts (`document_alerts`) holding this number.
+    /// Listed documents holding this number: on the node's list (`documents`), on the national lists the caller's member uses (`national_documents`), and document alerts (`document_alerts`).
     matches: Vec<MatchDoc>,
 }
 
@@ -992,10 +992,14 @@ pub async fn check_document(state: &AppState, caller: &Caller, mrz: &str) -> Api
     }
     let screener = state.screening.screener().await?;
     let today = today(&state.store);
+    let national = state.screening.reader_national(&state.store, &caller.subject).await?;
     let (check, alert_matches) = with_alerts(
         state,
         &caller.subject,
-        |alerts| document_check::check_with(mrz, Some(screener.documents()), Some(&alerts.index), today),
+        |alerts| {
+            let reader = reader_lists(alerts, national.as_deref());
+            document_check::check_with(mrz, Some(screener.documents()), reader, today)
+        },
         |r| r.as_ref().map(|c| alert_ids(c.matches.iter())).unwrap_or_default(),
     )
     .await?;
@@ -1010,7 +1014,9 @@ pub async fn check_document(state: &AppState, caller: &Caller, mrz: &str) -> Api
             "format": check.mrz.format,
             "valid": check.valid,
             "expired": check.expired,
-            "watchlist_matches": check.matches.iter().filter(|m| m.list != ListKind::DocumentAlerts).count(),
+            "watchlist_matches": node_list_matches(check.matches.iter()),
+            "national_matches": national_matches(check.matches.iter()),
+            "national_lists": national_lists(national.as_deref()),
             "alert_matches": alert_matches,
         }),
     )

@@ -563,6 +563,17 @@ async fn national_matches(node: &Node, user: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The national list matches (ids) of the MRZ of Fiji's stolen blank checked by `user`.
+async fn national_document_matches(node: &Node, user: &str) -> Vec<String> {
+    let token = node.login(user).await;
+    let mrz = td3("FN7654321", "FJI", "KOROI", "SEFANAIA");
+    let response = node.call(Method::POST, "/api/v1/screening/documents", Some(&token), Some(json!({ "mrz": mrz }))).await;
+    assert_eq!(response.status, StatusCode::OK, "{user}: {}", response.json);
+    let matches = response.json["matches"].as_array().unwrap();
+    assert!(matches.iter().all(|m| m["list"] == "national_documents"), "{}", response.json);
+    matches.iter().map(|m| m["watchlist_id"].as_str().unwrap().to_owned()).collect()
+}
+
 #[tokio::test]
 async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_policy() {
     let (nodes, _dir) = screening_nodes().await;
@@ -595,6 +606,13 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         assert_eq!(national_matches(&node, "ana.nzl").await, vec![stolen.clone()]);
         assert!(national_matches(&node, "ana.ton").await.is_empty(), "not released to Tonga");
         assert!(national_matches(&node, "low.nzl").await.is_empty(), "cleared below RESTRICTED");
+        // The same lists answer a document check of the blank's MRZ.
+        for user in ["border.fji", "ana.nzl"] {
+            assert_eq!(national_document_matches(&node, user).await, vec![stolen.1.clone()], "{user}");
+        }
+        for user in ["ana.ton", "low.nzl"] {
+            assert!(national_document_matches(&node, user).await.is_empty(), "{user}");
+        }
         let mut both = national_matches(&node, "border.fji").await;
         both.sort();
         assert_eq!(both, vec![stolen.clone(), fiji[0].clone()]);
@@ -632,6 +650,15 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         assert_eq!(last["national_matches"], 1, "{last}");
         assert_eq!(last["national_lists"].as_array().unwrap().len(), 1, "{last}");
         assert!(!runs.iter().any(|r| r.to_string().contains("KOROI") || r.to_string().contains("FN7654321")));
+        let checks = audit(&node, "screening.document").await;
+        let uses: Vec<(Value, usize)> = checks
+            .iter()
+            .map(|r| detail(r))
+            .map(|d| (d["national_matches"].clone(), d["national_lists"].as_array().map_or(0, Vec::len)))
+            .collect();
+        let expected = [(json!(1), 2), (json!(1), 1), (json!(0), 0), (json!(0), 0)];
+        assert_eq!(uses, expected, "Fiji's officer uses both lists, New Zealand's analyst the released one");
+        assert!(!checks.iter().any(|r| r.to_string().contains("KOROI") || r.to_string().contains("FN7654321")));
 
         // Only the member's focal point and analysts manage its lists; a deleted list no longer screens.
         let refused = upload_list(&node, "border.fji", "kind=persons&name=x", NATIONAL_PERSONS).await;
@@ -643,6 +670,7 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         let deleted = node.call(Method::DELETE, &path, Some(&token), None).await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         assert!(national_matches(&node, "ana.nzl").await.is_empty());
+        assert!(national_document_matches(&node, "ana.nzl").await.is_empty());
         assert_eq!(audit(&node, "screening.list.delete").await.len(), 1);
     }
 }
