@@ -3,6 +3,8 @@
 //! writes every row or none), see every problem with its row, column, value and
 //! reason, export what the viewer may read, and the templates with their fields.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -11,12 +13,13 @@ use godwit_domain::marking::Tlp;
 use godwit_domain::template::{CollectionTemplate, FieldDef, FieldType};
 use godwit_store::StoreError;
 use serde::Deserialize;
+use tokio::sync::mpsc;
 
 use crate::collect::{ExportFormat, ImportOptions, ImportReport, MAX_IMPORT_BYTES, export_incidents, import_sheet};
 use crate::state::AppState;
 use crate::web::forms::words;
 use crate::web::item_form::{Choice, choices};
-use crate::web::page::{Chrome, WebError, render};
+use crate::web::page::{Chrome, WebError, render, render_parts, streamed};
 use crate::web::viewer::{Viewer, WebForm, WebMultipart};
 
 /// Whether the viewer collects data (writes items) for its member.
@@ -237,19 +240,55 @@ pub async fn import(
         shown.error = Some("Choose a CSV or XLSX file.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&shown)?).into_response());
     }
-    match import_sheet(&state.store, &viewer.caller.subject, sheet, &options, &|_, _| {}).await {
-        Ok(report) => {
-            let status = if report.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            shown.report = Some(report);
-            Ok((status, render(&shown)?).into_response())
-        }
-        Err(e) => {
-            let e = crate::error::ApiError::from(e);
-            if !e.status.is_client_error() {
-                return Err(e.into());
+    // The page is sent at once and the import's progress as it goes, then
+    // the report: a large sheet takes a while. The import runs on even if
+    // the person leaves; it writes everything or nothing all the same.
+    let (top, _) = render_parts(&shown)?;
+    let (parts, received) = mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    let _ = parts.send(format!("{top}<div class=\"import-steps\" aria-live=\"polite\">{}", Step::Checking.html()));
+    let subject = viewer.caller.subject.clone();
+    tokio::spawn(async move {
+        let shown_percent = AtomicU64::new(u64::MAX);
+        let progress = |done: u64, total: u64| {
+            let percent = done * 100 / total.max(1);
+            if shown_percent.swap(percent, Ordering::Relaxed) != percent {
+                let _ = parts.send(Step::Writing { done, total }.html());
             }
-            shown.error = Some(e.detail.clone().unwrap_or_else(|| "The sheet could not be imported.".into()));
-            Ok((e.status, render(&shown)?).into_response())
+        };
+        match import_sheet(&state.store, &subject, sheet, &options, &progress).await {
+            Ok(report) => shown.report = Some(report),
+            Err(e) => {
+                let e = crate::error::ApiError::from(e);
+                if !e.status.is_client_error() {
+                    tracing::error!(detail = ?e.detail, "import failed");
+                }
+                let why = e.detail.filter(|_| e.status.is_client_error());
+                shown.error = Some(why.unwrap_or_else(|| "The sheet could not be imported; nothing was written.".into()));
+            }
+        }
+        let rest = render_parts(&shown).map(|(_, rest)| rest).unwrap_or_default();
+        let _ = parts.send(format!("{}</div>{rest}", Step::Finished(started.elapsed()).html()));
+    });
+    Ok(streamed(received))
+}
+
+/// Where an import has got to, as the page shows it.
+enum Step {
+    Checking,
+    Writing { done: u64, total: u64 },
+    Finished(std::time::Duration),
+}
+
+impl Step {
+    fn html(&self) -> String {
+        match self {
+            Step::Checking => "<p>Reading and checking the sheet…</p>".to_owned(),
+            Step::Writing { done, total } => format!(
+                "<p><progress max=\"{total}\" value=\"{done}\">{percent}%</progress> Writing records: {done} of {total}</p>",
+                percent = done * 100 / total.max(&1)
+            ),
+            Step::Finished(took) => format!("<p>Finished in {:.1} s.</p>", took.as_secs_f64()),
         }
     }
 }

@@ -1,10 +1,16 @@
 //! What every page shares: the layout's header and navigation ([`Chrome`]),
 //! rendering, and errors shown as pages or as a trip to the sign-in page.
 
+use std::convert::Infallible;
+
 use askama::Template;
-use axum::http::{StatusCode, header};
+use axum::body::Body;
+use axum::http::{Extensions, HeaderMap, HeaderName, StatusCode, Version, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use godwit_domain::user::Role;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::error::ApiError;
 use crate::web::assets::{ASSETS, Assets};
@@ -107,13 +113,48 @@ pub fn role_label(role: Role) -> &'static str {
 
 /// Renders a page, or an error page if the template fails.
 pub fn render(page: &impl Template) -> Result<Response, WebError> {
-    match page.render() {
-        Ok(html) => Ok(Html(html).into_response()),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
+    render_html(page).map(|html| Html(html).into_response())
+}
+
+fn render_html(page: &impl Template) -> Result<String, WebError> {
+    page.render().map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        WebError::page(StatusCode::INTERNAL_SERVER_ERROR, "The page could not be drawn.")
+    })
+}
+
+/// Where a page sent in parts is cut: what comes before is sent at once,
+/// what comes after when the work it shows is done.
+pub const STREAM_SLOT: &str = "<!--stream-->";
+
+/// Marks a page sent in parts; proxies that honour it do not hold the parts
+/// back, and neither does the portal's own compression ([`not_streamed`]).
+const STREAMED: HeaderName = HeaderName::from_static("x-accel-buffering");
+
+/// Whether a response may be compressed: not a page sent in parts, which
+/// compression would hold back until the end.
+pub fn not_streamed(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    !headers.contains_key(STREAMED)
+}
+
+/// Renders `page` and cuts it at [`STREAM_SLOT`]: the parts before and after.
+pub fn render_parts(page: &impl Template) -> Result<(String, String), WebError> {
+    let html = render_html(page)?;
+    match html.split_once(STREAM_SLOT) {
+        Some((before, after)) => Ok((before.to_owned(), after.to_owned())),
+        None => {
+            tracing::error!("a streamed page has no slot");
             Err(WebError::page(StatusCode::INTERNAL_SERVER_ERROR, "The page could not be drawn."))
         }
     }
+}
+
+/// A page sent part by part as `parts` yields them (a long import's
+/// progress, then its report), so a person sees it move on a slow link and
+/// without script.
+pub fn streamed(parts: UnboundedReceiver<String>) -> Response {
+    let body = Body::from_stream(UnboundedReceiverStream::new(parts).map(Ok::<_, Infallible>));
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (STREAMED, "no")], body).into_response()
 }
 
 #[derive(Template)]

@@ -285,6 +285,11 @@ impl Node {
         path: &str,
         fields: &[(&str, Option<&str>, &[u8])],
     ) -> Response {
+        self.send(Self::multipart(session, path, fields)).await
+    }
+
+    /// A portal form post with files, as a browser sends it.
+    pub fn multipart(session: &PortalSession, path: &str, fields: &[(&str, Option<&str>, &[u8])]) -> Request<Body> {
         const BOUNDARY: &str = "godwit-test-boundary";
         let mut body = Vec::new();
         let csrf = [("csrf", None, session.csrf.as_bytes())];
@@ -305,7 +310,7 @@ impl Node {
             .uri(path)
             .header(header::COOKIE, &session.cookie)
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
-        self.send(request.body(Body::from(body)).unwrap()).await
+        request.body(Body::from(body)).unwrap()
     }
 }
 
