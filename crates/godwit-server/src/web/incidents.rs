@@ -264,7 +264,8 @@ pub async fn import(
                     tracing::error!(detail = ?e.detail, "import failed");
                 }
                 let why = e.detail.filter(|_| e.status.is_client_error());
-                shown.error = Some(why.unwrap_or_else(|| "The sheet could not be imported; nothing was written.".into()));
+                shown.error =
+                    Some(why.unwrap_or_else(|| "The sheet could not be imported; nothing was written.".into()));
             }
         }
         let rest = render_parts(&shown).map(|(_, rest)| rest).unwrap_or_default();

@@ -303,7 +303,8 @@ async fn the_portal_writes_incidents_imports_sheets_and_lists_templates() {
         assert_eq!(imported.headers.get(header::CONTENT_ENCODING), None);
         let text = imported.text();
         assert!(text.contains("3 created"), "{text}");
-        let progress = ["Reading and checking the sheet", "<progress max=\"3\" value=\"3\">", "Finished in", "3 created"];
+        let progress =
+            ["Reading and checking the sheet", "<progress max=\"3\" value=\"3\">", "Finished in", "3 created"];
         let at: Vec<usize> = progress.iter().map(|p| text.find(p).unwrap_or_else(|| panic!("{p}: {text}"))).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "progress, then the report: {at:?}");
         let page = Request::get("/incidents")

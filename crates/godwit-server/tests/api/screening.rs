@@ -567,7 +567,8 @@ async fn national_matches(node: &Node, user: &str) -> Vec<(String, String)> {
 async fn national_document_matches(node: &Node, user: &str) -> Vec<String> {
     let token = node.login(user).await;
     let mrz = td3("FN7654321", "FJI", "KOROI", "SEFANAIA");
-    let response = node.call(Method::POST, "/api/v1/screening/documents", Some(&token), Some(json!({ "mrz": mrz }))).await;
+    let response =
+        node.call(Method::POST, "/api/v1/screening/documents", Some(&token), Some(json!({ "mrz": mrz }))).await;
     assert_eq!(response.status, StatusCode::OK, "{user}: {}", response.json);
     let matches = response.json["matches"].as_array().unwrap();
     assert!(matches.iter().all(|m| m["list"] == "national_documents"), "{}", response.json);
