@@ -654,7 +654,7 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         let checks = audit(&node, "screening.document").await;
         let uses: Vec<(Value, usize)> = checks
             .iter()
-            .map(|r| detail(r))
+            .map(detail)
             .map(|d| (d["national_matches"].clone(), d["national_lists"].as_array().map_or(0, Vec::len)))
             .collect();
         let expected = [(json!(1), 2), (json!(1), 1), (json!(0), 0), (json!(0), 0)];
