@@ -4,6 +4,8 @@
 //! run in the audit trail without personal data; members' own national lists
 //! uploaded, refused with their defects named, and used under the access policy.
 
+use std::collections::HashMap;
+
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use godwit_screening::mrz::check_digit::compute;
@@ -547,14 +549,28 @@ async fn upload_list(node: &Node, user: &str, query: &str, csv: &str) -> Respons
     node.send(request.body(Body::from(csv.to_owned())).unwrap()).await
 }
 
-/// The national list matches (list and id) of a traveller screened by `user`.
-async fn national_matches(node: &Node, user: &str) -> Vec<(String, String)> {
-    let token = node.login(user).await;
+/// Tokens signed in once per user: sign-ins are rate-limited.
+#[derive(Default)]
+struct Tokens(HashMap<String, String>);
+
+impl Tokens {
+    async fn of(&mut self, node: &Node, user: &str) -> String {
+        if let Some(token) = self.0.get(user) {
+            return token.clone();
+        }
+        let token = node.login(user).await;
+        self.0.insert(user.to_owned(), token.clone());
+        token
+    }
+}
+
+/// The national list matches (list and id) of a traveller screened with `token`.
+async fn national_matches(node: &Node, token: &str) -> Vec<(String, String)> {
     let traveller = json!({ "surname": "KOROI", "given_names": "SEFANAIA", "date_of_birth": "1971-04-02",
                             "sex": "M", "nationality": "FJI",
                             "documents": [{ "number": "FN7654321", "issuing_state": "FJI" }] });
-    let response = node.call(Method::POST, "/api/v1/screening/travellers", Some(&token), Some(traveller)).await;
-    assert_eq!(response.status, StatusCode::OK, "{user}: {}", response.json);
+    let response = node.call(Method::POST, "/api/v1/screening/travellers", Some(token), Some(traveller)).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.json);
     let matches = response.json["matches"].as_array().unwrap();
     matches
         .iter()
@@ -563,13 +579,12 @@ async fn national_matches(node: &Node, user: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The national list matches (ids) of the MRZ of Fiji's stolen blank checked by `user`.
-async fn national_document_matches(node: &Node, user: &str) -> Vec<String> {
-    let token = node.login(user).await;
+/// The national list matches (ids) of the MRZ of Fiji's stolen blank checked with `token`.
+async fn national_document_matches(node: &Node, token: &str) -> Vec<String> {
     let mrz = td3("FN7654321", "FJI", "KOROI", "SEFANAIA");
     let response =
-        node.call(Method::POST, "/api/v1/screening/documents", Some(&token), Some(json!({ "mrz": mrz }))).await;
-    assert_eq!(response.status, StatusCode::OK, "{user}: {}", response.json);
+        node.call(Method::POST, "/api/v1/screening/documents", Some(token), Some(json!({ "mrz": mrz }))).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.json);
     let matches = response.json["matches"].as_array().unwrap();
     assert!(matches.iter().all(|m| m["list"] == "national_documents"), "{}", response.json);
     matches.iter().map(|m| m["watchlist_id"].as_str().unwrap().to_owned()).collect()
@@ -579,7 +594,11 @@ async fn national_document_matches(node: &Node, user: &str) -> Vec<String> {
 async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_policy() {
     let (nodes, _dir) = screening_nodes().await;
     for node in nodes {
-        assert!(national_matches(&node, "border.fji").await.is_empty(), "no national list yet");
+        let mut tokens = Tokens::default();
+        assert!(
+            national_matches(&node, &tokens.of(&node, "border.fji").await).await.is_empty(),
+            "no national list yet"
+        );
 
         // A Fiji analyst uploads Fiji's persons list: every Fiji officer is screened against it.
         let persons = upload_list(&node, "ana.fji", "kind=persons&name=wanted", NATIONAL_PERSONS).await;
@@ -588,11 +607,15 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         assert_eq!(persons.json["tlp"], "AMBER");
         let persons_id = persons.json["id"].as_str().unwrap().to_owned();
         let fiji = vec![("national_persons".to_owned(), "FJI/wanted/N-1".to_owned())];
-        assert_eq!(national_matches(&node, "border.fji").await, fiji);
-        assert_eq!(national_matches(&node, "ana.fji").await, fiji);
-        assert_eq!(national_matches(&node, "police.fji").await, fiji, "another Fiji organisation");
+        assert_eq!(national_matches(&node, &tokens.of(&node, "border.fji").await).await, fiji);
+        assert_eq!(national_matches(&node, &tokens.of(&node, "ana.fji").await).await, fiji);
+        assert_eq!(
+            national_matches(&node, &tokens.of(&node, "police.fji").await).await,
+            fiji,
+            "another Fiji organisation"
+        );
         // Not released: New Zealand is not screened against it.
-        assert!(national_matches(&node, "ana.nzl").await.is_empty());
+        assert!(national_matches(&node, &tokens.of(&node, "ana.nzl").await).await.is_empty());
 
         // A documents list released to New Zealand under the MoU (document fraud, up to RESTRICTED).
         let documents = upload_list(
@@ -604,17 +627,24 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         .await;
         assert_eq!(documents.status, StatusCode::CREATED, "{}", documents.json);
         let stolen = ("national_documents".to_owned(), "FJI/stolen blanks/ND-1".to_owned());
-        assert_eq!(national_matches(&node, "ana.nzl").await, vec![stolen.clone()]);
-        assert!(national_matches(&node, "ana.ton").await.is_empty(), "not released to Tonga");
-        assert!(national_matches(&node, "low.nzl").await.is_empty(), "cleared below RESTRICTED");
+        assert_eq!(national_matches(&node, &tokens.of(&node, "ana.nzl").await).await, vec![stolen.clone()]);
+        assert!(national_matches(&node, &tokens.of(&node, "ana.ton").await).await.is_empty(), "not released to Tonga");
+        assert!(
+            national_matches(&node, &tokens.of(&node, "low.nzl").await).await.is_empty(),
+            "cleared below RESTRICTED"
+        );
         // The same lists answer a document check of the blank's MRZ.
         for user in ["border.fji", "ana.nzl"] {
-            assert_eq!(national_document_matches(&node, user).await, vec![stolen.1.clone()], "{user}");
+            assert_eq!(
+                national_document_matches(&node, &tokens.of(&node, user).await).await,
+                vec![stolen.1.clone()],
+                "{user}"
+            );
         }
         for user in ["ana.ton", "low.nzl"] {
-            assert!(national_document_matches(&node, user).await.is_empty(), "{user}");
+            assert!(national_document_matches(&node, &tokens.of(&node, user).await).await.is_empty(), "{user}");
         }
-        let mut both = national_matches(&node, "border.fji").await;
+        let mut both = national_matches(&node, &tokens.of(&node, "border.fji").await).await;
         both.sort();
         assert_eq!(both, vec![stolen.clone(), fiji[0].clone()]);
 
@@ -627,15 +657,15 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         )
         .await;
         assert_eq!(released.status, StatusCode::CREATED, "{}", released.json);
-        assert_eq!(national_matches(&node, "ana.nzl").await, vec![stolen.clone()]);
+        assert_eq!(national_matches(&node, &tokens.of(&node, "ana.nzl").await).await, vec![stolen.clone()]);
         // Uploading under the same name replaced the first persons list.
-        let token = node.login("ana.fji").await;
+        let token = tokens.of(&node, "ana.fji").await;
         let lists = node.call(Method::GET, "/api/v1/screening/lists", Some(&token), None).await;
         let names: Vec<&str> =
             lists.json["lists"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
         assert_eq!(names.len(), 2, "{}", lists.json);
         assert!(!lists.json.to_string().contains(&persons_id), "replaced");
-        let nzl = node.login("ana.nzl").await;
+        let nzl = tokens.of(&node, "ana.nzl").await;
         let seen = node.call(Method::GET, "/api/v1/screening/lists", Some(&nzl), None).await;
         let seen: Vec<&str> =
             seen.json["lists"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
@@ -670,8 +700,8 @@ async fn a_members_own_lists_screen_its_officers_and_released_lists_follow_the_p
         assert_eq!(other.status, StatusCode::NOT_FOUND, "another member's list");
         let deleted = node.call(Method::DELETE, &path, Some(&token), None).await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-        assert!(national_matches(&node, "ana.nzl").await.is_empty());
-        assert!(national_document_matches(&node, "ana.nzl").await.is_empty());
+        assert!(national_matches(&node, &tokens.of(&node, "ana.nzl").await).await.is_empty());
+        assert!(national_document_matches(&node, &tokens.of(&node, "ana.nzl").await).await.is_empty());
         assert_eq!(audit(&node, "screening.list.delete").await.len(), 1);
     }
 }
