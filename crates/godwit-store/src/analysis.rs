@@ -231,7 +231,7 @@ fn top(mut rows: Vec<TopRow>, limit: usize) -> Vec<TopRow> {
 impl Store {
     /// The published incident records `subject` may read that `filter` keeps,
     /// joined with their facts.
-    fn visible_incidents(
+    pub(crate) fn visible_incidents(
         &self,
         subject: &Subject,
         agreements: &[Agreement],

@@ -23,6 +23,7 @@ pub mod subscriptions;
 pub mod templates;
 pub mod users;
 pub mod visibility;
+pub mod warning;
 
 use std::sync::Arc;
 

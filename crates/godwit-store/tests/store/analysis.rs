@@ -127,7 +127,7 @@ type World = (
     usize,
 );
 
-fn arb_world() -> impl Strategy<Value = World> {
+pub(crate) fn arb_world() -> impl Strategy<Value = World> {
     let records = proptest::collection::vec(
         (arb_envelope(), arb_incident(), prop::bool::weighted(0.85)).prop_map(
             |(mut envelope, (incident, env), incident_kind)| {
@@ -145,7 +145,12 @@ fn arb_world() -> impl Strategy<Value = World> {
     (records, arb_agreements(), proptest::collection::vec(arb_subject(), 1..8), filter, 1..6usize)
 }
 
-fn item_from(envelope: &Envelope, incident: &Incident, environment: Option<BorderEnvironment>, n: i64) -> Item {
+pub(crate) fn item_from(
+    envelope: &Envelope,
+    incident: &Incident,
+    environment: Option<BorderEnvironment>,
+    n: i64,
+) -> Item {
     let details = if envelope.kind == ItemKind::IncidentRecord {
         ItemDetails::IncidentRecord(Box::new(incident.clone()))
     } else {
@@ -188,7 +193,7 @@ fn item_from(envelope: &Envelope, incident: &Incident, environment: Option<Borde
 }
 
 /// The filter, as written here from its documentation.
-fn kept(filter: &AnalysisFilter, item: &Item, incident: &Incident) -> bool {
+pub(crate) fn kept(filter: &AnalysisFilter, item: &Item, incident: &Incident) -> bool {
     let day = |d: time::Date| format!("{d}");
     filter.from.is_none_or(|from| incident.occurred_on >= day(from))
         && filter.to.is_none_or(|to| incident.occurred_on <= day(to))
@@ -230,13 +235,13 @@ fn values(by: Dimension, item: &Item, incident: &Incident) -> BTreeMap<Option<St
     }
 }
 
-struct Expected {
+pub(crate) struct Expected {
     totals: Counts,
-    trend: Vec<TrendPoint>,
+    pub(crate) trend: Vec<TrendPoint>,
     top: Vec<TopRow>,
 }
 
-fn expected(records: &[(&Item, &Incident)], by: Dimension, limit: usize) -> Expected {
+pub(crate) fn expected(records: &[(&Item, &Incident)], by: Dimension, limit: usize) -> Expected {
     let mut totals = Counts::default();
     let mut trend: BTreeMap<(String, Option<String>), Counts> = BTreeMap::new();
     let mut top: BTreeMap<Option<String>, Counts> = BTreeMap::new();
@@ -295,7 +300,7 @@ fn expected_hops(records: &[(&Item, &Incident)], limit: usize) -> Vec<Hop> {
     hops
 }
 
-async fn reset(db: &TestDb) {
+pub(crate) async fn reset(db: &TestDb) {
     db.raw(
         "DELETE FROM incident_facts; DELETE FROM incident_persons; DELETE FROM incident_legs; \
          DELETE FROM incident_documents; DELETE FROM items; DELETE FROM item_release_members; \

@@ -7,4 +7,5 @@ mod audit;
 mod harness;
 mod incidents;
 mod visibility;
+mod warning;
 mod workflow;
