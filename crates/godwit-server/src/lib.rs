@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod notify;
 pub mod security;
 pub mod state;
+pub mod warnings;
 pub mod web;
 
 use axum::Router;

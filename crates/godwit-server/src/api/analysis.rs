@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
+use crate::warnings::{Warning, WarningParams, WarningsResult};
 
 fn accepts_csv(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
@@ -105,4 +106,23 @@ pub async fn routes(
     let result = analysis::routes(&state.store, &caller.subject, &a).await?;
     let csv = a.csv.then(|| (analysis::routes_csv(&result), result.hops.len()));
     answer(&state, &caller, "routes", &params, csv, result).await
+}
+
+#[utoipa::path(get, path = "/api/v1/analysis/incidents/warnings", tag = "analysis",
+    params(WarningParams),
+    responses(
+        (status = 200, description = "Early warning over the published incident records the caller may read: series rising significantly above their own baseline in `month` (one-sided Poisson test against the mean of the `baseline` months before), and modus operandi signatures (a document's type, issuing state and fraud type; a route's origin, destination and method) reported by one member and then by another within `window` months, each with both records' provenance. Both records of a displacement are readable by the caller", body = WarningsResult),
+        (status = 403, description = "The caller's roles read no incident records", body = crate::error::Problem),
+        (status = 422, description = "A bad parameter, named", body = crate::error::Problem),
+    ))]
+pub async fn warnings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<WarningParams>,
+) -> ApiResult<Json<WarningsResult>> {
+    if !analysis::may_analyse(&caller.subject) {
+        return Err(ApiError::forbidden("analysis is for roles that read incident records"));
+    }
+    let w = Warning::read(&params, crate::warnings::today(&state.store))?;
+    Ok(Json(crate::warnings::warnings(&state.store, &caller.subject, &w).await?))
 }

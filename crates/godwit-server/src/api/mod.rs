@@ -84,7 +84,7 @@ impl Modify for SecuritySchemes {
         screening_lists::list, screening_lists::upload, screening_lists::delete,
         incidents::templates, incidents::template, incidents::put_template, incidents::delete_template,
         incidents::mapping, incidents::put_mapping, incidents::import, incidents::export,
-        analysis::trend, analysis::top, analysis::routes,
+        analysis::trend, analysis::top, analysis::routes, analysis::warnings,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -162,6 +162,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/analysis/incidents/trend", get(analysis::trend))
         .route("/analysis/incidents/top", get(analysis::top))
         .route("/analysis/incidents/routes", get(analysis::routes))
+        .route("/analysis/incidents/warnings", get(analysis::warnings))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

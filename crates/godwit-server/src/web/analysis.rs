@@ -26,7 +26,7 @@ use crate::web::viewer::Viewer;
 const SERIES: usize = 6;
 
 /// A value of a dimension in words.
-fn label(by: Dimension, key: Option<&str>) -> String {
+pub(crate) fn label(by: Dimension, key: Option<&str>) -> String {
     let Some(key) = key else { return "Not recorded".into() };
     match by {
         Dimension::Origin | Dimension::Transit | Dimension::Destination | Dimension::Nationality => country(key),
@@ -35,7 +35,7 @@ fn label(by: Dimension, key: Option<&str>) -> String {
     }
 }
 
-fn country(code: &str) -> String {
+pub(crate) fn country(code: &str) -> String {
     match country_name(code) {
         Some(name) => format!("{name} ({code})"),
         None => code.to_owned(),

@@ -33,6 +33,7 @@ pub mod screening_lists;
 pub mod search;
 pub mod signin;
 pub mod viewer;
+pub mod warnings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -78,6 +79,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/search", get(search::show))
         .route("/incidents", get(incidents::show))
         .route("/analysis", get(analysis::show))
+        .route("/analysis/warnings", get(warnings::show))
         .route("/incidents/export", get(incidents::export))
         .route("/incidents/templates/{code}", get(incidents::blank_sheet).post(incidents::save_template))
         .route("/incidents/templates/{code}/edit", get(incidents::edit_template))

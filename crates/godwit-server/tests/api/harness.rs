@@ -78,6 +78,7 @@ const USERS: &[(&str, &str, u128, &[Role], u8)] = &[
     ("nfp.nzl", "NZL", 4, &[Role::NationalFocalPoint], 3),
     ("nfp.ton", "TON", 5, &[Role::NationalFocalPoint], 3),
     ("sec.pidc", "PIDCSEC", 7, &[Role::Secretariat], 3),
+    ("officer.nzl", "NZL", 4, &[Role::AuthorisingOfficer], 3),
 ];
 
 /// Fiji, New Zealand and Tonga in the PIDC group, with a Fiji–New Zealand MoU.
@@ -226,16 +227,20 @@ impl Node {
     /// Fiji publishes `content` with four eyes (ana.fji writes and submits it,
     /// officer.fji approves it); returns the item's id.
     pub async fn publish_fiji(&self, content: Value) -> String {
-        let analyst = self.login("ana.fji").await;
-        let created = self.call(Method::POST, "/api/v1/items", Some(&analyst), Some(content)).await;
+        let (analyst, officer) = (self.login("ana.fji").await, self.login("officer.fji").await);
+        self.publish(&analyst, &officer, content).await
+    }
+
+    /// Creates an item as `analyst`, submits it and has `officer` approve it.
+    pub async fn publish(&self, analyst: &str, officer: &str, content: Value) -> String {
+        let created = self.call(Method::POST, "/api/v1/items", Some(analyst), Some(content)).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
         let id = created.json["id"].as_str().unwrap().to_owned();
-        let submitted = self.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(&analyst), None).await;
+        let submitted = self.call(Method::POST, &format!("/api/v1/items/{id}/submit"), Some(analyst), None).await;
         assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.json);
-        let officer = self.login("officer.fji").await;
         let approve = serde_json::json!({ "comment": "approved" });
         let approved =
-            self.call(Method::POST, &format!("/api/v1/items/{id}/approve"), Some(&officer), Some(approve)).await;
+            self.call(Method::POST, &format!("/api/v1/items/{id}/approve"), Some(officer), Some(approve)).await;
         assert_eq!(approved.status, StatusCode::OK, "{}", approved.json);
         assert_eq!(approved.json["state"], "published");
         id

@@ -13,3 +13,4 @@ mod items;
 mod saved_searches;
 mod screening;
 mod search;
+mod warnings;
