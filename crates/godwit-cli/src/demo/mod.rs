@@ -7,6 +7,7 @@
 
 pub mod agreements;
 mod catalogue;
+mod early_warning;
 pub mod items;
 mod people;
 pub mod region;

@@ -70,7 +70,9 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
     signed_copies(store, &agreements, &all_users).await?;
 
     let factory = ItemFactory::new(&region, Staff::from_users(&all_users), now);
-    let items = demo_items(&factory, &mut rng);
+    let mut items = demo_items(&factory, &mut rng);
+    // Their own generator, so that the rest of the demo stays as it was.
+    items.extend(super::early_warning::items(&factory, &mut StdRng::seed_from_u64(seed ^ 0x6A3D)));
     for batch in items.chunks(BATCH) {
         let event = AuditEvent::new("item.import").with(serde_json::json!({ "source": "demo" }));
         store.put_items(batch, event).await?;

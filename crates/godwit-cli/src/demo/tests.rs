@@ -89,6 +89,20 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     assert_eq!(page.items.len(), 50);
     assert!(page.items.iter().any(|i| i.originator_member.as_str() != "FJI"), "FJI sees only its own items");
 
+    // The early-warning page has a rising series and a displaced scheme to show.
+    let month = godwit_store::warning::YearMonth::of(now.to_datetime().date()).plus(-1);
+    let filter = godwit_store::analysis::AnalysisFilter::default();
+    let rises = store
+        .incident_rises(&subject, &filter, &godwit_store::warning::WARNING_DIMENSIONS, month, &Default::default())
+        .await
+        .expect("rises");
+    assert!(rises.iter().any(|r| r.dimension == "nationality" && r.key == "LKA"), "{rises:?}");
+    let moved = store.incident_displacements(&subject, &filter, month, 18).await.expect("displacements");
+    assert!(
+        moved.iter().any(|d| matches!(&d.signature, godwit_store::warning::Signature::Document { issuing_state, .. } if issuing_state == "SGP")),
+        "{moved:?}"
+    );
+
     let credentials = super::credentials(&store).await.expect("credentials");
     assert_eq!(credentials.len(), users.len());
     let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();
