@@ -24,13 +24,14 @@ use godwit_domain::agreement::Agreement;
 use godwit_domain::incident::{Dimension, Method};
 use godwit_domain::item::{Category, ItemKind, ItemState};
 use godwit_domain::member::MemberCode;
+use godwit_domain::policy::decide;
 use godwit_domain::user::Subject;
 use sea_query::{Alias, DynIden, Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement};
 use serde::Serialize;
 
 use crate::items::ItemFilter;
-use crate::schema::{IncidentDocuments, IncidentFacts, IncidentLegs, IncidentPersons, Items};
-use crate::{Store, StoreError};
+use crate::schema::{IncidentDocuments, IncidentFacts, IncidentLegs, IncidentPersons, IncidentRollup, Items};
+use crate::{Store, StoreError, rollup};
 
 /// Which records count. Every bound is optional and inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -228,6 +229,24 @@ fn top(mut rows: Vec<TopRow>, limit: usize) -> Vec<TopRow> {
     rows
 }
 
+/// The first and last month of `filter` when its dates cover whole months, as
+/// the rollups keep them; `None` when a bound cuts into a month.
+fn whole_months(filter: &AnalysisFilter) -> Option<(Option<String>, Option<String>)> {
+    let month = |d: time::Date| format!("{:04}-{:02}", d.year(), u8::from(d.month()));
+    let from = match filter.from {
+        Some(d) if d.day() != 1 => return None,
+        d => d.map(month),
+    };
+    let to = match filter.to {
+        Some(d) if d.next_day().is_some_and(|n| n.day() != 1) => return None,
+        d => d.map(month),
+    };
+    Some((from, to))
+}
+
+/// One row of a rollup answer: month (when monthly), value, records, persons.
+type Rolled = (Option<String>, Option<String>, u64, u64);
+
 impl Store {
     /// The published incident records `subject` may read that `filter` keeps,
     /// joined with their facts.
@@ -289,8 +308,83 @@ impl Store {
         query
     }
 
+    /// The counts of `dimension` (a [`Dimension`] or the route steps) from the
+    /// rollups, each policy class judged once with `decide`; `None` when
+    /// `filter` asks for what they do not keep (a nationality, a route
+    /// country, a method, or dates that cut into a month): the caller then
+    /// counts the records themselves.
+    async fn rolled(
+        &self,
+        subject: &Subject,
+        filter: &AnalysisFilter,
+        dimension: &str,
+        monthly: bool,
+    ) -> Result<Option<Vec<Rolled>>, StoreError> {
+        if filter.nationality.is_some() || filter.country.is_some() || filter.method.is_some() {
+            return Ok(None);
+        }
+        let Some((from, to)) = whole_months(filter) else { return Ok(None) };
+        let agreements = self.agreements().await?;
+        let now = self.clock().now();
+        let allowed: Vec<String> = rollup::classes(self.pool.target())
+            .await?
+            .into_iter()
+            .map(|(id, class)| (id, class.envelope()))
+            .filter(|(_, e)| filter.category.is_none_or(|c| e.category == c))
+            .filter(|(_, e)| filter.member.as_ref().is_none_or(|m| &e.originator_member == m))
+            .filter(|(_, e)| decide(subject, e, &agreements, now).is_allowed())
+            .map(|(id, _)| id.to_string())
+            .collect();
+        if allowed.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let col = |c: IncidentRollup| Expr::col((IncidentRollup::Table, c));
+        let mut query = Query::select();
+        query.from(IncidentRollup::Table).and_where(col(IncidentRollup::Dimension).eq(dimension));
+        // Class ids are integers: inlined, as there may be more than a statement may bind.
+        query.and_where(Expr::cust(format!("class_id IN ({})", allowed.join(","))));
+        if let Some(from) = from {
+            query.and_where(col(IncidentRollup::Month).gte(from));
+        }
+        if let Some(to) = to {
+            query.and_where(col(IncidentRollup::Month).lte(to));
+        }
+        let mut keys = vec![col(IncidentRollup::Value)];
+        if monthly {
+            keys.push(col(IncidentRollup::Month));
+        }
+        for key in &keys {
+            query.expr(key.clone());
+        }
+        query
+            .expr(sum(col(IncidentRollup::Incidents)))
+            .expr(sum(col(IncidentRollup::Persons)))
+            .add_group_by(keys)
+            .and_having(Func::sum(col(IncidentRollup::Incidents)).gt(0));
+        let rows: Vec<(String, Option<String>, i64, i64)> = if monthly {
+            self.pool.target().fetch_all(&query).await?
+        } else {
+            let rows: Vec<(String, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+            rows.into_iter().map(|(value, incidents, persons)| (value, None, incidents, persons)).collect()
+        };
+        Ok(Some(
+            rows.into_iter()
+                .map(|(value, month, incidents, persons)| {
+                    (month, Some(value).filter(|v| !v.is_empty()), count(incidents), count(persons))
+                })
+                .collect(),
+        ))
+    }
+
     /// All records and persons `filter` keeps among those `subject` may read.
     pub async fn incident_totals(&self, subject: &Subject, filter: &AnalysisFilter) -> Result<Counts, StoreError> {
+        // Every record has exactly one category: the category rollup sums to the totals.
+        if let Some(rows) = self.rolled(subject, filter, Dimension::Category.as_str(), false).await? {
+            return Ok(rows.into_iter().fold(Counts::default(), |t, (_, _, incidents, persons)| Counts {
+                incidents: t.incidents + incidents,
+                persons: t.persons + persons,
+            }));
+        }
         let agreements = self.agreements().await?;
         let mut query = self.visible_incidents(subject, &agreements, filter);
         query
@@ -310,18 +404,30 @@ impl Store {
         filter: &AnalysisFilter,
         by: Dimension,
     ) -> Result<Vec<TrendPoint>, StoreError> {
-        let agreements = self.agreements().await?;
-        let query = grouped(self.visible_incidents(subject, &agreements, filter), by, true);
-        let rows: Vec<(String, Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
-        let mut points: Vec<TrendPoint> = rows
-            .into_iter()
-            .map(|(month, key, incidents, persons)| TrendPoint {
-                month,
-                key,
-                incidents: count(incidents),
-                persons: count(persons),
-            })
-            .collect();
+        let mut points: Vec<TrendPoint> = match self.rolled(subject, filter, by.as_str(), true).await? {
+            Some(rows) => rows
+                .into_iter()
+                .map(|(month, key, incidents, persons)| TrendPoint {
+                    month: month.unwrap_or_default(),
+                    key,
+                    incidents,
+                    persons,
+                })
+                .collect(),
+            None => {
+                let agreements = self.agreements().await?;
+                let query = grouped(self.visible_incidents(subject, &agreements, filter), by, true);
+                let rows: Vec<(String, Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+                rows.into_iter()
+                    .map(|(month, key, incidents, persons)| TrendPoint {
+                        month,
+                        key,
+                        incidents: count(incidents),
+                        persons: count(persons),
+                    })
+                    .collect()
+            }
+        };
         // Sorted here: the backends order NULL differently.
         points.sort_by(|a, b| a.month.cmp(&b.month).then(a.key.cmp(&b.key)));
         Ok(points)
@@ -336,15 +442,25 @@ impl Store {
         by: Dimension,
         limit: usize,
     ) -> Result<Vec<TopRow>, StoreError> {
-        let agreements = self.agreements().await?;
-        let query = grouped(self.visible_incidents(subject, &agreements, filter), by, false);
-        let rows: Vec<(Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+        let rows = match self.rolled(subject, filter, by.as_str(), false).await? {
+            Some(rows) => {
+                rows.into_iter().map(|(_, key, incidents, persons)| TopRow { key, incidents, persons }).collect()
+            }
+            None => {
+                let agreements = self.agreements().await?;
+                let query = grouped(self.visible_incidents(subject, &agreements, filter), by, false);
+                let rows: Vec<(Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+                rows.into_iter()
+                    .map(|(key, incidents, persons)| TopRow {
+                        key,
+                        incidents: count(incidents),
+                        persons: count(persons),
+                    })
+                    .collect()
+            }
+        };
         // Values are few (countries, taxonomy terms): sorting them here is cheap
         // and orders ties the same way on both backends.
-        let rows = rows
-            .into_iter()
-            .map(|(key, incidents, persons)| TopRow { key, incidents: count(incidents), persons: count(persons) })
-            .collect();
         Ok(top(rows, limit))
     }
 
@@ -356,6 +472,38 @@ impl Store {
         filter: &AnalysisFilter,
         limit: usize,
     ) -> Result<Vec<Hop>, StoreError> {
+        let mut hops = match self.rolled(subject, filter, rollup::HOP, false).await? {
+            Some(rows) => rows
+                .into_iter()
+                .map(|(_, key, incidents, persons)| {
+                    let key = key.unwrap_or_default();
+                    match key.split('|').collect::<Vec<_>>()[..] {
+                        [from_role, from, to_role, to] => Ok(Hop {
+                            from_role: from_role.to_owned(),
+                            from: from.to_owned(),
+                            to_role: to_role.to_owned(),
+                            to: to.to_owned(),
+                            incidents,
+                            persons,
+                        }),
+                        _ => Err(StoreError::Corrupt(format!("route step {key}"))),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => self.counted_hops(subject, filter).await?,
+        };
+        hops.sort_by(|x, y| {
+            y.incidents
+                .cmp(&x.incidents)
+                .then(y.persons.cmp(&x.persons))
+                .then((&x.from, &x.from_role, &x.to, &x.to_role).cmp(&(&y.from, &y.from_role, &y.to, &y.to_role)))
+        });
+        hops.truncate(limit.min(MAX_TOP));
+        Ok(hops)
+    }
+
+    /// The route steps of the visible records, counted from the records themselves.
+    async fn counted_hops(&self, subject: &Subject, filter: &AnalysisFilter) -> Result<Vec<Hop>, StoreError> {
         let agreements = self.agreements().await?;
         let mut steps = self.visible_incidents(subject, &agreements, filter);
         let (a, b) = (Alias::new("a"), Alias::new("b"));
@@ -384,7 +532,7 @@ impl Store {
             .expr_as(Expr::col((b, IncidentLegs::Country)), Alias::new("to_country"));
         let query = count_distinct_rows(steps, &["from_role", "from_country", "to_role", "to_country"]);
         let rows: Vec<(String, String, String, String, i64, i64)> = self.pool.target().fetch_all(&query).await?;
-        let mut hops: Vec<Hop> = rows
+        Ok(rows
             .into_iter()
             .map(|(from_role, from, to_role, to, incidents, persons)| Hop {
                 from_role,
@@ -394,15 +542,7 @@ impl Store {
                 incidents: count(incidents),
                 persons: count(persons),
             })
-            .collect();
-        hops.sort_by(|x, y| {
-            y.incidents
-                .cmp(&x.incidents)
-                .then(y.persons.cmp(&x.persons))
-                .then((&x.from, &x.from_role, &x.to, &x.to_role).cmp(&(&y.from, &y.from_role, &y.to, &y.to_role)))
-        });
-        hops.truncate(limit.min(MAX_TOP));
-        Ok(hops)
+            .collect())
     }
 }
 

@@ -23,10 +23,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
-use crate::db::Tx;
+use crate::db::{Pool, Target, Tx};
 use crate::incidents::{self, FactSource};
 use crate::schema::{Attachments, ItemHistory, ItemReleaseGroups, ItemReleaseMembers, ItemReleaseOrgs, Items};
-use crate::{Store, StoreError, outbox, visibility};
+use crate::{Store, StoreError, outbox, rollup, visibility};
 
 /// How content reached its reader, for the audit trail (seed 001 §32).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -146,7 +146,7 @@ struct ItemRow {
     withdrawn_reason: Option<String>,
 }
 
-const ITEM_COLUMNS: [Items; 31] = [
+pub(crate) const ITEM_COLUMNS: [Items; 31] = [
     Items::Id,
     Items::Kind,
     Items::Category,
@@ -327,7 +327,11 @@ pub(crate) async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), Store
             }
         }
         let facts: Vec<FactSource<'_>> = chunk.iter().filter_map(FactSource::of).collect();
+        // The rollups take back what they counted of these items from the facts
+        // as they were, then count the items that are published now.
+        rollup::retract(tx, &ids).await?;
         incidents::write_facts(tx, &ids, &facts).await?;
+        rollup::count(tx, chunk).await?;
     }
     Ok(())
 }
@@ -398,72 +402,93 @@ fn release_detail(release: &Releasability) -> serde_json::Value {
     })
 }
 
+/// Where reads run: the pool, or an open transaction (migrations).
+pub(crate) trait Source {
+    fn target(&mut self) -> Target<'_>;
+}
+
+impl Source for &Pool {
+    fn target(&mut self) -> Target<'_> {
+        Target::Pool(self)
+    }
+}
+
+impl Source for Tx {
+    fn target(&mut self) -> Target<'_> {
+        Tx::target(self)
+    }
+}
+
+/// The (item, recipient) rows of one release table for these items.
+async fn release_links<T, C>(
+    src: &mut impl Source,
+    table: T,
+    item_col: C,
+    value_col: C,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError>
+where
+    T: IntoIden + Copy,
+    C: IntoIden + Copy,
+{
+    src.target()
+        .fetch_all(
+            Query::select()
+                .columns([item_col, value_col])
+                .from(table)
+                .and_where(Expr::col(item_col).is_in(ids.to_vec())),
+        )
+        .await
+}
+
+async fn load_releases(src: &mut impl Source, ids: &[String]) -> Result<BTreeMap<String, Releasability>, StoreError> {
+    let mut out: BTreeMap<String, Releasability> =
+        ids.iter().map(|id| (id.clone(), Releasability::default())).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let members =
+        release_links(src, ItemReleaseMembers::Table, ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode, ids)
+            .await?;
+    let groups =
+        release_links(src, ItemReleaseGroups::Table, ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode, ids)
+            .await?;
+    let orgs =
+        release_links(src, ItemReleaseOrgs::Table, ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId, ids)
+            .await?;
+    for (id, m) in members {
+        out.entry(id).or_default().members.insert(MemberCode(m));
+    }
+    for (id, g) in groups {
+        out.entry(id).or_default().groups.insert(g);
+    }
+    for (id, o) in orgs {
+        out.entry(id).or_default().organisations.insert(crate::parse_uuid(&o)?);
+    }
+    Ok(out)
+}
+
+/// Whole items `query` selects (`ITEM_COLUMNS`), WITHOUT any policy check.
+pub(crate) async fn read_items(src: &mut impl Source, query: &SelectStatement) -> Result<Vec<Item>, StoreError> {
+    let rows: Vec<ItemRow> = src.target().fetch_all(query).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut releases = load_releases(src, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let release = releases.remove(&row.id).unwrap_or_default();
+            row.into_item(release)
+        })
+        .collect()
+}
+
 impl Store {
     /// The node's classification scale.
     pub fn scale(&self) -> ClassificationScale {
         ClassificationScale::default()
     }
 
-    /// The (item, recipient) rows of one release table for these items.
-    async fn release_links<T, C>(
-        &self,
-        table: T,
-        item_col: C,
-        value_col: C,
-        ids: &[String],
-    ) -> Result<Vec<(String, String)>, StoreError>
-    where
-        T: IntoIden + Copy,
-        C: IntoIden + Copy,
-    {
-        self.pool
-            .target()
-            .fetch_all(
-                Query::select()
-                    .columns([item_col, value_col])
-                    .from(table)
-                    .and_where(Expr::col(item_col).is_in(ids.to_vec())),
-            )
-            .await
-    }
-
-    async fn load_releases(&self, ids: &[String]) -> Result<BTreeMap<String, Releasability>, StoreError> {
-        let mut out: BTreeMap<String, Releasability> =
-            ids.iter().map(|id| (id.clone(), Releasability::default())).collect();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        let members = self
-            .release_links(ItemReleaseMembers::Table, ItemReleaseMembers::ItemId, ItemReleaseMembers::MemberCode, ids)
-            .await?;
-        let groups = self
-            .release_links(ItemReleaseGroups::Table, ItemReleaseGroups::ItemId, ItemReleaseGroups::GroupCode, ids)
-            .await?;
-        let orgs = self
-            .release_links(ItemReleaseOrgs::Table, ItemReleaseOrgs::ItemId, ItemReleaseOrgs::OrganisationId, ids)
-            .await?;
-        for (id, m) in members {
-            out.entry(id).or_default().members.insert(MemberCode(m));
-        }
-        for (id, g) in groups {
-            out.entry(id).or_default().groups.insert(g);
-        }
-        for (id, o) in orgs {
-            out.entry(id).or_default().organisations.insert(crate::parse_uuid(&o)?);
-        }
-        Ok(out)
-    }
-
     async fn load_items(&self, query: &SelectStatement) -> Result<Vec<Item>, StoreError> {
-        let rows: Vec<ItemRow> = self.pool.target().fetch_all(query).await?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut releases = self.load_releases(&ids).await?;
-        rows.into_iter()
-            .map(|row| {
-                let release = releases.remove(&row.id).unwrap_or_default();
-                row.into_item(release)
-            })
-            .collect()
+        read_items(&mut &self.pool, query).await
     }
 
     /// Loads an item without any policy check: for this module's own use only.

@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+mod rollup;
 mod schema;
 
 pub mod agreements;

@@ -394,6 +394,35 @@ pub enum IncidentDocuments {
     FraudType,
 }
 
+/// The policy classes of counted incident records (version 8): what `decide`
+/// reads of an envelope, as JSON, under an id derived from it.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentClasses {
+    Table,
+    Id,
+    Envelope,
+}
+
+/// The published incident records the rollups count, with their class.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentCounted {
+    Table,
+    ItemId,
+    ClassId,
+}
+
+/// Records and persons per dimension, policy class, month and value.
+#[derive(Iden, Clone, Copy)]
+pub enum IncidentRollup {
+    Table,
+    Dimension,
+    ClassId,
+    Month,
+    Value,
+    Incidents,
+    Persons,
+}
+
 /// Collection templates members adapted from the built-in ones.
 #[derive(Iden, Clone, Copy)]
 pub enum CollectionTemplates {
@@ -871,6 +900,46 @@ fn version_7() -> Vec<Step> {
     ]
 }
 
+/// Version 8: incident counts kept ahead of time per dimension, policy class,
+/// month and value (crates/godwit-store/src/rollup.rs), so that analysis
+/// judges each class once instead of each record. Backfilled in the migration.
+fn version_8() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(IncidentClasses::Table)
+                .col(ColumnDef::new(IncidentClasses::Id).big_integer().not_null().primary_key())
+                .col(text(IncidentClasses::Envelope))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(IncidentCounted::Table)
+                .col(pk_text(IncidentCounted::ItemId))
+                .col(int(IncidentCounted::ClassId))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(IncidentRollup::Table)
+                .col(text(IncidentRollup::Dimension))
+                .col(int(IncidentRollup::ClassId))
+                .col(text(IncidentRollup::Month))
+                .col(text(IncidentRollup::Value))
+                .col(int(IncidentRollup::Incidents))
+                .col(int(IncidentRollup::Persons))
+                .primary_key(
+                    Index::create()
+                        .col(IncidentRollup::Dimension)
+                        .col(IncidentRollup::ClassId)
+                        .col(IncidentRollup::Month)
+                        .col(IncidentRollup::Value),
+                )
+                .to_owned(),
+        ),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -947,7 +1016,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 7] = [
+    let migrations: [(i64, Migration); 8] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -955,6 +1024,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (5, version_5),
         (6, version_6),
         (7, version_7),
+        (8, version_8),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
@@ -965,6 +1035,9 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         }
         if version == 5 {
             crate::incidents::backfill(&mut tx).await?;
+        }
+        if version == 8 {
+            crate::rollup::backfill(&mut tx).await?;
         }
         tx.target()
             .execute(
