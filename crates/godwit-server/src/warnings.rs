@@ -126,6 +126,21 @@ pub async fn warnings(store: &Store, subject: &Subject, w: &Warning) -> Result<W
     })
 }
 
+/// Displacements that concern `subject`'s member — it reported one of the two
+/// records — whose later record is of last month or this one, computed as
+/// `subject` (so both records are readable by it). Listed on the
+/// notifications page.
+pub async fn concerning(store: &Store, subject: &Subject) -> Result<Vec<Displacement>, StoreError> {
+    let current = YearMonth::of(today(store));
+    let since = current.plus(-1).first_day().to_string();
+    let member = subject.member.as_str();
+    let found = store.incident_displacements(subject, &AnalysisFilter::default(), current, 18).await?;
+    Ok(found
+        .into_iter()
+        .filter(|d| d.then.occurred_on >= since && (d.first.member == member || d.then.member == member))
+        .collect())
+}
+
 /// Today for the store's clock.
 pub fn today(store: &Store) -> time::Date {
     store.clock().now().to_datetime().date()

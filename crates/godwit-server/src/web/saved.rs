@@ -230,6 +230,8 @@ struct NotificationsPage {
     chrome: Chrome,
     rows: Vec<NotificationRow>,
     unread: i64,
+    /// Schemes that moved to or from the viewer's member lately.
+    displaced: Vec<crate::web::warnings::DisplacementLine>,
 }
 
 pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
@@ -250,10 +252,16 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Res
             unread: n.read_at.is_none(),
         })
         .collect();
+    let displaced = if crate::analysis::may_analyse(&viewer.caller.subject) {
+        crate::warnings::concerning(&state.store, &viewer.caller.subject).await?
+    } else {
+        Vec::new()
+    };
     let page = NotificationsPage {
         chrome: Chrome::new(&viewer, "Notifications", "/notifications"),
         rows,
         unread: viewer.unread_notifications,
+        displaced: crate::web::warnings::displacement_lines(&displaced),
     };
     render(&page)
 }

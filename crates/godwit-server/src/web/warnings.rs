@@ -50,7 +50,7 @@ pub struct WarningsPage {
     displacements: Vec<DisplacementLine>,
 }
 
-fn signature(s: &Signature) -> String {
+pub(crate) fn signature(s: &Signature) -> String {
     match s {
         Signature::Document { document_type, issuing_state, fraud_type } => {
             format!("{} {} of {}", words(fraud_type), words(document_type).to_lowercase(), country(issuing_state))
@@ -59,6 +59,14 @@ fn signature(s: &Signature) -> String {
             format!("{} from {} to {}", words(method), country(origin), country(destination))
         }
     }
+}
+
+/// Displacements as the pages list them.
+pub(crate) fn displacement_lines(found: &[Displacement]) -> Vec<DisplacementLine> {
+    found
+        .iter()
+        .map(|d| DisplacementLine { signature: signature(&d.signature), pair: d.clone(), days: d.days })
+        .collect()
 }
 
 fn lines(result: &WarningsResult) -> (Vec<RiseLine>, Vec<DisplacementLine>) {
@@ -77,12 +85,7 @@ fn lines(result: &WarningsResult) -> (Vec<RiseLine>, Vec<DisplacementLine>) {
             }
         })
         .collect();
-    let displacements = result
-        .displacements
-        .iter()
-        .map(|d| DisplacementLine { signature: signature(&d.signature), pair: d.clone(), days: d.days })
-        .collect();
-    (rises, displacements)
+    (rises, displacement_lines(&result.displacements))
 }
 
 pub async fn show(

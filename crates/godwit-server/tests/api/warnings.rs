@@ -168,6 +168,15 @@ async fn the_page_shows_both_records_of_a_displacement() {
         assert!(html.contains(&format!(r#"href="/items/{}""#, s.fji_passport)));
         assert!(html.contains(&format!(r#"href="/items/{}""#, s.nzl_passport)));
         assert!(!html.contains(&s.fji_visa), "a record New Zealand may not read");
+        // The members concerned find it among their notifications; Tonga,
+        // which reads neither record, does not.
+        let notices = node.page(&session, "/notifications").await.text();
+        assert!(notices.contains("Schemes moving to or from your member"), "{notices}");
+        assert!(notices.contains(&format!(r#"href="/items/{}""#, s.fji_passport)));
+        assert!(!notices.contains(&s.fji_visa), "a record New Zealand may not read");
+        let tonga = node.portal_login("ana.ton").await;
+        let theirs = node.page(&tonga, "/notifications").await.text();
+        assert!(!theirs.contains("Schemes moving") && !theirs.contains(&s.fji_passport), "{theirs}");
         let bad = node.page(&session, "/analysis/warnings?window=0").await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.text().contains("window"));
