@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use godwit_domain::incident::{DocumentType, DocumentUsed, Incident};
-use godwit_domain::item::{FraudType, Item, ItemKind, ItemState};
+use godwit_domain::item::{FraudType, Item, ItemKind, ItemState, Releasability};
+use godwit_domain::marking::{Caveats, Classification, Tlp};
 use godwit_domain::member::{MemberCode, MemberGroup};
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
@@ -118,9 +119,20 @@ fn no_warning_reveals_a_record_its_viewer_may_not_read() {
             // Every other record is a published incident using one counterfeit
             // passport, so that displacements are common; whether a viewer may
             // read them is left to the generated markings and agreements.
-            for (envelope, incident, _) in records.iter_mut().step_by(2) {
+            for (n, (envelope, incident, _)) in records.iter_mut().enumerate().step_by(2) {
                 envelope.kind = ItemKind::IncidentRecord;
                 envelope.state = ItemState::Published;
+                if n % 4 == 0 {
+                    // Unclassified, TLP:CLEAR and released to every member:
+                    // readable across members without an agreement, so that
+                    // every world has pairs some viewers may read.
+                    envelope.classification = Classification(0);
+                    envelope.tlp = Tlp::Clear;
+                    envelope.caveats = Caveats::default();
+                    envelope.release =
+                        Releasability { members: (0..MEMBERS.len()).map(member).collect(), ..Default::default() };
+                    (envelope.valid_from, envelope.valid_until) = (None, None);
+                }
                 incident.documents.push(DocumentUsed {
                     document_type: DocumentType::Passport,
                     issuing_state: "NZL".into(),
