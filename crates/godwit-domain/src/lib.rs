@@ -14,6 +14,7 @@ pub mod item;
 pub mod marking;
 pub mod member;
 pub mod policy;
+pub mod requirement;
 pub mod taxonomy;
 pub mod template;
 pub mod user;

@@ -70,6 +70,25 @@ pub struct ItemSummary {
     pub published_at: Option<Timestamp>,
 }
 
+impl From<Item> for ItemSummary {
+    fn from(i: Item) -> Self {
+        ItemSummary {
+            id: i.id,
+            kind: i.kind,
+            category: i.content.category,
+            title: i.content.title,
+            summary: i.content.summary,
+            originator_member: i.originator_member,
+            state: i.state,
+            classification: i.content.classification,
+            tlp: i.content.tlp,
+            version: i.version,
+            updated_at: i.updated_at,
+            published_at: i.published_at,
+        }
+    }
+}
+
 /// Filters and paging for lists. Pages go backwards in time from `before`.
 #[derive(Debug, Clone, Default)]
 pub struct ItemFilter {
@@ -791,26 +810,7 @@ impl Store {
     /// A page of the items `subject` may read, newest change first.
     pub async fn list_items(&self, subject: &Subject, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
         let (items, next) = self.list_full_items(subject, filter).await?;
-        Ok(ItemPage {
-            items: items
-                .into_iter()
-                .map(|i| ItemSummary {
-                    id: i.id,
-                    kind: i.kind,
-                    category: i.content.category,
-                    title: i.content.title,
-                    summary: i.content.summary,
-                    originator_member: i.originator_member,
-                    state: i.state,
-                    classification: i.content.classification,
-                    tlp: i.content.tlp,
-                    version: i.version,
-                    updated_at: i.updated_at,
-                    published_at: i.published_at,
-                })
-                .collect(),
-            next,
-        })
+        Ok(ItemPage { items: items.into_iter().map(ItemSummary::from).collect(), next })
     }
 
     /// [`Store::list_items`] with whole items instead of summaries: the same

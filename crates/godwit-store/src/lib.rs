@@ -18,6 +18,7 @@ pub mod incidents;
 pub mod items;
 pub mod members;
 pub mod outbox;
+pub mod requirements;
 pub mod screening_lists;
 pub mod statistics;
 pub mod subscriptions;

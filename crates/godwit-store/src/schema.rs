@@ -445,6 +445,38 @@ pub enum ImportMappings {
     UpdatedAt,
 }
 
+/// Intelligence requirements of collection plans (version 8).
+#[derive(Iden, Clone, Copy)]
+pub enum Requirements {
+    Table,
+    Id,
+    OwnerMember,
+    Reference,
+    Question,
+    Priority,
+    Indicators,
+    DueOn,
+    RequestingMembers,
+    ReleaseMembers,
+    ReleaseGroups,
+    Status,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Items linked to a requirement as evidence, with the indicators they bear on.
+#[derive(Iden, Clone, Copy)]
+pub enum RequirementLinks {
+    Table,
+    RequirementId,
+    ItemId,
+    Indicators,
+    LinkedBy,
+    LinkedMember,
+    LinkedAt,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -940,6 +972,48 @@ fn version_8() -> Vec<Step> {
     ]
 }
 
+/// Version 9: collection plans: requirements (one reference per owning member)
+/// and the items linked to them, looked up by item too.
+fn version_9() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(Requirements::Table)
+                .col(pk_text(Requirements::Id))
+                .col(text(Requirements::OwnerMember))
+                .col(text(Requirements::Reference))
+                .col(text(Requirements::Question))
+                .col(text(Requirements::Priority))
+                .col(text(Requirements::Indicators))
+                .col(text(Requirements::DueOn))
+                .col(text(Requirements::RequestingMembers))
+                .col(text(Requirements::ReleaseMembers))
+                .col(text(Requirements::ReleaseGroups))
+                .col(text(Requirements::Status))
+                .col(text(Requirements::CreatedBy))
+                .col(int(Requirements::CreatedAt))
+                .col(int(Requirements::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Index(
+            index("requirements_once", Requirements::Table, &["owner_member", "reference"]).unique().to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(RequirementLinks::Table)
+                .col(text(RequirementLinks::RequirementId))
+                .col(text(RequirementLinks::ItemId))
+                .col(text(RequirementLinks::Indicators))
+                .col(text(RequirementLinks::LinkedBy))
+                .col(text(RequirementLinks::LinkedMember))
+                .col(int(RequirementLinks::LinkedAt))
+                .primary_key(Index::create().col(RequirementLinks::RequirementId).col(RequirementLinks::ItemId))
+                .to_owned(),
+        ),
+        Step::Index(index("requirement_links_by_item", RequirementLinks::Table, &["item_id"])),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1016,7 +1090,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 8] = [
+    let migrations: [(i64, Migration); 9] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1025,6 +1099,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (6, version_6),
         (7, version_7),
         (8, version_8),
+        (9, version_9),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

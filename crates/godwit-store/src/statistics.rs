@@ -2,8 +2,10 @@
 //! pushed-down access policy as lists, so a chart never reveals how many items
 //! exist that its viewer may not read.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use godwit_domain::Timestamp;
-use godwit_domain::item::ItemState;
+use godwit_domain::item::{ItemKind, ItemState};
 use godwit_domain::member::MemberCode;
 use godwit_domain::user::Subject;
 use sea_query::{Expr, ExprTrait, Func};
@@ -20,6 +22,27 @@ pub struct MonthlyCount {
     pub month: String,
     pub member: MemberCode,
     pub count: u64,
+}
+
+/// Items of one kind one member published in one calendar month (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindMonthlyCount {
+    /// `2026-11`.
+    pub month: String,
+    pub member: MemberCode,
+    pub kind: ItemKind,
+    pub count: u64,
+}
+
+/// The calendar month (UTC) of an instant, `2026-11`.
+pub fn month_of(at: Timestamp) -> String {
+    let date = at.to_datetime().date();
+    format!("{:04}-{:02}", date.year(), u8::from(date.month()))
+}
+
+/// The last `months` calendar months up to the one holding `now`, as `2026-11`.
+pub(crate) fn months_back(now: Timestamp, months: u32) -> BTreeSet<String> {
+    (0..months).map(|back| month_start(now, back).1).collect()
 }
 
 /// The first instant of the month `back` months before the one holding `now`.
@@ -41,6 +64,20 @@ impl Store {
     /// calendar months (this one included), counting only items `subject` may
     /// read; oldest month first, members in code order.
     pub async fn contributions(&self, subject: &Subject, months: u32) -> Result<Vec<MonthlyCount>, StoreError> {
+        let mut totals: BTreeMap<(String, MemberCode), u64> = BTreeMap::new();
+        for c in self.contributions_by_kind(subject, months).await? {
+            *totals.entry((c.month, c.member)).or_default() += c.count;
+        }
+        Ok(totals.into_iter().map(|((month, member), count)| MonthlyCount { month, member, count }).collect())
+    }
+
+    /// [`Store::contributions`] by kind of item: the Framework's measures
+    /// (records, alerts, reports per member and month) are these counts.
+    pub async fn contributions_by_kind(
+        &self,
+        subject: &Subject,
+        months: u32,
+    ) -> Result<Vec<KindMonthlyCount>, StoreError> {
         let agreements = self.agreements().await?;
         let now = self.clock().now();
         let mut out = Vec::new();
@@ -50,6 +87,7 @@ impl Store {
             let mut query = self.filtered_select(subject, &agreements, &ItemFilter::default());
             query
                 .column((Items::Table, Items::OriginatorMember))
+                .column((Items::Table, Items::Kind))
                 .expr(Func::count(Expr::col((Items::Table, Items::Id))))
                 .and_where(Expr::col((Items::Table, Items::State)).is_in([
                     ItemState::Published.as_str(),
@@ -59,11 +97,18 @@ impl Store {
                 .and_where(Expr::col((Items::Table, Items::PublishedAt)).gte(start.0))
                 .and_where(Expr::col((Items::Table, Items::PublishedAt)).lt(end.0))
                 .group_by_col((Items::Table, Items::OriginatorMember))
-                .order_by((Items::Table, Items::OriginatorMember), sea_query::Order::Asc);
-            let rows: Vec<(String, i64)> = self.pool.target().fetch_all(&query).await?;
-            for (member, count) in rows {
-                let Some(member) = MemberCode::parse(&member) else { continue };
-                out.push(MonthlyCount { month: month.clone(), member, count: u64::try_from(count).unwrap_or(0) });
+                .group_by_col((Items::Table, Items::Kind))
+                .order_by((Items::Table, Items::OriginatorMember), sea_query::Order::Asc)
+                .order_by((Items::Table, Items::Kind), sea_query::Order::Asc);
+            let rows: Vec<(String, String, i64)> = self.pool.target().fetch_all(&query).await?;
+            for (member, kind, count) in rows {
+                let (Some(member), Some(kind)) = (MemberCode::parse(&member), ItemKind::parse(&kind)) else { continue };
+                out.push(KindMonthlyCount {
+                    month: month.clone(),
+                    member,
+                    kind,
+                    count: u64::try_from(count).unwrap_or(0),
+                });
             }
         }
         Ok(out)

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod directory;
 pub mod incidents;
 pub mod items;
+pub mod requirements;
 pub mod saved_searches;
 pub mod screening;
 pub mod screening_lists;
@@ -85,6 +86,8 @@ impl Modify for SecuritySchemes {
         incidents::templates, incidents::template, incidents::put_template, incidents::delete_template,
         incidents::mapping, incidents::put_mapping, incidents::import, incidents::export,
         analysis::trend, analysis::top, analysis::routes, analysis::warnings,
+        requirements::list, requirements::create, requirements::read, requirements::update,
+        requirements::link, requirements::unlink, requirements::coverage, requirements::measures,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -163,6 +166,11 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/analysis/incidents/top", get(analysis::top))
         .route("/analysis/incidents/routes", get(analysis::routes))
         .route("/analysis/incidents/warnings", get(analysis::warnings))
+        .route("/requirements", get(requirements::list).post(requirements::create))
+        .route("/requirements/coverage", get(requirements::coverage))
+        .route("/requirements/{id}", get(requirements::read).put(requirements::update))
+        .route("/requirements/{id}/links/{item}", put(requirements::link).delete(requirements::unlink))
+        .route("/measures", get(requirements::measures))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)
