@@ -561,7 +561,9 @@ impl Store {
                 measure(&mut by_key, month, MemberCode(link.originator_member)).plan_links += 1;
             }
         }
-        Ok(by_key.into_values().collect())
+        // Kinds the Framework does not measure (bulletins, library documents…)
+        // leave rows of zeros: not a contribution.
+        Ok(by_key.into_values().filter(|m| m.records + m.alerts + m.reports + m.plan_links > 0).collect())
     }
 }
 

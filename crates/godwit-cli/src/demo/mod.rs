@@ -10,6 +10,7 @@ mod catalogue;
 mod early_warning;
 pub mod items;
 mod people;
+mod plans;
 pub mod region;
 mod screening;
 mod seed;

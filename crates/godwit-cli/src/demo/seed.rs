@@ -72,12 +72,14 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
     let factory = ItemFactory::new(&region, Staff::from_users(&all_users), now);
     let mut items = demo_items(&factory, &mut rng);
     // Their own generator, so that the rest of the demo stays as it was.
-    items.extend(super::early_warning::items(&factory, &mut StdRng::seed_from_u64(seed ^ 0x6A3D)));
+    let planted = super::early_warning::items(&factory, &mut StdRng::seed_from_u64(seed ^ 0x6A3D));
+    items.extend(planted.iter().cloned());
     for batch in items.chunks(BATCH) {
         let event = AuditEvent::new("item.import").with(serde_json::json!({ "source": "demo" }));
         store.put_items(batch, event).await?;
     }
     let through_workflow = workflow(store, &factory, &mut rng, &all_users).await?;
+    super::plans::seed(store, &all_users, &planted, now).await?;
 
     Ok(SeedSummary {
         members: region.members.len(),

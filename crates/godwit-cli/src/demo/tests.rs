@@ -103,6 +103,12 @@ async fn seeding_fills_a_store_with_a_whole_region() {
         "{moved:?}"
     );
 
+    // The collection plans show evidence, gaps and an overdue requirement.
+    let coverage = store.coverage(&subject).await.expect("coverage");
+    assert_eq!(coverage.len(), 3, "{coverage:?}");
+    assert!(coverage.iter().any(|c| c.overdue && c.items > 0), "{coverage:?}");
+    assert!(coverage.iter().any(|c| c.items == 0), "{coverage:?}");
+
     let credentials = super::credentials(&store).await.expect("credentials");
     assert_eq!(credentials.len(), users.len());
     let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();

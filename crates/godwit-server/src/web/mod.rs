@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -27,6 +27,7 @@ pub mod items;
 pub mod library;
 pub mod map;
 pub mod page;
+pub mod plans;
 pub mod saved;
 pub mod screening;
 pub mod screening_lists;
@@ -100,6 +101,11 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/agreements/{id}/edit", get(agreements::edit_form).post(agreements::amend))
         .route("/agreements/{id}/documents/{document}", get(agreements::download))
         .route("/agreements/{id}/{action}", post(agreements::act))
+        .route("/plans", get(plans::show).post(plans::create))
+        .route("/plans/{id}", get(plans::show_one))
+        .route("/plans/{id}/links", post(plans::link))
+        .route("/plans/{id}/links/{item}/delete", post(plans::unlink))
+        .route("/plans/{id}/status", post(plans::set_status))
         .route("/library", get(library::show))
         .route("/audit", get(audit::show))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -224,3 +224,55 @@ async fn links_never_reveal_items_the_viewer_may_not_read() {
         assert_eq!(audit.json.as_array().unwrap().len(), 1, "{}", audit.json);
     }
 }
+
+#[tokio::test]
+async fn the_portal_shows_coverage_and_lets_analysts_link() {
+    for node in nodes().await {
+        let shared = node.publish_fiji(record("Released to New Zealand", &["NZL"])).await;
+        let home = node.publish_fiji(record("Kept in Fiji", &[])).await;
+        let sec = node.portal_login("sec.pidc").await;
+        // Management sets a requirement through the form; a bad date is named.
+        let form = [
+            ("reference", "PIDC-9"),
+            ("question", "Who organises the Sri Lankan voyages?"),
+            ("priority", "high"),
+            ("indicators", "transit through Singapore\r\nfacilitators named"),
+            ("requesting", "nzl"),
+            ("groups", "PIDC"),
+        ];
+        let bad = node.post_form(&sec, "/plans", &[&form[..], &[("due_on", "soon")]].concat()).await;
+        assert_eq!(bad.status, StatusCode::OK);
+        assert!(bad.text().contains("due_on: must be a date YYYY-MM-DD"), "{}", bad.text());
+        let created = node.post_form(&sec, "/plans", &[&form[..], &[("due_on", "2026-12-31")]].concat()).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+        let plan = created.location().split('?').next().unwrap().to_owned();
+
+        // Fiji's analyst links both records through the requirement's page.
+        let ana = node.portal_login("ana.fji").await;
+        for item in [&shared, &home] {
+            let fields = [("item", item.as_str()), ("indicator", "transit through Singapore")];
+            let linked = node.post_form(&ana, &format!("{plan}/links"), &fields).await;
+            assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.text());
+        }
+        let page = node.page(&ana, "/plans").await.text();
+        assert!(page.contains(r#"href="/plans""#) && page.contains("PIDC-9"), "{page}");
+        assert!(page.contains("<svg") && page.contains("Items linked per month"));
+        assert!(page.contains("✔ transit through Singapore (2)") && page.contains("– facilitators named"));
+
+        // New Zealand sees the requirement and one linked record, never the other's title.
+        let nzl = node.portal_login("ana.nzl").await;
+        let page = node.page(&nzl, &plan).await.text();
+        assert!(page.contains("Released to New Zealand") && !page.contains("Kept in Fiji"), "{page}");
+        assert!(page.contains("transit through Singapore: 1 item"));
+        let overview = node.page(&nzl, "/plans").await.text();
+        assert!(overview.contains("✔ transit through Singapore (1)"), "{overview}");
+
+        // Management closes it; the front line sees no collection plans.
+        let closed = node.post_form(&sec, &format!("{plan}/status"), &[("status", "closed")]).await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER);
+        assert!(!node.page(&ana, &plan).await.text().contains("Link an item"));
+        let border = node.portal_login("border.fji").await;
+        assert_eq!(node.page(&border, "/plans").await.status, StatusCode::FORBIDDEN);
+        assert!(!node.page(&border, "/").await.text().contains(r#"href="/plans""#));
+    }
+}
