@@ -66,10 +66,14 @@ const CONSONANTS: &[Letter] = &[
 ];
 const VOWELS: &[Letter] =
     &[["a", "а", "α", "ا"], ["i", "и", "ι", "ي"], ["o", "о", "ο", "و"], ["e", "е", "ε", ""], ["u", "у", "ου", "و"]];
-/// Common Chinese surnames and given-name characters; their pinyin comes
-/// from `any_ascii`, as a passport would romanise them.
-const HAN_SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余于杜叶程";
-const HAN_GIVEN: &str = "伟芳娜敏静强磊军勇艳杰涛明超秀英华慧建国平志红文玉春海鹏飞云霞丹宁浩宇婷雪晨欣瑞博";
+/// Common Chinese surnames (99) and given-name characters (220), without
+/// characters read two ways; their pinyin comes from `any_ascii`, as a
+/// passport would romanise them. Pools much smaller than real names use
+/// (this was 40 × 50) make a million-name list full of namesakes: travellers
+/// who are not planted yet have a listed person's exact name and year of
+/// birth, which no screening can tell apart and the answer key calls false.
+const HAN_SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤";
+const HAN_GIVEN: &str = "伟芳娜敏静强磊军勇艳杰涛明超秀英华慧建国平志红文玉春海鹏飞云霞丹宁浩宇婷雪晨欣瑞博丽娟兰桂凤洁琳素梅美燕玲萍颖琴荣晶倩佳嘉莉月莹雯悦瑶怡岚薇璐露蓉青清菲芬淑珍贞彤巧蕾萱妍婉姗娅琦莎璇雅惠敬心蕊诗梦梓涵子轩然泽宸铭睿哲翔天昊俊凯昕烨晟炎熠辉斌彬鑫森林峰岩山川江河波洋涌鸿雁龙虎松柏桦枫杨柳荷莲菊竹苗田野原光亮晖阳旭东南西北安康福禄寿喜庆祥顺利成功胜德仁义礼智信忠孝勤俭恒毅刚坚正直诚实善良温柔思远方圆永久世代承继立新兴旺盛达富贵耀彩虹星辰乾坤";
 
 /// The scripts a generated name may be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
