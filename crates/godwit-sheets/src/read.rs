@@ -213,14 +213,16 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ReadError> {
     let mut grid: Vec<Vec<Cell>> = range.rows().map(|r| r.iter().map(cell_of).collect()).collect();
     for region in merged {
         let origin = range.get_value(region.start).map(cell_of).unwrap_or(Cell::Empty);
-        for row in region.start.0..=region.end.0 {
-            for col in region.start.1..=region.end.1 {
-                let at = (row.checked_sub(top), col.checked_sub(left));
-                if let (Some(r), Some(c)) = at
-                    && let Some(cell) = grid.get_mut(r as usize).and_then(|cells| cells.get_mut(c as usize))
-                {
-                    *cell = origin.clone();
-                }
+        // Only the part of the region inside the cells read: a few bytes of
+        // XML can merge all 17 billion cells of a worksheet.
+        let (Some((first_row, last_row)), Some((first_col, last_col))) =
+            (span(region.start.0, region.end.0, top), span(region.start.1, region.end.1, left))
+        else {
+            continue;
+        };
+        for cells in grid.iter_mut().take(last_row + 1).skip(first_row) {
+            for cell in cells.iter_mut().take(last_col + 1).skip(first_col) {
+                *cell = origin.clone();
             }
         }
     }
@@ -232,6 +234,14 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ReadError> {
     let first = u64::from(top) + 2;
     let rows = rows.enumerate().map(|(i, cells)| Row { number: first + i as u64, cells }).collect();
     Ok(Sheet { headers, rows })
+}
+
+/// The indexes, counted from `origin`, of the rows (or columns) `start` to
+/// `end`; `None` when they all lie before `origin`.
+fn span(start: u32, end: u32, origin: u32) -> Option<(usize, usize)> {
+    let last = end.checked_sub(origin)?;
+    let first = start.saturating_sub(origin);
+    (first <= last).then_some((first as usize, last as usize))
 }
 
 #[cfg(test)]
@@ -334,6 +344,59 @@ mod tests {
         let bomb = writer.finish().expect("finishes").into_inner();
         assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
         assert!(matches!(read(&bomb), Err(ReadError::TooLarge { .. })));
+    }
+
+    /// `bytes` (an XLSX) with the first worksheet's XML passed through `edit`.
+    fn edit_worksheet(bytes: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("opens");
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).expect("entry");
+            let name = file.name().expect("entry name").into_owned();
+            let mut content = Vec::new();
+            file.read_to_end(&mut content).expect("reads");
+            if name == "xl/worksheets/sheet1.xml" {
+                content = edit(&String::from_utf8(content).expect("XML")).into_bytes();
+            }
+            writer.start_file(name, zip::write::SimpleFileOptions::default()).expect("starts");
+            writer.write_all(&content).expect("writes");
+        }
+        writer.finish().expect("finishes").into_inner()
+    }
+
+    #[test]
+    fn a_merge_of_the_whole_worksheet_costs_only_the_cells_read() {
+        let bytes = workbook(|ws| {
+            ws.write_string(0, 0, "Date")?.write_string(0, 1, "Persons")?;
+            ws.write_string(1, 0, "2026-10-01")?.write_number(1, 1, 2)?;
+            Ok(())
+        });
+        let hostile = edit_worksheet(&bytes, |xml| {
+            let merge = r#"<mergeCells count="1"><mergeCell ref="A2:XFD1048576"/></mergeCells>"#;
+            xml.replacen("</sheetData>", &format!("</sheetData>{merge}"), 1)
+        });
+        let sheet = read(&hostile).expect("reads");
+        assert_eq!(sheet.headers, ["Date", "Persons"]);
+        assert_eq!(texts(&sheet), [["2026-10-01", "2026-10-01"]], "the merge fills what was read, no more");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_read_or_refused_never_a_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..2048)) {
+            let _ = read(&bytes);
+        }
+
+        #[test]
+        fn a_damaged_workbook_is_read_or_refused_never_a_panic(at in 0usize..4096, byte in proptest::num::u8::ANY) {
+            let mut bytes = workbook(|ws| {
+                ws.write_string(0, 0, "Date")?.write_number(1, 0, 46_315.0)?;
+                Ok(())
+            });
+            let len = bytes.len();
+            bytes[at % len] = byte;
+            let _ = read(&bytes);
+        }
     }
 
     #[test]
