@@ -15,6 +15,8 @@
 pub mod evaluate;
 pub mod export;
 
+use std::collections::HashSet;
+
 use time::{Date, Duration, Month};
 
 use crate::dates::PartialDate;
@@ -236,12 +238,25 @@ pub fn generate(persons: usize, travellers: usize, hit_rate: f64, seed: u64) -> 
             reason: "synthetic".into(),
         })
         .collect();
+    // A traveller who is not planted yet has a listed person's exact name
+    // (as a passport writes it) and year of birth is that person's namesake:
+    // any screening must flag them for review, so the answer key would call
+    // a justified flag false. The generator makes no such traveller.
+    let namesakes: HashSet<(&str, String, i32)> =
+        latin_forms.iter().map(|(given, surname, _, dob)| (surname.as_str(), given.join(" "), dob.year())).collect();
+    let is_namesake = |t: &Traveller| {
+        let year = t.date_of_birth.map_or(0, |d| d.year());
+        namesakes.contains(&(t.surname.as_str(), t.given_names.clone(), year))
+    };
     let mut out = Vec::with_capacity(travellers);
     let mut planted = Vec::new();
     for i in 0..travellers {
         let id = format!("T{i}");
         let plant = persons > 0 && rng.chance(hit_rate);
         let mut t = fresh_traveller(&mut rng, id.clone());
+        while is_namesake(&t) {
+            t = fresh_traveller(&mut rng, id.clone());
+        }
         if plant && rng.chance(0.8) {
             let k = rng.below(persons);
             if let (Some(p), Some((given, surname, patronymic, dob))) = (people.get(k), latin_forms.get(k)) {
