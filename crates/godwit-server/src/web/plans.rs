@@ -11,8 +11,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use godwit_domain::item::ItemState;
 use godwit_domain::member::MemberCode;
 use godwit_domain::requirement::{Priority, RequirementDraft, RequirementStatus, links_items, sets_requirements};
+use godwit_store::items::ItemFilter;
 use godwit_store::requirements::{Coverage, Measure};
 use uuid::Uuid;
 
@@ -244,7 +246,12 @@ struct PlanPage {
     done: Option<&'static str>,
     /// Linked items per indicator.
     evidence: BTreeMap<String, u64>,
+    /// Recent published items the viewer may read and could link: (id, label).
+    candidates: Vec<(Uuid, String)>,
 }
+
+/// How many recent items the link form offers to choose from.
+const CANDIDATES: u64 = 50;
 
 pub async fn show_one(
     State(state): State<AppState>,
@@ -264,10 +271,24 @@ pub async fn show_one(
             }
         }
     }
+    let links = links_items(&viewer.caller.subject) && plan.requirement.takes_links();
+    let candidates = if links {
+        let linked: BTreeSet<Uuid> = plan.links.iter().map(|l| l.item.id).collect();
+        let filter = ItemFilter { state: Some(ItemState::Published), limit: CANDIDATES, ..ItemFilter::default() };
+        let page = state.store.list_items(&viewer.caller.subject, &filter).await?;
+        page.items
+            .into_iter()
+            .filter(|i| !linked.contains(&i.id))
+            .map(|i| (i.id, format!("{} · {} · {}", i.originator_member, i.kind, i.title)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let shown = PlanPage {
         chrome: Chrome::new(&viewer, plan.requirement.draft.reference.clone(), "/plans"),
         overdue: plan.requirement.is_overdue(today),
-        links: links_items(&viewer.caller.subject) && plan.requirement.takes_links(),
+        links,
+        candidates,
         member: viewer.caller.subject.member.to_string(),
         plan,
         statuses: RequirementStatus::ALL,
@@ -285,8 +306,12 @@ pub async fn show_one(
 
 #[derive(serde::Deserialize)]
 pub struct LinkForm {
+    /// Chosen from the recent items.
     #[serde(default)]
     item: String,
+    /// Typed: an older item's id or address; wins over the choice.
+    #[serde(default)]
+    item_id: String,
     #[serde(default)]
     indicator: Vec<String>,
 }
@@ -298,7 +323,11 @@ pub async fn link(
     WebForm { viewer, form }: WebForm<LinkForm>,
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
-    let item = Uuid::parse_str(form.item.trim().trim_start_matches("/items/"))
+    let typed = form.item_id.trim();
+    let given = if typed.is_empty() { form.item.trim() } else { typed };
+    // An address pasted whole (`https://…/items/ID`) gives its last segment.
+    let id_text = given.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let item = Uuid::parse_str(id_text)
         .map_err(|_| WebError::from(ApiError::invalid("item", "give the item's id, as its page address shows it")))?;
     state.store.link_item(&viewer.caller.subject, id, item, form.indicator).await?;
     Ok(Redirect::to(&format!("/plans/{id}?done=linked")).into_response())

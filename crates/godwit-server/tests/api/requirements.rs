@@ -249,8 +249,14 @@ async fn the_portal_shows_coverage_and_lets_analysts_link() {
 
         // Fiji's analyst links both records through the requirement's page.
         let ana = node.portal_login("ana.fji").await;
-        for item in [&shared, &home] {
-            let fields = [("item", item.as_str()), ("indicator", "transit through Singapore")];
+        // The form offers the recent items; one is chosen, the other typed as an address.
+        let form_page = node.page(&ana, &plan).await.text();
+        assert!(form_page.contains(&format!(r#"<option value="{home}">"#)), "{form_page}");
+        let address = format!("http://localhost/items/{home}");
+        for fields in [
+            [("item", shared.as_str()), ("item_id", ""), ("indicator", "transit through Singapore")],
+            [("item", ""), ("item_id", address.as_str()), ("indicator", "transit through Singapore")],
+        ] {
             let linked = node.post_form(&ana, &format!("{plan}/links"), &fields).await;
             assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.text());
         }
