@@ -75,9 +75,15 @@ async fn the_api_is_documented_and_headers_are_strict() {
         let doc = node.call(Method::GET, "/api/openapi.json", None, None).await;
         assert_eq!(doc.status, StatusCode::OK);
         assert!(doc.json["openapi"].as_str().unwrap().starts_with("3.1"));
-        for path in
-            ["/api/v1/auth/login", "/api/v1/items", "/api/v1/items/{id}/approve", "/api/v1/agreements", "/api/v1/audit"]
-        {
+        for path in [
+            "/api/v1/auth/login",
+            "/api/v1/items",
+            "/api/v1/items/{id}/approve",
+            "/api/v1/agreements",
+            "/api/v1/audit",
+            "/api/v1/requirements/{id}/links/{item}",
+            "/api/v1/measures",
+        ] {
             assert!(doc.json["paths"].get(path).is_some(), "{path} undocumented");
         }
         let ui = node.call(Method::GET, "/api/docs/", None, None).await;

@@ -6,6 +6,7 @@ mod analysis;
 mod audit;
 mod harness;
 mod incidents;
+mod requirements;
 mod visibility;
 mod warning;
 mod workflow;

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 use crate::harness::{TestDb, backends};
 
-fn item_from(envelope: &godwit_domain::item::Envelope, n: i64) -> Item {
+pub(crate) fn item_from(envelope: &godwit_domain::item::Envelope, n: i64) -> Item {
     Item {
         id: envelope.id,
         kind: envelope.kind,
