@@ -1,6 +1,7 @@
 //! `godwit bench`: measurements of the paths that must stay fast, on generated
 //! data, on whichever database the node runs on.
 
+mod analysis;
 mod generator;
 mod import;
 mod report;
@@ -26,6 +27,8 @@ pub enum BenchCommand {
     Search(search::SearchArgs),
     /// Incident sheet import: dry run, import and re-import of a generated sheet.
     Import(import::ImportArgs),
+    /// Incident analysis: trend, top and route queries over many published incident records.
+    Analysis(analysis::AnalysisArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -34,5 +37,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchCommand::Screening(args) => screening::run(args).await,
         BenchCommand::Search(args) => search::run(args).await,
         BenchCommand::Import(args) => import::run(args).await,
+        BenchCommand::Analysis(args) => analysis::run(args).await,
     }
 }

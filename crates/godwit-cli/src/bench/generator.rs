@@ -52,9 +52,17 @@ fn kind(rng: &mut impl Rng) -> ItemKind {
     ItemKind::Alert
 }
 
-/// Starts generating `total` published items in batches of `batch`; the channel
-/// holds two batches so generation runs ahead of the inserts.
-pub fn spawn(region: Region, seed: u64, now: Timestamp, total: u64, batch: usize) -> mpsc::Receiver<Vec<Item>> {
+/// Starts generating `total` published items (of the kind mix, or all of kind
+/// `only`) in batches of `batch`; the channel holds two batches so generation
+/// runs ahead of the inserts.
+pub fn spawn(
+    region: Region,
+    seed: u64,
+    now: Timestamp,
+    total: u64,
+    batch: usize,
+    only: Option<ItemKind>,
+) -> mpsc::Receiver<Vec<Item>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::task::spawn_blocking(move || {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(1));
@@ -63,7 +71,7 @@ pub fn spawn(region: Region, seed: u64, now: Timestamp, total: u64, batch: usize
         let mut left = total;
         while left > 0 {
             let size = left.min(batch as u64);
-            let items: Vec<Item> = (0..size).filter_map(|_| published(&factory, &mut rng)).collect();
+            let items: Vec<Item> = (0..size).filter_map(|_| published(&factory, &mut rng, only)).collect();
             left -= size;
             if tx.blocking_send(items).is_err() {
                 break; // the consumer gave up
@@ -73,8 +81,8 @@ pub fn spawn(region: Region, seed: u64, now: Timestamp, total: u64, batch: usize
     rx
 }
 
-fn published(factory: &ItemFactory<'_>, rng: &mut StdRng) -> Option<Item> {
-    let kind = kind(rng);
+fn published(factory: &ItemFactory<'_>, rng: &mut StdRng, only: Option<ItemKind>) -> Option<Item> {
+    let kind = only.unwrap_or_else(|| kind(rng));
     let mut item = factory.published(rng, kind)?;
     if let ItemDetails::RequestForInformation { addressee, .. } = &item.content.details {
         item.content.release = Releasability { members: [addressee.clone()].into(), ..Default::default() };

@@ -147,7 +147,7 @@ fn bar(len: u64) -> anyhow::Result<ProgressBar> {
 
 async fn publish(store: &Store, world: &generator::World, args: &SearchArgs, now: Timestamp) -> anyhow::Result<()> {
     let progress = bar(args.items)?;
-    let mut batches = generator::spawn(world.region.clone(), args.seed, now, args.items, 5_000);
+    let mut batches = generator::spawn(world.region.clone(), args.seed, now, args.items, 5_000, None);
     let started = Instant::now();
     while let Some(batch) = batches.recv().await {
         store.put_items(&batch, AuditEvent::new("item.import").with(serde_json::json!({ "source": "bench" }))).await?;

@@ -47,7 +47,7 @@ pub struct CoreArgs {
 }
 
 /// The readers whose lists are measured: (label, member, role, clearance).
-const READERS: &[(&str, &str, Role, u8)] = &[
+pub(super) const READERS: &[(&str, &str, Role, u8)] = &[
     ("analyst FJI (RESTRICTED)", "FJI", Role::Analyst, 2),
     ("analyst AUS (CONFIDENTIAL)", "AUS", Role::Analyst, 3),
     ("analyst IDN (IN-CONFIDENCE)", "IDN", Role::Analyst, 1),
@@ -137,7 +137,7 @@ async fn publish(store: &Store, world: &World, args: &CoreArgs, now: Timestamp) 
         .context("progress bar template")?
         .progress_chars("=> "),
     );
-    let mut batches = generator::spawn(world.region.clone(), args.seed, now, args.items, args.batch);
+    let mut batches = generator::spawn(world.region.clone(), args.seed, now, args.items, args.batch, None);
     let started = Instant::now();
     let mut published = 0u64;
     while let Some(batch) = batches.recv().await {
