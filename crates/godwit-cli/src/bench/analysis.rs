@@ -1,25 +1,30 @@
 //! `godwit bench analysis`: incident analysis over many published incident
 //! records (issue 4, point 8: trend and route queries over 5,000,000 incidents
 //! with p95 ≤ 300 ms on SQLite and PostgreSQL). Records come from the demo's
-//! incident factory (the region's states reporting, their markings and release
-//! lists, routes, nationalities, methods and documents over 18 months) and are
+//! incident factory (the region's states reporting, routes, nationalities,
+//! methods and documents over 18 months; markings and release lists as a few
+//! sharing profiles per member, see [`sharing_profile`]) and are
 //! stored with `put_items`, the store's own write path, which keeps the
 //! analysis rollups; then trend, top and route queries are timed for readers
 //! of several members.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
 use godwit_domain::incident::Dimension;
-use godwit_domain::item::ItemKind;
-use godwit_domain::marking::Classification;
+use godwit_domain::item::{Item, ItemKind, Releasability};
+use godwit_domain::marking::{Caveats, Classification, Tlp};
+use godwit_domain::member::MemberCode;
 use godwit_domain::user::Subject;
 use godwit_domain::{Clock, SystemClock, Timestamp};
 use godwit_store::Store;
 use godwit_store::analysis::AnalysisFilter;
 use godwit_store::audit::AuditEvent;
 use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use super::generator::{self, World};
 use super::report::{Series, table};
@@ -141,9 +146,14 @@ async fn generate(
         args.batch,
         Some(ItemKind::IncidentRecord),
     );
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut profiles: BTreeMap<MemberCode, Vec<Profile>> = BTreeMap::new();
     let started = Instant::now();
     let mut written = 0u64;
-    while let Some(batch) = batches.recv().await {
+    while let Some(mut batch) = batches.recv().await {
+        for item in &mut batch {
+            sharing_profile(&mut profiles, &mut rng, item);
+        }
         store.put_items(&batch, AuditEvent::new("item.import").with(serde_json::json!({ "source": "bench" }))).await?;
         written += batch.len() as u64;
         progress.inc(batch.len() as u64);
@@ -152,6 +162,28 @@ async fn generate(
     progress.finish_and_clear();
     store.refresh_statistics().await?;
     Ok((written, elapsed))
+}
+
+/// The markings and release of one of a member's incident collections.
+type Profile = (Classification, Tlp, Caveats, Releasability);
+
+/// How many sharing profiles each member's incident records use.
+const PROFILES_PER_MEMBER: usize = 6;
+
+/// Gives `item` one of its member's few sharing profiles. A member records
+/// incidents in a few collections (an import's markings are the same on every
+/// row), not with markings drawn anew for each record as the demo factory
+/// draws them: the first records of each member set its profiles (the
+/// factory's own choices), later ones take one of them.
+fn sharing_profile(profiles: &mut BTreeMap<MemberCode, Vec<Profile>>, rng: &mut StdRng, item: &mut Item) {
+    let own = profiles.entry(item.originator_member.clone()).or_default();
+    let c = &mut item.content;
+    if own.len() < PROFILES_PER_MEMBER {
+        own.push((c.classification, c.tlp, c.caveats, c.release.clone()));
+        return;
+    }
+    let (classification, tlp, caveats, release) = own[rng.random_range(0..own.len())].clone();
+    (c.classification, c.tlp, c.caveats, c.release) = (classification, tlp, caveats, release);
 }
 
 /// Times every query of [`QUERIES`] over all records for each reader.
