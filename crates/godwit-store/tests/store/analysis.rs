@@ -15,7 +15,6 @@ use godwit_domain::incident::{
 use godwit_domain::item::{
     BorderEnvironment, Envelope, FraudType, Item, ItemContent, ItemDetails, ItemKind, ItemState,
 };
-use godwit_domain::member::{MemberCode, MemberGroup};
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
 use godwit_store::analysis::{AnalysisFilter, Counts, Hop, TopRow, TrendPoint};
@@ -23,7 +22,7 @@ use godwit_store::audit::AuditEvent;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use crate::harness::{TestDb, backends};
+use crate::harness::{TestDb, backends_with_groups};
 
 const DAYS: [&str; 5] = ["2026-01-05", "2026-01-20", "2026-02-11", "2026-03-01", "2026-03-31"];
 const NATIONALITIES: [&str; 4] = ["AFG", "LKA", "IRN", "XXA"];
@@ -331,20 +330,7 @@ pub(crate) async fn reset(db: &TestDb) {
 #[test]
 fn no_analysis_counts_a_record_its_viewer_may_not_see() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let dbs = runtime.block_on(async {
-        let dbs = backends(NOW).await;
-        for db in &dbs {
-            for (code, members) in GROUPS {
-                let group = MemberGroup {
-                    code: code.into(),
-                    name: code.into(),
-                    members: members.iter().map(|m| MemberCode((*m).into())).collect(),
-                };
-                db.store.put_group(&group).await.unwrap();
-            }
-        }
-        dbs
-    });
+    let dbs = runtime.block_on(backends_with_groups(NOW));
     let cases = if dbs.len() > 1 { 32 } else { 64 };
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
     let (counted, hidden) = (std::cell::Cell::new(0u64), std::cell::Cell::new(0u64));

@@ -73,3 +73,20 @@ async fn drop_stale_databases(conn: &mut sqlx::PgConnection) {
         }
     }
 }
+
+/// [`backends`] holding the member groups of `godwit_domain::testing::GROUPS`,
+/// which the policy tests' generated worlds release to.
+pub async fn backends_with_groups(now: Timestamp) -> Vec<TestDb> {
+    let dbs = backends(now).await;
+    for db in &dbs {
+        for (code, members) in godwit_domain::testing::GROUPS {
+            let group = godwit_domain::member::MemberGroup {
+                code: code.into(),
+                name: code.into(),
+                members: members.iter().map(|m| godwit_domain::member::MemberCode((*m).into())).collect(),
+            };
+            db.store.put_group(&group).await.unwrap();
+        }
+    }
+    dbs
+}

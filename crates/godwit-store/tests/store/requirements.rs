@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use godwit_domain::item::Item;
-use godwit_domain::member::{MemberCode, MemberGroup};
+use godwit_domain::member::MemberCode;
 use godwit_domain::policy::decide;
 use godwit_domain::requirement::{Priority, RequirementDraft, RequirementStatus};
 use godwit_domain::testing::*;
@@ -17,7 +17,7 @@ use godwit_store::audit::AuditEvent;
 use proptest::prelude::*;
 use uuid::Uuid;
 
-use crate::harness::{TestDb, backends};
+use crate::harness::{TestDb, backends_with_groups};
 use crate::visibility::item_from;
 
 async fn reset(db: &TestDb) {
@@ -38,20 +38,7 @@ fn secretariat() -> Subject {
 #[test]
 fn coverage_and_links_count_only_readable_items() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let dbs = runtime.block_on(async {
-        let dbs = backends(NOW).await;
-        for db in &dbs {
-            for (code, members) in GROUPS {
-                let group = MemberGroup {
-                    code: code.into(),
-                    name: code.into(),
-                    members: members.iter().map(|m| MemberCode((*m).into())).collect(),
-                };
-                db.store.put_group(&group).await.unwrap();
-            }
-        }
-        dbs
-    });
+    let dbs = runtime.block_on(backends_with_groups(NOW));
     let cases = if dbs.len() > 1 { 16 } else { 32 };
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
     let (counted, hidden) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));

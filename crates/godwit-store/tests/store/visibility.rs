@@ -2,13 +2,12 @@
 
 use godwit_domain::Timestamp;
 use godwit_domain::item::{Item, ItemContent, ItemDetails, ReportLevel};
-use godwit_domain::member::MemberGroup;
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
 use godwit_store::audit::AuditEvent;
 use proptest::prelude::*;
 
-use crate::harness::{TestDb, backends};
+use crate::harness::{TestDb, backends_with_groups};
 
 pub(crate) fn item_from(envelope: &godwit_domain::item::Envelope, n: i64) -> Item {
     Item {
@@ -68,20 +67,7 @@ fn arb_world() -> impl Strategy<
 #[test]
 fn pushed_down_filter_equals_the_policy() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let dbs = runtime.block_on(async {
-        let dbs = backends(NOW).await;
-        for db in &dbs {
-            for (code, members) in GROUPS {
-                let group = MemberGroup {
-                    code: code.into(),
-                    name: code.into(),
-                    members: members.iter().map(|m| godwit_domain::member::MemberCode((*m).into())).collect(),
-                };
-                db.store.put_group(&group).await.unwrap();
-            }
-        }
-        dbs
-    });
+    let dbs = runtime.block_on(backends_with_groups(NOW));
     let cases = if dbs.len() > 1 { 48 } else { 96 };
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
     let compared = std::cell::Cell::new(0usize);

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use godwit_domain::incident::{DocumentType, DocumentUsed, Incident};
 use godwit_domain::item::{FraudType, Item, ItemKind, ItemState, Releasability};
 use godwit_domain::marking::{Caveats, Classification, Tlp};
-use godwit_domain::member::{MemberCode, MemberGroup};
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
 use godwit_store::analysis::AnalysisFilter;
@@ -18,7 +17,7 @@ use godwit_store::warning::{Report, Rise, RiseTest, Signature, WARNING_DIMENSION
 use proptest::prelude::*;
 
 use crate::analysis::{arb_world, expected, item_from, kept, reset};
-use crate::harness::backends;
+use crate::harness::backends_with_groups;
 
 /// The generated records' events fall in January to March 2026.
 const MONTH: &str = "2026-03";
@@ -96,20 +95,7 @@ fn reports(records: &[(&Item, &Incident)]) -> Vec<(Signature, Report)> {
 #[test]
 fn no_warning_reveals_a_record_its_viewer_may_not_read() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let dbs = runtime.block_on(async {
-        let dbs = backends(NOW).await;
-        for db in &dbs {
-            for (code, members) in GROUPS {
-                let group = MemberGroup {
-                    code: code.into(),
-                    name: code.into(),
-                    members: members.iter().map(|m| MemberCode((*m).into())).collect(),
-                };
-                db.store.put_group(&group).await.unwrap();
-            }
-        }
-        dbs
-    });
+    let dbs = runtime.block_on(backends_with_groups(NOW));
     let month = YearMonth::parse(MONTH).unwrap();
     let cases = if dbs.len() > 1 { 32 } else { 64 };
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
