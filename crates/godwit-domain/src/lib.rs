@@ -15,8 +15,10 @@ pub mod marking;
 pub mod member;
 pub mod policy;
 pub mod requirement;
+pub mod risk;
 pub mod taxonomy;
 pub mod template;
+pub mod threat;
 pub mod user;
 pub mod workflow;
 

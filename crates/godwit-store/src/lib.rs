@@ -23,6 +23,7 @@ pub mod screening_lists;
 pub mod statistics;
 pub mod subscriptions;
 pub mod templates;
+pub mod threats;
 pub mod users;
 pub mod visibility;
 pub mod warning;

@@ -477,6 +477,80 @@ pub enum RequirementLinks {
     LinkedAt,
 }
 
+/// Threats members added to the seeded taxonomy (version 10).
+#[derive(Iden, Clone, Copy)]
+pub enum Threats {
+    Table,
+    Code,
+    Name,
+    Description,
+    AddedByMember,
+    AddedBy,
+    AddedAt,
+}
+
+/// Members' threat and risk registers: one per member, with an item's markings.
+#[derive(Iden, Clone, Copy)]
+pub enum ThreatRegisters {
+    Table,
+    Id,
+    Member,
+    Organisation,
+    CreatedBy,
+    Title,
+    Category,
+    Classification,
+    Tlp,
+    Caveats,
+    Release,
+    Method,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// The assessment of one threat in one register.
+#[derive(Iden, Clone, Copy)]
+pub enum ThreatEntries {
+    Table,
+    Id,
+    RegisterId,
+    ThreatCode,
+    Assessment,
+    Likelihood,
+    Consequence,
+    Trend,
+    Mitigations,
+    ReviewOn,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+/// Items and incident records linked to an entry as evidence.
+#[derive(Iden, Clone, Copy)]
+pub enum ThreatEvidence {
+    Table,
+    EntryId,
+    ItemId,
+    LinkedBy,
+    LinkedAt,
+}
+
+/// Every change of a register: who, when, before and after (JSON).
+#[derive(Iden, Clone, Copy)]
+pub enum ThreatChanges {
+    Table,
+    Id,
+    RegisterId,
+    ThreatCode,
+    ItemId,
+    Action,
+    ChangedBy,
+    ChangedMember,
+    ChangedAt,
+    Before,
+    After,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -1014,6 +1088,91 @@ fn version_9() -> Vec<Step> {
     ]
 }
 
+/// Version 10: threat and risk registers (one per member), their entries (one
+/// per threat), evidence links, the history of every change, and the threats
+/// members add to the seeded taxonomy.
+fn version_10() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(Threats::Table)
+                .col(pk_text(Threats::Code))
+                .col(text(Threats::Name))
+                .col(text(Threats::Description))
+                .col(text(Threats::AddedByMember))
+                .col(text(Threats::AddedBy))
+                .col(int(Threats::AddedAt))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(ThreatRegisters::Table)
+                .col(pk_text(ThreatRegisters::Id))
+                .col(text(ThreatRegisters::Member))
+                .col(text(ThreatRegisters::Organisation))
+                .col(text(ThreatRegisters::CreatedBy))
+                .col(text(ThreatRegisters::Title))
+                .col(text(ThreatRegisters::Category))
+                .col(int(ThreatRegisters::Classification))
+                .col(text(ThreatRegisters::Tlp))
+                .col(text(ThreatRegisters::Caveats))
+                .col(text(ThreatRegisters::Release))
+                .col(text(ThreatRegisters::Method))
+                .col(int(ThreatRegisters::CreatedAt))
+                .col(int(ThreatRegisters::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Index(index("threat_registers_one_per_member", ThreatRegisters::Table, &["member"]).unique().to_owned()),
+        Step::Table(
+            Table::create()
+                .table(ThreatEntries::Table)
+                .col(pk_text(ThreatEntries::Id))
+                .col(text(ThreatEntries::RegisterId))
+                .col(text(ThreatEntries::ThreatCode))
+                .col(text(ThreatEntries::Assessment))
+                .col(int(ThreatEntries::Likelihood))
+                .col(int(ThreatEntries::Consequence))
+                .col(text(ThreatEntries::Trend))
+                .col(text(ThreatEntries::Mitigations))
+                .col(text(ThreatEntries::ReviewOn))
+                .col(text(ThreatEntries::UpdatedBy))
+                .col(int(ThreatEntries::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Index(
+            index("threat_entries_one_per_threat", ThreatEntries::Table, &["register_id", "threat_code"])
+                .unique()
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(ThreatEvidence::Table)
+                .col(text(ThreatEvidence::EntryId))
+                .col(text(ThreatEvidence::ItemId))
+                .col(text(ThreatEvidence::LinkedBy))
+                .col(int(ThreatEvidence::LinkedAt))
+                .primary_key(Index::create().col(ThreatEvidence::EntryId).col(ThreatEvidence::ItemId))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(ThreatChanges::Table)
+                .col(pk_text(ThreatChanges::Id))
+                .col(text(ThreatChanges::RegisterId))
+                .col(opt_text(ThreatChanges::ThreatCode))
+                .col(opt_text(ThreatChanges::ItemId))
+                .col(text(ThreatChanges::Action))
+                .col(text(ThreatChanges::ChangedBy))
+                .col(text(ThreatChanges::ChangedMember))
+                .col(int(ThreatChanges::ChangedAt))
+                .col(opt_text(ThreatChanges::Before))
+                .col(opt_text(ThreatChanges::After))
+                .to_owned(),
+        ),
+        Step::Index(index("threat_changes_by_register", ThreatChanges::Table, &["register_id", "id"])),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1090,7 +1249,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 9] = [
+    let migrations: [(i64, Migration); 10] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1100,6 +1259,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (7, version_7),
         (8, version_8),
         (9, version_9),
+        (10, version_10),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
