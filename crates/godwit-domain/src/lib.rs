@@ -15,6 +15,7 @@ pub mod marking;
 pub mod member;
 pub mod policy;
 pub mod requirement;
+pub mod rfi;
 pub mod risk;
 pub mod taxonomy;
 pub mod template;

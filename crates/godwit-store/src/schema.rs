@@ -551,6 +551,48 @@ pub enum ThreatChanges {
     After,
 }
 
+/// Requests for information between members (version 11).
+#[derive(Iden, Clone, Copy)]
+pub enum Rfis {
+    Table,
+    Id,
+    RequesterMember,
+    CreatedBy,
+    Title,
+    Question,
+    Priority,
+    DueOn,
+    Classification,
+    RecipientKind,
+    RecipientCode,
+    ReleaseMembers,
+    ReleaseGroups,
+    State,
+    RespondingMember,
+    Assignee,
+    AnswerItem,
+    AnsweredBy,
+    DeclineReason,
+    RatingScore,
+    RatingComment,
+    CreatedAt,
+    UpdatedAt,
+    RespondedAt,
+}
+
+/// The timeline of a request: one row per step, numbered from 1.
+#[derive(Iden, Clone, Copy)]
+pub enum RfiEvents {
+    Table,
+    RfiId,
+    Seq,
+    At,
+    ActorUser,
+    ActorMember,
+    Action,
+    Detail,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -1173,6 +1215,52 @@ fn version_10() -> Vec<Step> {
     ]
 }
 
+/// Version 11: requests for information and their timelines (one row per
+/// step, numbered from 1 per request).
+fn version_11() -> Vec<Step> {
+    use Step::{Index as Idx, Table as T};
+    vec![
+        T(Table::create()
+            .table(Rfis::Table)
+            .col(pk_text(Rfis::Id))
+            .col(text(Rfis::RequesterMember))
+            .col(text(Rfis::CreatedBy))
+            .col(text(Rfis::Title))
+            .col(text(Rfis::Question))
+            .col(text(Rfis::Priority))
+            .col(text(Rfis::DueOn))
+            .col(int(Rfis::Classification))
+            .col(text(Rfis::RecipientKind))
+            .col(text(Rfis::RecipientCode))
+            .col(text(Rfis::ReleaseMembers))
+            .col(text(Rfis::ReleaseGroups))
+            .col(text(Rfis::State))
+            .col(opt_text(Rfis::RespondingMember))
+            .col(opt_text(Rfis::Assignee))
+            .col(opt_text(Rfis::AnswerItem))
+            .col(opt_text(Rfis::AnsweredBy))
+            .col(opt_text(Rfis::DeclineReason))
+            .col(opt_int(Rfis::RatingScore))
+            .col(opt_text(Rfis::RatingComment))
+            .col(int(Rfis::CreatedAt))
+            .col(int(Rfis::UpdatedAt))
+            .col(opt_int(Rfis::RespondedAt))
+            .to_owned()),
+        Idx(index("rfis_by_due", Rfis::Table, &["due_on"])),
+        T(Table::create()
+            .table(RfiEvents::Table)
+            .col(text(RfiEvents::RfiId))
+            .col(int(RfiEvents::Seq))
+            .col(int(RfiEvents::At))
+            .col(text(RfiEvents::ActorUser))
+            .col(text(RfiEvents::ActorMember))
+            .col(text(RfiEvents::Action))
+            .col(text(RfiEvents::Detail))
+            .primary_key(Index::create().col(RfiEvents::RfiId).col(RfiEvents::Seq))
+            .to_owned()),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1249,7 +1337,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 10] = [
+    let migrations: [(i64, Migration); 11] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1260,6 +1348,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (8, version_8),
         (9, version_9),
         (10, version_10),
+        (11, version_11),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

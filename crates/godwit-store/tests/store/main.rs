@@ -7,6 +7,7 @@ mod audit;
 mod harness;
 mod incidents;
 mod requirements;
+mod rfis;
 mod threats;
 mod visibility;
 mod warning;
