@@ -44,9 +44,8 @@ impl<'a> FactSource<'a> {
     }
 }
 
-/// Replaces the facts of `ids` by those of `sources` (a subset of `ids`: the
-/// items that are incident records now).
-pub(crate) async fn write_facts(tx: &mut Tx, ids: &[String], sources: &[FactSource<'_>]) -> Result<(), StoreError> {
+/// Deletes the facts of `ids` (items about to be rewritten).
+pub(crate) async fn delete_facts(tx: &mut Tx, ids: &[String]) -> Result<(), StoreError> {
     for (table, col) in [
         (IncidentFacts::Table.into_iden(), IncidentFacts::ItemId.into_iden()),
         (IncidentPersons::Table.into_iden(), IncidentPersons::ItemId.into_iden()),
@@ -55,6 +54,12 @@ pub(crate) async fn write_facts(tx: &mut Tx, ids: &[String], sources: &[FactSour
     ] {
         tx.target().execute(Query::delete().from_table(table).and_where(Expr::col(col).is_in(ids.to_vec()))).await?;
     }
+    Ok(())
+}
+
+/// Writes the facts of `sources` (the items that are incident records now),
+/// whose old facts are gone.
+pub(crate) async fn write_facts(tx: &mut Tx, sources: &[FactSource<'_>]) -> Result<(), StoreError> {
     if sources.is_empty() {
         return Ok(());
     }
@@ -189,8 +194,7 @@ pub(crate) async fn backfill(tx: &mut Tx) -> Result<(), StoreError> {
                 incident,
             })
             .collect();
-        let ids: Vec<String> = chunk.iter().map(|row| row.0.clone()).collect();
-        write_facts(tx, &ids, &sources).await?;
+        write_facts(tx, &sources).await?;
     }
     Ok(())
 }

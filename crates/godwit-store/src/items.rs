@@ -297,7 +297,12 @@ fn item_values(item: &Item) -> Result<Vec<sea_query::SimpleExpr>, StoreError> {
 
 /// Inserts or replaces items and their release lists inside `tx`.
 pub(crate) async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError> {
+    let mut tally = rollup::Tally::default();
     for chunk in items.chunks(200) {
+        let ids: Vec<String> = chunk.iter().map(|i| i.id.to_string()).collect();
+        // Only items stored before have release rows, facts and counts to
+        // replace: a bulk load of new items skips those statements.
+        let stored = stored_ids(tx, &ids).await?;
         let mut insert = Query::insert();
         insert.into_table(Items::Table).columns(ITEM_COLUMNS);
         for item in chunk {
@@ -306,15 +311,16 @@ pub(crate) async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), Store
         insert.on_conflict(OnConflict::column(Items::Id).update_columns(ITEM_COLUMNS.into_iter().skip(1)).to_owned());
         tx.target().execute(&insert).await?;
 
-        let ids: Vec<String> = chunk.iter().map(|i| i.id.to_string()).collect();
-        for (table, item_col) in [
-            (ItemReleaseMembers::Table.into_iden(), ItemReleaseMembers::ItemId.into_iden()),
-            (ItemReleaseGroups::Table.into_iden(), ItemReleaseGroups::ItemId.into_iden()),
-            (ItemReleaseOrgs::Table.into_iden(), ItemReleaseOrgs::ItemId.into_iden()),
-        ] {
-            tx.target()
-                .execute(Query::delete().from_table(table).and_where(Expr::col(item_col).is_in(ids.clone())))
-                .await?;
+        if !stored.is_empty() {
+            for (table, item_col) in [
+                (ItemReleaseMembers::Table.into_iden(), ItemReleaseMembers::ItemId.into_iden()),
+                (ItemReleaseGroups::Table.into_iden(), ItemReleaseGroups::ItemId.into_iden()),
+                (ItemReleaseOrgs::Table.into_iden(), ItemReleaseOrgs::ItemId.into_iden()),
+            ] {
+                tx.target()
+                    .execute(Query::delete().from_table(table).and_where(Expr::col(item_col).is_in(stored.clone())))
+                    .await?;
+            }
         }
         let mut members = Query::insert();
         members
@@ -348,11 +354,25 @@ pub(crate) async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), Store
         let facts: Vec<FactSource<'_>> = chunk.iter().filter_map(FactSource::of).collect();
         // The rollups take back what they counted of these items from the facts
         // as they were, then count the items that are published now.
-        rollup::retract(tx, &ids).await?;
-        incidents::write_facts(tx, &ids, &facts).await?;
-        rollup::count(tx, chunk).await?;
+        if !stored.is_empty() {
+            rollup::retract(tx, &stored).await?;
+            incidents::delete_facts(tx, &stored).await?;
+        }
+        incidents::write_facts(tx, &facts).await?;
+        rollup::count(tx, chunk, &mut tally).await?;
     }
-    Ok(())
+    tally.write(tx).await
+}
+
+/// Which of `ids` the items table holds.
+async fn stored_ids(tx: &mut Tx, ids: &[String]) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = tx
+        .target()
+        .fetch_all(
+            Query::select().column(Items::Id).from(Items::Table).and_where(Expr::col(Items::Id).is_in(ids.to_vec())),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 use sea_query::IntoIden;

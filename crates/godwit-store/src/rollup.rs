@@ -13,13 +13,15 @@
 //! Kept in step by `write_items`, the one write path of items, in the same
 //! transaction: [`retract`] takes back what was counted of the items about to
 //! be rewritten (from their facts as they still are), [`count`] counts those
-//! published now. A state change (publish, withdraw, supersede) or a new
+//! published now (from the records themselves, [`Tally`]). A state change (publish, withdraw, supersede) or a new
 //! marking therefore moves the record's counts. Values a record did not state
 //! are kept as `''` (no code or taxonomy value is empty) and read back as
 //! `None`. Rows whose counts fall to zero are left and skipped by readers.
 
 use godwit_domain::Timestamp;
-use godwit_domain::incident::Dimension;
+use std::collections::{BTreeMap, BTreeSet};
+
+use godwit_domain::incident::{Dimension, Incident};
 use godwit_domain::item::{Category, Envelope, Item, ItemDetails, ItemKind, ItemState, Releasability};
 use godwit_domain::marking::{Caveats, Classification, Tlp};
 use godwit_domain::member::MemberCode;
@@ -31,7 +33,7 @@ use uuid::Uuid;
 use crate::StoreError;
 use crate::db::{Target, Tx};
 use crate::items::{ITEM_COLUMNS, read_items};
-use crate::schema::{IncidentClasses, IncidentCounted, Items};
+use crate::schema::{IncidentClasses, IncidentCounted, IncidentRollup, Items};
 
 /// What `decide` reads of a published incident record's envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,8 +138,10 @@ const MULTI: &[(&str, &str, &str)] = &[
 /// `from_role|from|to_role|to`.
 pub(crate) const HOP: &str = "hop";
 
-/// Adds `sign` × the contribution of the counted records among `ids` to the rollups.
-async fn apply(tx: &mut Tx, ids: &[String], sign: i64) -> Result<(), StoreError> {
+/// Takes back the counts of `ids` (items about to be rewritten), while their
+/// facts are still there: each record's contribution is derived from its
+/// stored facts, as [`Tally::record`] derives it from the record in hand.
+pub(crate) async fn retract(tx: &mut Tx, ids: &[String]) -> Result<(), StoreError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -156,22 +160,22 @@ async fn apply(tx: &mut Tx, ids: &[String], sign: i64) -> Result<(), StoreError>
         let name = dimension.as_str();
         statements.push(format!(
             "{insert} SELECT '{name}', c.class_id, f.occurred_month, COALESCE({col}, ''), \
-             {sign} * COUNT(*), CAST({sign} * SUM(f.persons) AS BIGINT) {base} \
+             -COUNT(*), CAST(-SUM(f.persons) AS BIGINT) {base} \
              WHERE c.item_id IN ({list}) GROUP BY c.class_id, f.occurred_month, COALESCE({col}, '') {upsert}"
         ));
     }
     // Persons of the nationality; the record once per nationality.
     statements.push(format!(
         "{insert} SELECT 'nationality', c.class_id, f.occurred_month, p.nationality, \
-         {sign} * COUNT(DISTINCT p.item_id), CAST({sign} * SUM(p.count) AS BIGINT) {base} \
+         -COUNT(DISTINCT p.item_id), CAST(-SUM(p.count) AS BIGINT) {base} \
          JOIN incident_persons p ON p.item_id = c.item_id \
          WHERE c.item_id IN ({list}) GROUP BY c.class_id, f.occurred_month, p.nationality {upsert}"
     ));
     for (name, join, value) in MULTI {
         // `WHERE 1 = 1`: SQLite needs a WHERE before an upsert's ON CONFLICT.
         statements.push(format!(
-            "{insert} SELECT '{name}', d.class_id, d.month, d.val, {sign} * COUNT(*), \
-             CAST({sign} * SUM(d.persons) AS BIGINT) FROM (SELECT DISTINCT c.item_id, c.class_id, \
+            "{insert} SELECT '{name}', d.class_id, d.month, d.val, -COUNT(*), \
+             CAST(-SUM(d.persons) AS BIGINT) FROM (SELECT DISTINCT c.item_id, c.class_id, \
              f.occurred_month AS month, f.persons, COALESCE({value}, '') AS val {base} {join} \
              WHERE c.item_id IN ({list})) d WHERE 1 = 1 GROUP BY d.class_id, d.month, d.val {upsert}"
         ));
@@ -179,12 +183,6 @@ async fn apply(tx: &mut Tx, ids: &[String], sign: i64) -> Result<(), StoreError>
     for sql in statements {
         tx.target().execute_raw(&sql).await?;
     }
-    Ok(())
-}
-
-/// Takes back the counts of `ids` (items about to be rewritten), while their facts are still there.
-pub(crate) async fn retract(tx: &mut Tx, ids: &[String]) -> Result<(), StoreError> {
-    apply(tx, ids, -1).await?;
     tx.target()
         .execute(
             Query::delete()
@@ -195,11 +193,122 @@ pub(crate) async fn retract(tx: &mut Tx, ids: &[String]) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Counts the published incident records among `items`, whose facts were just written.
-pub(crate) async fn count(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError> {
-    let counted: Vec<&Item> = items
+/// Rollup rows to add, (dimension, class, month, value) → (records, persons),
+/// worked out from the records in hand rather than read back from the facts
+/// just written (13 `INSERT … SELECT` per batch, most of a bulk load's time).
+/// Kept in key order, so that writers upsert rows in the same order and
+/// PostgreSQL never sees two of them wait on each other.
+#[derive(Default)]
+pub(crate) struct Tally(BTreeMap<(&'static str, i64, String, String), (i64, i64)>);
+
+impl Tally {
+    fn add(&mut self, dimension: &'static str, class: i64, month: &str, value: &str, persons: i64) {
+        let counts = self.0.entry((dimension, class, month.to_owned(), value.to_owned())).or_default();
+        counts.0 += 1;
+        counts.1 += persons;
+    }
+
+    /// Adds one record of `class` as [`retract`] counts it from its facts:
+    /// once under each distinct value of each dimension, with all its persons
+    /// (of the nationality only, for nationalities); an unstated value is `''`.
+    fn record(&mut self, class: i64, item: &Item, incident: &Incident) {
+        let month = incident.occurred_on.get(..7).unwrap_or_default();
+        let persons = i64::from(incident.persons);
+        let content = &item.content;
+        let single = [
+            (Dimension::Category, content.category.as_str()),
+            (Dimension::Member, item.originator_member.as_str()),
+            (Dimension::Origin, incident.route.origin.as_deref().unwrap_or_default()),
+            (Dimension::Destination, incident.route.destination.as_deref().unwrap_or_default()),
+            (Dimension::Environment, content.environment.map_or("", |e| e.as_str())),
+            (Dimension::Method, incident.method_type.map_or("", |m| m.as_str())),
+            (Dimension::Transport, incident.transport.map_or("", |t| t.as_str())),
+            (Dimension::Outcome, incident.outcome_type.map_or("", |o| o.as_str())),
+        ];
+        for (dimension, value) in single {
+            self.add(dimension.as_str(), class, month, value, persons);
+        }
+        let mut nationalities: BTreeMap<&str, i64> = BTreeMap::new();
+        for group in &incident.profile {
+            *nationalities.entry(group.nationality.as_str()).or_default() += i64::from(group.count);
+        }
+        for (nationality, of_nationality) in nationalities {
+            self.add(Dimension::Nationality.as_str(), class, month, nationality, of_nationality);
+        }
+        let legs = incident.route.legs();
+        let transits: BTreeSet<&str> = legs.iter().filter(|(role, _)| *role == "transit").map(|(_, c)| *c).collect();
+        let documents = &incident.documents;
+        let document_types: BTreeSet<&str> = documents.iter().map(|d| d.document_type.as_str()).collect();
+        let fraud_types: BTreeSet<&str> = documents.iter().map(|d| d.fraud_type.map_or("", |f| f.as_str())).collect();
+        let hops: BTreeSet<String> =
+            legs.windows(2).map(|w| format!("{}|{}|{}|{}", w[0].0, w[0].1, w[1].0, w[1].1)).collect();
+        for (dimension, values) in [
+            (Dimension::Transit, transits),
+            (Dimension::DocumentType, document_types),
+            (Dimension::FraudType, fraud_types),
+        ] {
+            for value in values {
+                self.add(dimension.as_str(), class, month, value, persons);
+            }
+        }
+        for hop in &hops {
+            self.add(HOP, class, month, hop, persons);
+        }
+    }
+
+    /// Adds the tally to the stored rollups.
+    pub(crate) async fn write(self, tx: &mut Tx) -> Result<(), StoreError> {
+        let rows: Vec<_> = self.0.into_iter().collect();
+        // 6 parameters a row: well under either database's limit per statement.
+        for chunk in rows.chunks(1000) {
+            let mut insert = Query::insert();
+            insert.into_table(IncidentRollup::Table).columns([
+                IncidentRollup::Dimension,
+                IncidentRollup::ClassId,
+                IncidentRollup::Month,
+                IncidentRollup::Value,
+                IncidentRollup::Incidents,
+                IncidentRollup::Persons,
+            ]);
+            for ((dimension, class, month, value), (records, persons)) in chunk {
+                insert.values_panic([
+                    (*dimension).into(),
+                    (*class).into(),
+                    month.as_str().into(),
+                    value.as_str().into(),
+                    (*records).into(),
+                    (*persons).into(),
+                ]);
+            }
+            insert.on_conflict(
+                OnConflict::columns([
+                    IncidentRollup::Dimension,
+                    IncidentRollup::ClassId,
+                    IncidentRollup::Month,
+                    IncidentRollup::Value,
+                ])
+                .value(IncidentRollup::Incidents, Expr::cust("incident_rollup.incidents + excluded.incidents"))
+                .value(IncidentRollup::Persons, Expr::cust("incident_rollup.persons + excluded.persons"))
+                .to_owned(),
+            );
+            tx.target().execute(&insert).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts the published incident records among `items`, whose facts were just
+/// written: links each to its policy class and adds it to `tally`, which the
+/// caller writes once for all its batches (sums do not mind the order, so a
+/// record retracted in a later batch of the same call still comes out even).
+pub(crate) async fn count(tx: &mut Tx, items: &[Item], tally: &mut Tally) -> Result<(), StoreError> {
+    let counted: Vec<(&Item, &Incident)> = items
         .iter()
-        .filter(|i| i.state == ItemState::Published && matches!(i.content.details, ItemDetails::IncidentRecord(_)))
+        .filter(|i| i.state == ItemState::Published)
+        .filter_map(|i| match &i.content.details {
+            ItemDetails::IncidentRecord(incident) => Some((i, incident.as_ref())),
+            _ => None,
+        })
         .collect();
     if counted.is_empty() {
         return Ok(());
@@ -208,19 +317,19 @@ pub(crate) async fn count(tx: &mut Tx, items: &[Item]) -> Result<(), StoreError>
     classes.into_table(IncidentClasses::Table).columns([IncidentClasses::Id, IncidentClasses::Envelope]);
     let mut links = Query::insert();
     links.into_table(IncidentCounted::Table).columns([IncidentCounted::ItemId, IncidentCounted::ClassId]);
-    let mut seen = std::collections::BTreeSet::new();
-    for item in &counted {
+    let mut seen = BTreeSet::new();
+    for (item, incident) in &counted {
         let (id, text) = PolicyClass::of(item).key()?;
         if seen.insert(id) {
             classes.values_panic([id.into(), text.into()]);
         }
         links.values_panic([item.id.to_string().into(), id.into()]);
+        tally.record(id, item, incident);
     }
     classes.on_conflict(OnConflict::column(IncidentClasses::Id).do_nothing().to_owned());
     tx.target().execute(&classes).await?;
     tx.target().execute(&links).await?;
-    let ids: Vec<String> = counted.iter().map(|i| i.id.to_string()).collect();
-    apply(tx, &ids, 1).await
+    Ok(())
 }
 
 /// Counts the published incident records already stored (migration 8), in
@@ -242,6 +351,8 @@ pub(crate) async fn backfill(tx: &mut Tx) -> Result<(), StoreError> {
         .await?;
         let Some(last) = items.last() else { return Ok(()) };
         after = last.id.to_string();
-        count(tx, &items).await?;
+        let mut tally = Tally::default();
+        count(tx, &items, &mut tally).await?;
+        tally.write(tx).await?;
     }
 }
