@@ -303,6 +303,9 @@ pub(crate) async fn write_items(tx: &mut Tx, items: &[Item]) -> Result<(), Store
         // Only items stored before have release rows, facts and counts to
         // replace: a bulk load of new items skips those statements.
         let stored = stored_ids(tx, &ids).await?;
+        if !stored.is_empty() {
+            write_pending_snapshots(tx, &stored).await?;
+        }
         let mut insert = Query::insert();
         insert.into_table(Items::Table).columns(ITEM_COLUMNS);
         for item in chunk {
@@ -377,7 +380,18 @@ async fn stored_ids(tx: &mut Tx, ids: &[String]) -> Result<Vec<String>, StoreErr
 
 use sea_query::IntoIden;
 
+/// What a history entry keeps of an item after its change.
+fn snapshot(item: &Item) -> String {
+    serde_json::json!({ "state": item.state, "version": item.version, "content": item.content }).to_string()
+}
+
 /// Records the same change to each of `items` in their histories.
+///
+/// The entry is written without its snapshot: until the item changes again
+/// the stored item is the snapshot ([`Store::item_history`] shows it), and
+/// `write_items` writes it into the entry before it rewrites the item. An
+/// import of a million records thus serialises and stores each record's
+/// content once, not twice.
 pub(crate) async fn write_history(
     tx: &mut Tx,
     items: &[Item],
@@ -397,7 +411,6 @@ pub(crate) async fn write_history(
             ItemHistory::Snapshot,
         ]);
         for item in chunk {
-            let snapshot = serde_json::json!({ "state": item.state, "version": item.version, "content": item.content });
             insert.values_panic([
                 Uuid::now_v7().to_string().into(),
                 item.id.to_string().into(),
@@ -405,10 +418,50 @@ pub(crate) async fn write_history(
                 actor.to_string().into(),
                 action.into(),
                 comment.map(str::to_owned).into(),
-                snapshot.to_string().into(),
+                PENDING_SNAPSHOT.into(),
             ]);
         }
         tx.target().execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// The snapshot of history entries whose item has not changed since.
+const PENDING_SNAPSHOT: &str = "";
+
+/// Writes the snapshots pending in the histories of `ids`, from the items as
+/// they are stored, before they are rewritten.
+async fn write_pending_snapshots(tx: &mut Tx, ids: &[String]) -> Result<(), StoreError> {
+    let pending: Vec<(String,)> = tx
+        .target()
+        .fetch_all(
+            Query::select()
+                .distinct()
+                .column(ItemHistory::ItemId)
+                .from(ItemHistory::Table)
+                .and_where(Expr::col(ItemHistory::ItemId).is_in(ids.to_vec()))
+                .and_where(Expr::col(ItemHistory::Snapshot).eq(PENDING_SNAPSHOT)),
+        )
+        .await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let pending: Vec<String> = pending.into_iter().map(|(id,)| id).collect();
+    let stored = read_items(
+        tx,
+        Query::select().columns(ITEM_COLUMNS).from(Items::Table).and_where(Expr::col(Items::Id).is_in(pending)),
+    )
+    .await?;
+    for item in stored {
+        tx.target()
+            .execute(
+                Query::update()
+                    .table(ItemHistory::Table)
+                    .value(ItemHistory::Snapshot, snapshot(&item))
+                    .and_where(Expr::col(ItemHistory::ItemId).eq(item.id.to_string()))
+                    .and_where(Expr::col(ItemHistory::Snapshot).eq(PENDING_SNAPSHOT)),
+            )
+            .await?;
     }
     Ok(())
 }
@@ -941,7 +994,7 @@ impl Store {
         if item.content.classification > Classification::LOWEST {
             self.record(&[AuditEvent::new("item.history").by(subject.user, &subject.member).on(item.id)]).await?;
         }
-        let entries: Vec<HistoryEntry> = self
+        let mut entries: Vec<HistoryEntry> = self
             .pool
             .target()
             .fetch_all(
@@ -961,6 +1014,12 @@ impl Store {
                     .order_by(ItemHistory::Id, Order::Asc),
             )
             .await?;
+        if entries.iter().any(|e| e.snapshot == PENDING_SNAPSHOT) {
+            let current = snapshot(&item);
+            for entry in entries.iter_mut().filter(|e| e.snapshot == PENDING_SNAPSHOT) {
+                entry.snapshot.clone_from(&current);
+            }
+        }
         if subject.member == item.originator_member {
             return Ok(entries);
         }

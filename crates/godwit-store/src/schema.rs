@@ -198,7 +198,9 @@ pub enum ItemReleaseOrgs {
     OrganisationId,
 }
 
-/// Every change to an item, with a snapshot of its content after the change.
+/// Every change to an item, with a snapshot of its content after the change
+/// (empty in the newest entries while the item is unchanged: see
+/// `items::write_history`).
 #[derive(Iden, Clone, Copy)]
 pub enum ItemHistory {
     Table,

@@ -190,6 +190,42 @@ async fn four_eyes_publication_and_release() {
     }
 }
 
+/// Each history entry shows the item as it was after its change, whether its
+/// snapshot was written when the item changed again or is the item itself.
+#[tokio::test]
+async fn history_snapshots_show_each_change() {
+    for db in backends(NOW).await {
+        let store = &db.store;
+        let r = region(store).await;
+        let release = Releasability { members: BTreeSet::from([code("NZL")]), ..Default::default() };
+        let item = store.create_item(&r.analyst, alert(release.clone())).await.unwrap();
+        let mut edited = alert(release);
+        edited.title = "Counterfeit passports via Nausori".into();
+        store.update_item(&r.analyst, item.id, edited).await.unwrap();
+        store.act_on_item(&r.analyst, item.id, Action::Submit, None, Method::Api).await.unwrap();
+
+        let history = store.item_history(&r.analyst, item.id).await.unwrap();
+        let shown: Vec<(&str, String, String)> = history
+            .iter()
+            .map(|entry| {
+                let snapshot: serde_json::Value = serde_json::from_str(&entry.snapshot).unwrap();
+                let title = snapshot["content"]["title"].as_str().unwrap_or_default().to_owned();
+                let state = snapshot["state"].as_str().unwrap_or_default().to_owned();
+                (entry.action.as_str(), title, state)
+            })
+            .collect();
+        let (before, after) = ("Counterfeit passports via Nadi", "Counterfeit passports via Nausori");
+        assert_eq!(
+            shown,
+            [
+                ("create", before.to_owned(), "draft".to_owned()),
+                ("edit", after.to_owned(), "draft".to_owned()),
+                ("submit", after.to_owned(), "submitted".to_owned()),
+            ]
+        );
+    }
+}
+
 #[tokio::test]
 async fn new_versions_supersede_and_withdrawals_recall() {
     for db in backends(NOW).await {
