@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod markdown;
+pub mod notices;
 pub mod notify;
 pub mod security;
 pub mod state;

@@ -5,9 +5,11 @@
 //! now** (their current roles, clearance and member; agreements and item states
 //! as the store holds them), restricted to the items changed between the mark
 //! and the index's cursor, and records a notification per published item found,
-//! moving the mark in the same transaction; then (2) delivers: it claims the
-//! email and webhook deliveries that are due and sends them, recording every
-//! attempt in the audit trail.
+//! moving the mark in the same transaction; then (2) records the notices of
+//! early warning and collection plans ([`crate::notices`]: displacements
+//! that new incident records create, requirements falling due or overdue);
+//! then (3) delivers: it claims the email and webhook deliveries that are due
+//! and sends them, recording every attempt in the audit trail.
 //!
 //! Several processes on one database may run it at once: moving a mark is a
 //! compare-and-set and a delivery is claimed before it is sent, so an item is
@@ -22,6 +24,7 @@ use godwit_domain::item::ItemState;
 use godwit_search::{SearchIndex, Sort};
 use godwit_store::Store;
 use godwit_store::audit::AuditEvent;
+use godwit_store::notices::NoticeKind;
 use godwit_store::subscriptions::{Channel, Delivery, Match, SavedSearch, redact_webhook_url};
 use uuid::Uuid;
 
@@ -80,9 +83,12 @@ impl Notifier {
         }
     }
 
-    /// One matching pass then one delivery pass.
+    /// One matching pass, the notices, then one delivery pass.
     pub async fn run_once(&self) -> Result<Run, NotifyError> {
-        let mut run = Run { notified: self.match_new_items().await?, ..Run::default() };
+        let notified = self.match_new_items().await?
+            + crate::notices::notify_displacements(&self.store).await?
+            + self.store.remind_requirements().await?;
+        let mut run = Run { notified, ..Run::default() };
         let (delivered, failed) = self.deliver().await?;
         run.delivered = delivered;
         run.failed = failed;
@@ -153,9 +159,10 @@ impl Notifier {
                 .by(delivery.owner, &delivery.owner_member)
                 .on(delivery.item_id)
                 .with(serde_json::json!({
+                    "kind": delivery.kind.as_str(),
                     "channel": delivery.channel.as_str(),
                     "endpoint": endpoint,
-                    "saved_search": delivery.saved_search,
+                    "saved_search": delivery.saved_search.as_ref().map(|(id, _)| id),
                     "notification": delivery.notification,
                     "attempt": delivery.attempts + 1,
                     "outcome": if outcome.is_ok() { "sent" } else { "failed" },
@@ -176,19 +183,28 @@ impl Notifier {
         if delivery.owner_disabled {
             return (Err("the owner's account is disabled".into()), String::new());
         }
-        let url = self.item_url(delivery.item_id);
+        let url = self.url_of(delivery.kind, delivery.item_id);
         match delivery.channel {
             Channel::Webhook => {
                 let Some(target) = delivery.webhook_url.clone() else {
-                    return (Err("the saved search no longer has a webhook".into()), String::new());
+                    let why = if delivery.saved_search.is_some() {
+                        "the saved search no longer has a webhook"
+                    } else {
+                        "the owner no longer has a webhook for notices"
+                    };
+                    return (Err(why.into()), String::new());
                 };
                 let endpoint = redact_webhook_url(&target);
-                let body = serde_json::json!({
-                    "subscription": delivery.saved_search,
-                    "item_id": delivery.item_id,
+                let about = if delivery.kind.about_item() { "item_id" } else { "requirement_id" };
+                let mut body = serde_json::json!({
+                    "kind": delivery.kind.as_str(),
+                    about: delivery.item_id,
                     "title": delivery.title,
                     "url": url,
                 });
+                if let Some((search, _)) = &delivery.saved_search {
+                    body["subscription"] = serde_json::json!(search);
+                }
                 (blocking(move || post_webhook(&target, &body)).await, endpoint)
             }
             Channel::Email => {
@@ -196,22 +212,42 @@ impl Notifier {
                     return (Err("this node has no SMTP relay configured".into()), String::new());
                 };
                 let to = delivery.owner_email.clone();
-                let subject = format!("Godwit: new match for \"{}\"", delivery.saved_search_name);
-                let text = format!(
-                    "A new item matches your saved search \"{}\":\n\n{}\n{}\n\nSign in to read it. Change or stop these emails on the Saved searches page.\n",
-                    delivery.saved_search_name, delivery.title, url
-                );
+                let (subject, text) = email_text(delivery, &url);
                 let endpoint = format!("mailto:{to}");
                 (blocking(move || send_email(&smtp, &to, &subject, &text)).await, endpoint)
             }
         }
     }
 
-    fn item_url(&self, item: Uuid) -> String {
+    /// The page a notification points to.
+    fn url_of(&self, kind: NoticeKind, id: Uuid) -> String {
         let base = self.config.public_url.as_deref().unwrap_or("").trim_end_matches('/');
-        format!("{base}/items/{item}")
+        format!("{base}{}", crate::notices::path_of(kind, id))
     }
 }
+
+/// The subject and plain text of a notification's email.
+fn email_text(delivery: &Delivery, url: &str) -> (String, String) {
+    let title = &delivery.title;
+    match (&delivery.saved_search, delivery.kind) {
+        (Some((_, name)), _) => (
+            format!("Godwit: new match for \"{name}\""),
+            format!(
+                "A new item matches your saved search \"{name}\":\n\n{title}\n{url}\n\nSign in to read it. Change or stop these emails on the Saved searches page.\n"
+            ),
+        ),
+        (None, NoticeKind::Displacement) => (
+            "Godwit early warning: a scheme moved between members".into(),
+            format!("{title}\n{url}\n\nSign in to read both records. {STOP_NOTICES}\n"),
+        ),
+        (None, _) => (
+            "Godwit: collection plan".into(),
+            format!("{title}\n{url}\n\nSign in to see the requirement. {STOP_NOTICES}\n"),
+        ),
+    }
+}
+
+const STOP_NOTICES: &str = "Change or stop these emails on the Notifications page.";
 
 async fn blocking(f: impl FnOnce() -> Result<(), String> + Send + 'static) -> Result<(), String> {
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(format!("the sending task failed: {e}")))

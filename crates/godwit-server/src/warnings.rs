@@ -134,7 +134,9 @@ pub async fn concerning(store: &Store, subject: &Subject) -> Result<Vec<Displace
     let current = YearMonth::of(today(store));
     let since = current.plus(-1).first_day().to_string();
     let member = subject.member.as_str();
-    let found = store.incident_displacements(subject, &AnalysisFilter::default(), current, 18).await?;
+    let found = store
+        .incident_displacements(subject, &AnalysisFilter::default(), current, crate::notices::WINDOW_MONTHS)
+        .await?;
     Ok(found
         .into_iter()
         .filter(|d| d.then.occurred_on >= since && (d.first.member == member || d.then.member == member))

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
 use crate::items::{ItemFilter, ItemSummary};
+use crate::requirement_notices::RequirementEvent;
 use crate::schema::{Items, RequirementLinks, Requirements};
 use crate::statistics::month_of;
 use crate::{Store, StoreError, parse_uuid};
@@ -185,7 +186,7 @@ impl Store {
         Ok(self.members().await?.into_iter().map(|m| m.code).collect())
     }
 
-    async fn all_requirements(&self) -> Result<Vec<Requirement>, StoreError> {
+    pub(crate) async fn all_requirements(&self) -> Result<Vec<Requirement>, StoreError> {
         let rows: Vec<RequirementRow> = self
             .pool
             .target()
@@ -224,7 +225,8 @@ impl Store {
     }
 
     /// Sets a requirement for `subject`'s member (a secretariat or national
-    /// focal point); audited as `requirement.create`.
+    /// focal point); audited as `requirement.create`. The requesting members'
+    /// users who may see it are notified ([`crate::requirement_notices`]).
     pub async fn create_requirement(
         &self,
         subject: &Subject,
@@ -244,6 +246,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
+        let notices = self.requirement_notices(&requirement, RequirementEvent::Created, Some(subject.user)).await?;
         let d = &requirement.draft;
         let mut tx = self.pool.begin().await?;
         tx.target()
@@ -274,6 +277,7 @@ impl Store {
                 .with(serde_json::to_value(d).unwrap_or_default())],
         )
         .await?;
+        crate::notices::record(&mut tx, now, &notices).await?;
         tx.commit().await?;
         Ok(requirement)
     }
@@ -281,6 +285,7 @@ impl Store {
     /// Changes a requirement (question, indicators, audience, status); only the
     /// owning member's management may. Audited as `requirement.update` with
     /// the new version. Links to indicators no longer listed stay, without them.
+    /// The requesting members' users who may see it are notified.
     pub async fn update_requirement(
         &self,
         subject: &Subject,
@@ -294,6 +299,9 @@ impl Store {
         draft.validate(&self.known_members().await?)?;
         let draft = draft.normalised();
         let now = self.clock().now();
+        let updated = Requirement { draft, updated_at: now, ..current };
+        let notices = self.requirement_notices(&updated, RequirementEvent::Changed, Some(subject.user)).await?;
+        let draft = &updated.draft;
         let mut tx = self.pool.begin().await?;
         tx.target()
             .execute(
@@ -321,16 +329,18 @@ impl Store {
             &[AuditEvent::new("requirement.update")
                 .by(subject.user, &subject.member)
                 .on(id)
-                .with(serde_json::to_value(&draft).unwrap_or_default())],
+                .with(serde_json::to_value(draft).unwrap_or_default())],
         )
         .await?;
+        crate::notices::record(&mut tx, now, &notices).await?;
         tx.commit().await?;
-        Ok(Requirement { draft, updated_at: now, ..current })
+        Ok(updated)
     }
 
     /// Links an item `subject` may read to a requirement `subject` sees, naming
     /// the indicators it bears on; linking again replaces the indicators.
-    /// Audited as `requirement.link`.
+    /// Audited as `requirement.link`. The person who set the requirement is
+    /// notified if they may read the item.
     pub async fn link_item(
         &self,
         subject: &Subject,
@@ -357,6 +367,7 @@ impl Store {
         if self.readable_items(subject, &[item_id]).await?.is_empty() {
             return Err(StoreError::NotFound("item"));
         }
+        let notice = self.link_notice(&requirement, item_id, subject).await?;
         let now = self.clock().now();
         let mut tx = self.pool.begin().await?;
         tx.target().execute(&link_key_delete(requirement_id, item_id)).await?;
@@ -391,7 +402,30 @@ impl Store {
                 .with(serde_json::json!({ "item": item_id, "indicators": indicators }))],
         )
         .await?;
+        crate::notices::record(&mut tx, now, notice.as_slice()).await?;
         tx.commit().await
+    }
+
+    /// The requirements `subject` sees that `item_id` is linked to, soonest
+    /// due first. The caller has judged that `subject` may read the item.
+    pub async fn requirements_linking(&self, subject: &Subject, item_id: Uuid) -> Result<Vec<Requirement>, StoreError> {
+        let linked: Vec<(String,)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .column(RequirementLinks::RequirementId)
+                    .from(RequirementLinks::Table)
+                    .and_where(Expr::col(RequirementLinks::ItemId).eq(item_id.to_string())),
+            )
+            .await?;
+        if linked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let linked: BTreeSet<String> = linked.into_iter().map(|(id,)| id).collect();
+        let mut seen = self.requirements(subject).await?;
+        seen.retain(|r| linked.contains(&r.id.to_string()));
+        Ok(seen)
     }
 
     /// Removes a link: by the member that made it or the requirement's

@@ -3,7 +3,8 @@
 
 use sea_query::ExprTrait;
 use sea_query::{
-    ColumnDef, Iden, Index, IndexCreateStatement, PostgresQueryBuilder, SqliteQueryBuilder, Table, TableCreateStatement,
+    ColumnDef, Iden, Index, IndexCreateStatement, IndexDropStatement, PostgresQueryBuilder, SqliteQueryBuilder, Table,
+    TableAlterStatement, TableCreateStatement,
 };
 
 use crate::StoreError;
@@ -324,6 +325,31 @@ pub enum Notifications {
     Portal,
     CreatedAt,
     ReadAt,
+    /// What raised it (version 12): `saved_search`, `displacement`, `requirement`.
+    Kind,
+    /// What it is about, unique per user (version 12): a notification happens
+    /// once per recipient and topic, whichever server process records it.
+    Topic,
+}
+
+/// The channels by which a user takes the notifications no saved search
+/// raised (early warning, collection plans), besides the portal (version 12).
+#[derive(Iden, Clone, Copy)]
+pub enum NoticeChannels {
+    Table,
+    UserId,
+    NotifyEmail,
+    WebhookUrl,
+    UpdatedAt,
+}
+
+/// Outbox positions up to which a notifier pass has looked (version 12), by
+/// pass name; moved with a compare-and-set.
+#[derive(Iden, Clone, Copy)]
+pub enum NotifierMarks {
+    Table,
+    Name,
+    Mark,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -649,6 +675,8 @@ fn index(name: &str, table: impl Iden + 'static, cols: &[&'static str]) -> Index
 enum Step {
     Table(TableCreateStatement),
     Index(IndexCreateStatement),
+    AlterTable(TableAlterStatement),
+    DropIndex(IndexDropStatement),
 }
 
 /// Version 1: members, people, agreements, items, audit and outbox.
@@ -1263,12 +1291,52 @@ fn version_11() -> Vec<Step> {
     ]
 }
 
+/// Version 12: notifications that no saved search raised (early-warning
+/// displacements, collection-plan events). Each notification gets a kind and
+/// a topic; the one-per-(search, item, version) index gives way to one per
+/// (user, topic), which says the same for saved searches (a search has one
+/// owner; their topics are backfilled) and holds for the new kinds. Users
+/// choose email and webhook for these; notifier passes keep their marks.
+fn version_12() -> Vec<Step> {
+    let add = |col: ColumnDef| Step::AlterTable(Table::alter().table(Notifications::Table).add_column(col).to_owned());
+    vec![
+        add(ColumnDef::new(Notifications::Kind).text().not_null().default("saved_search").to_owned()),
+        add(ColumnDef::new(Notifications::Topic).text().not_null().default("").to_owned()),
+        Step::DropIndex(Index::drop().name("notifications_once").table(Notifications::Table).to_owned()),
+        Step::Table(
+            Table::create()
+                .table(NoticeChannels::Table)
+                .col(pk_text(NoticeChannels::UserId))
+                .col(flag(NoticeChannels::NotifyEmail))
+                .col(opt_text(NoticeChannels::WebhookUrl))
+                .col(int(NoticeChannels::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(NotifierMarks::Table)
+                .col(pk_text(NotifierMarks::Name))
+                .col(int(NotifierMarks::Mark))
+                .to_owned(),
+        ),
+    ]
+}
+
+/// Created after version 12's backfill has given every notification its topic.
+fn notifications_once_per_user() -> Step {
+    Step::Index(index("notifications_once_per_user", Notifications::Table, &["user_id", "topic"]).unique().to_owned())
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
         (Step::Table(t), Backend::Postgres) => t.to_string(PostgresQueryBuilder),
         (Step::Index(i), Backend::Sqlite) => i.to_string(SqliteQueryBuilder),
         (Step::Index(i), Backend::Postgres) => i.to_string(PostgresQueryBuilder),
+        (Step::AlterTable(a), Backend::Sqlite) => a.to_string(SqliteQueryBuilder),
+        (Step::AlterTable(a), Backend::Postgres) => a.to_string(PostgresQueryBuilder),
+        (Step::DropIndex(i), Backend::Sqlite) => i.to_string(SqliteQueryBuilder),
+        (Step::DropIndex(i), Backend::Postgres) => i.to_string(PostgresQueryBuilder),
     }
 }
 
@@ -1339,7 +1407,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 11] = [
+    let migrations: [(i64, Migration); 12] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1351,6 +1419,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (9, version_9),
         (10, version_10),
         (11, version_11),
+        (12, version_12),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {
@@ -1364,6 +1433,10 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         }
         if version == 8 {
             crate::rollup::backfill(&mut tx).await?;
+        }
+        if version == 12 {
+            crate::subscriptions::backfill_topics(&mut tx).await?;
+            tx.target().execute_raw(&render(&notifications_once_per_user(), backend)).await?;
         }
         tx.target()
             .execute(

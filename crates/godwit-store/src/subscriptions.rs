@@ -8,6 +8,8 @@
 //!   index on (search, item, version) backs that up.
 //! - A notification carries only the item's id and its title as the owner could
 //!   read it when it was matched; the owner's portal lists those with `portal`.
+//!   Notifications that no saved search raised (early warning, collection
+//!   plans) share the table and the deliveries: see [`crate::notices`].
 //! - A delivery is one attempt chain for one channel (`email`, `webhook`): a
 //!   worker claims it for a while (so that only one process sends it), records
 //!   the outcome with an audit record in the same transaction, and retries with
@@ -20,7 +22,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
-use crate::schema::{Deliveries, Notifications, SavedSearches, Users};
+use crate::db::Tx;
+use crate::notices::NoticeKind;
+use crate::schema::{Deliveries, NoticeChannels, Notifications, SavedSearches, Users};
 use crate::{Store, StoreError};
 
 /// The longest name of a saved search, in characters.
@@ -169,15 +173,20 @@ impl SavedSearchRow {
     }
 }
 
-/// A notification: an item that newly matched a saved search.
+/// A notification: an item that newly matched a saved search, or a notice
+/// ([`crate::notices`]).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
     pub id: Uuid,
-    pub saved_search: Uuid,
+    pub kind: NoticeKind,
+    /// The saved search that matched (`saved_search` notifications only).
+    pub saved_search: Option<Uuid>,
+    /// The item notified of; for `requirement` notifications, the requirement.
     pub item_id: Uuid,
+    /// The item's version that matched (0 for notices).
     pub item_version: i64,
-    /// The title as the owner could read it when the item matched.
+    /// What the recipient could read when it was recorded.
     pub title: String,
     pub created_at: Timestamp,
     pub read_at: Option<Timestamp>,
@@ -186,6 +195,7 @@ pub struct Notification {
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
     id: String,
+    kind: String,
     saved_search_id: String,
     item_id: String,
     item_version: i64,
@@ -194,11 +204,17 @@ struct NotificationRow {
     read_at: Option<i64>,
 }
 
+/// Notices have no saved search: the column holds the empty string.
+fn saved_search_of(text: &str) -> Result<Option<Uuid>, StoreError> {
+    if text.is_empty() { Ok(None) } else { crate::parse_uuid(text).map(Some) }
+}
+
 impl NotificationRow {
     fn into_notification(self) -> Result<Notification, StoreError> {
         Ok(Notification {
             id: crate::parse_uuid(&self.id)?,
-            saved_search: crate::parse_uuid(&self.saved_search_id)?,
+            kind: NoticeKind::parse(&self.kind)?,
+            saved_search: saved_search_of(&self.saved_search_id)?,
             item_id: crate::parse_uuid(&self.item_id)?,
             item_version: self.item_version,
             title: self.title,
@@ -206,6 +222,125 @@ impl NotificationRow {
             read_at: self.read_at.map(Timestamp),
         })
     }
+}
+
+/// A notification to insert, with what makes it once: its user and topic.
+pub(crate) struct NewNotification<'a> {
+    pub user: Uuid,
+    pub kind: NoticeKind,
+    pub topic: &'a str,
+    pub saved_search: Option<Uuid>,
+    pub item_id: Uuid,
+    pub item_version: i64,
+    pub title: &'a str,
+    /// Listed in the portal.
+    pub portal: bool,
+}
+
+/// The topic of a saved search's match: once per search, item and version.
+fn match_topic(search: Uuid, item: Uuid, version: i64) -> String {
+    format!("saved_search:{search}:{item}:{version}")
+}
+
+/// Gives the notifications made before version 12 their topic, as
+/// [`match_topic`] writes it.
+pub(crate) async fn backfill_topics(tx: &mut Tx) -> Result<(), StoreError> {
+    tx.target()
+        .execute(Query::update().table(Notifications::Table).value(
+            Notifications::Topic,
+            Expr::cust("'saved_search:' || saved_search_id || ':' || item_id || ':' || item_version"),
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Inserts a notification unless its user already has its topic, and queues
+/// a delivery for each of `channels`. Returns it when it is new.
+pub(crate) async fn insert_notification(
+    tx: &mut Tx,
+    at: Timestamp,
+    new: &NewNotification<'_>,
+    channels: &[Channel],
+) -> Result<Option<Notification>, StoreError> {
+    let notification = Notification {
+        id: Uuid::now_v7(),
+        kind: new.kind,
+        saved_search: new.saved_search,
+        item_id: new.item_id,
+        item_version: new.item_version,
+        title: new.title.to_owned(),
+        created_at: at,
+        read_at: None,
+    };
+    let saved_search = new.saved_search.map(|s| s.to_string()).unwrap_or_default();
+    let inserted = tx
+        .target()
+        .execute(
+            Query::insert()
+                .into_table(Notifications::Table)
+                .columns([
+                    Notifications::Id,
+                    Notifications::UserId,
+                    Notifications::Kind,
+                    Notifications::Topic,
+                    Notifications::SavedSearchId,
+                    Notifications::ItemId,
+                    Notifications::ItemVersion,
+                    Notifications::Title,
+                    Notifications::Portal,
+                    Notifications::CreatedAt,
+                ])
+                .values_panic([
+                    notification.id.to_string().into(),
+                    new.user.to_string().into(),
+                    new.kind.as_str().into(),
+                    new.topic.into(),
+                    saved_search.clone().into(),
+                    new.item_id.to_string().into(),
+                    new.item_version.into(),
+                    new.title.into(),
+                    new.portal.into(),
+                    at.0.into(),
+                ])
+                .on_conflict(
+                    OnConflict::columns([Notifications::UserId, Notifications::Topic]).do_nothing().to_owned(),
+                ),
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    for channel in channels {
+        tx.target()
+            .execute(
+                Query::insert()
+                    .into_table(Deliveries::Table)
+                    .columns([
+                        Deliveries::Id,
+                        Deliveries::NotificationId,
+                        Deliveries::SavedSearchId,
+                        Deliveries::Channel,
+                        Deliveries::State,
+                        Deliveries::Attempts,
+                        Deliveries::NextAt,
+                        Deliveries::ClaimedUntil,
+                        Deliveries::UpdatedAt,
+                    ])
+                    .values_panic([
+                        Uuid::now_v7().to_string().into(),
+                        notification.id.to_string().into(),
+                        saved_search.clone().into(),
+                        channel.as_str().into(),
+                        "pending".into(),
+                        0i64.into(),
+                        at.0.into(),
+                        0i64.into(),
+                        at.0.into(),
+                    ]),
+            )
+            .await?;
+    }
+    Ok(Some(notification))
 }
 
 /// An item that matched, as the matcher hands it over.
@@ -249,14 +384,17 @@ pub struct Delivery {
     pub channel: Channel,
     pub attempts: i64,
     pub notification: Uuid,
-    pub saved_search: Uuid,
-    pub saved_search_name: String,
+    pub kind: NoticeKind,
+    /// The saved search and its name (`saved_search` notifications only).
+    pub saved_search: Option<(Uuid, String)>,
+    /// The item, or for `requirement` notifications the requirement.
     pub item_id: Uuid,
     pub title: String,
     pub owner: Uuid,
     pub owner_member: MemberCode,
     pub owner_email: String,
     pub owner_disabled: bool,
+    /// The saved search's webhook, or for notices the owner's.
     pub webhook_url: Option<String>,
 }
 
@@ -266,15 +404,17 @@ struct DeliveryRow {
     channel: String,
     attempts: i64,
     notification_id: String,
+    kind: String,
     saved_search_id: String,
-    search_name: String,
+    search_name: Option<String>,
     item_id: String,
     title: String,
-    owner_user: String,
+    user_id: String,
     member_code: String,
     email: String,
     disabled: bool,
-    webhook_url: Option<String>,
+    search_webhook: Option<String>,
+    notice_webhook: Option<String>,
 }
 
 /// The last delivery of a saved search that went wrong, for its owner to see.
@@ -510,91 +650,27 @@ impl Store {
         if moved == 0 {
             return Ok(None);
         }
+        let channels: Vec<Channel> =
+            [search.notify_email.then_some(Channel::Email), search.webhook_url.is_some().then_some(Channel::Webhook)]
+                .into_iter()
+                .flatten()
+                .collect();
         let mut recorded = Vec::new();
         for m in matches {
-            let notification = Notification {
-                id: Uuid::now_v7(),
-                saved_search: search.id,
+            let topic = match_topic(search.id, m.item_id, m.item_version);
+            let new = NewNotification {
+                user: search.owner,
+                kind: NoticeKind::SavedSearch,
+                topic: &topic,
+                saved_search: Some(search.id),
                 item_id: m.item_id,
                 item_version: m.item_version,
-                title: m.title.clone(),
-                created_at: now,
-                read_at: None,
+                title: &m.title,
+                portal: search.notify_portal,
             };
-            let inserted = tx
-                .target()
-                .execute(
-                    Query::insert()
-                        .into_table(Notifications::Table)
-                        .columns([
-                            Notifications::Id,
-                            Notifications::UserId,
-                            Notifications::SavedSearchId,
-                            Notifications::ItemId,
-                            Notifications::ItemVersion,
-                            Notifications::Title,
-                            Notifications::Portal,
-                            Notifications::CreatedAt,
-                        ])
-                        .values_panic([
-                            notification.id.to_string().into(),
-                            search.owner.to_string().into(),
-                            search.id.to_string().into(),
-                            m.item_id.to_string().into(),
-                            m.item_version.into(),
-                            m.title.clone().into(),
-                            search.notify_portal.into(),
-                            now.0.into(),
-                        ])
-                        .on_conflict(
-                            OnConflict::columns([
-                                Notifications::SavedSearchId,
-                                Notifications::ItemId,
-                                Notifications::ItemVersion,
-                            ])
-                            .do_nothing()
-                            .to_owned(),
-                        ),
-                )
-                .await?;
-            if inserted == 0 {
-                continue;
+            if let Some(notification) = insert_notification(&mut tx, now, &new, &channels).await? {
+                recorded.push(notification);
             }
-            let channels = [
-                search.notify_email.then_some(Channel::Email),
-                search.webhook_url.is_some().then_some(Channel::Webhook),
-            ];
-            for channel in channels.into_iter().flatten() {
-                tx.target()
-                    .execute(
-                        Query::insert()
-                            .into_table(Deliveries::Table)
-                            .columns([
-                                Deliveries::Id,
-                                Deliveries::NotificationId,
-                                Deliveries::SavedSearchId,
-                                Deliveries::Channel,
-                                Deliveries::State,
-                                Deliveries::Attempts,
-                                Deliveries::NextAt,
-                                Deliveries::ClaimedUntil,
-                                Deliveries::UpdatedAt,
-                            ])
-                            .values_panic([
-                                Uuid::now_v7().to_string().into(),
-                                notification.id.to_string().into(),
-                                search.id.to_string().into(),
-                                channel.as_str().into(),
-                                "pending".into(),
-                                0i64.into(),
-                                now.0.into(),
-                                0i64.into(),
-                                now.0.into(),
-                            ]),
-                    )
-                    .await?;
-            }
-            recorded.push(notification);
         }
         tx.commit().await?;
         Ok(Some(recorded))
@@ -611,6 +687,7 @@ impl Store {
         query
             .columns([
                 Notifications::Id,
+                Notifications::Kind,
                 Notifications::SavedSearchId,
                 Notifications::ItemId,
                 Notifications::ItemVersion,
@@ -678,29 +755,39 @@ impl Store {
                     .column((Deliveries::Table, Deliveries::Channel))
                     .column((Deliveries::Table, Deliveries::Attempts))
                     .column((Deliveries::Table, Deliveries::NotificationId))
+                    .column((Notifications::Table, Notifications::Kind))
                     .column((Deliveries::Table, Deliveries::SavedSearchId))
                     .expr_as(Expr::col((SavedSearches::Table, SavedSearches::Name)), Alias::new("search_name"))
                     .column((Notifications::Table, Notifications::ItemId))
                     .column((Notifications::Table, Notifications::Title))
-                    .column((SavedSearches::Table, SavedSearches::OwnerUser))
+                    .column((Notifications::Table, Notifications::UserId))
                     .column((Users::Table, Users::MemberCode))
                     .column((Users::Table, Users::Email))
                     .column((Users::Table, Users::Disabled))
-                    .column((SavedSearches::Table, SavedSearches::WebhookUrl))
+                    .expr_as(Expr::col((SavedSearches::Table, SavedSearches::WebhookUrl)), Alias::new("search_webhook"))
+                    .expr_as(
+                        Expr::col((NoticeChannels::Table, NoticeChannels::WebhookUrl)),
+                        Alias::new("notice_webhook"),
+                    )
                     .from(Deliveries::Table)
                     .inner_join(
                         Notifications::Table,
                         Expr::col((Notifications::Table, Notifications::Id))
                             .equals((Deliveries::Table, Deliveries::NotificationId)),
                     )
-                    .inner_join(
+                    .left_join(
                         SavedSearches::Table,
                         Expr::col((SavedSearches::Table, SavedSearches::Id))
                             .equals((Deliveries::Table, Deliveries::SavedSearchId)),
                     )
+                    .left_join(
+                        NoticeChannels::Table,
+                        Expr::col((NoticeChannels::Table, NoticeChannels::UserId))
+                            .equals((Notifications::Table, Notifications::UserId)),
+                    )
                     .inner_join(
                         Users::Table,
-                        Expr::col((Users::Table, Users::Id)).equals((SavedSearches::Table, SavedSearches::OwnerUser)),
+                        Expr::col((Users::Table, Users::Id)).equals((Notifications::Table, Notifications::UserId)),
                     )
                     .and_where(Expr::col((Deliveries::Table, Deliveries::State)).eq("pending"))
                     .and_where(Expr::col((Deliveries::Table, Deliveries::NextAt)).lte(now.0))
@@ -711,20 +798,27 @@ impl Store {
             .await?;
         rows.into_iter()
             .map(|r| {
+                let kind = NoticeKind::parse(&r.kind)?;
+                let saved_search = saved_search_of(&r.saved_search_id)?;
+                // A saved search's deliveries go to its webhook, a notice's to its user's.
+                let (saved_search, webhook_url) = match saved_search {
+                    Some(id) => (Some((id, r.search_name.unwrap_or_default())), r.search_webhook),
+                    None => (None, r.notice_webhook),
+                };
                 Ok(Delivery {
                     id: crate::parse_uuid(&r.id)?,
                     channel: Channel::parse(&r.channel)?,
                     attempts: r.attempts,
                     notification: crate::parse_uuid(&r.notification_id)?,
-                    saved_search: crate::parse_uuid(&r.saved_search_id)?,
-                    saved_search_name: r.search_name,
+                    kind,
+                    saved_search,
                     item_id: crate::parse_uuid(&r.item_id)?,
                     title: r.title,
-                    owner: crate::parse_uuid(&r.owner_user)?,
+                    owner: crate::parse_uuid(&r.user_id)?,
                     owner_member: MemberCode(r.member_code),
                     owner_email: r.email,
                     owner_disabled: r.disabled,
-                    webhook_url: r.webhook_url,
+                    webhook_url,
                 })
             })
             .collect()

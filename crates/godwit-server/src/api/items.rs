@@ -9,8 +9,11 @@ use godwit_domain::Timestamp;
 use godwit_domain::item::{AttachmentMeta, Category, Item, ItemContent, ItemKind, ItemState};
 use godwit_domain::marking::{ClassificationScale, Tlp};
 use godwit_domain::member::MemberCode;
+use godwit_domain::requirement::{Priority, RequirementStatus};
+use godwit_domain::user::Subject;
 use godwit_domain::workflow::Action;
 use godwit_store::items::{HistoryEntry, ItemFilter, ItemSummary, Method};
+use godwit_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -66,16 +69,54 @@ pub struct ItemView {
     pub body_html: String,
     /// The source grading in words.
     pub grading_explained: Option<String>,
+    /// The collection-plan requirements the item is linked to that the reader sees.
+    pub requirements: Vec<LinkedRequirement>,
+}
+
+/// A requirement an item is linked to, as its page lists it.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedRequirement {
+    pub id: Uuid,
+    pub reference: String,
+    pub question: String,
+    pub priority: Priority,
+    pub status: RequirementStatus,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// The requirement's page.
+    pub url: String,
+}
+
+impl LinkedRequirement {
+    /// The requirements `subject` sees that `item` is linked to; `subject` may read the item.
+    pub async fn of(store: &Store, subject: &Subject, item: Uuid) -> Result<Vec<LinkedRequirement>, StoreError> {
+        Ok(store
+            .requirements_linking(subject, item)
+            .await?
+            .into_iter()
+            .map(|r| LinkedRequirement {
+                url: format!("/plans/{}", r.id),
+                id: r.id,
+                reference: r.draft.reference,
+                question: r.draft.question,
+                priority: r.draft.priority,
+                status: r.draft.status,
+                due_on: r.draft.due_on,
+            })
+            .collect())
+    }
 }
 
 impl ItemView {
-    pub fn of(item: Item, scale: &ClassificationScale) -> Self {
-        ItemView {
-            marking: MarkingView::of(&item, scale),
+    /// `item`, which `subject` may read, as they receive it.
+    pub async fn of(store: &Store, subject: &Subject, item: Item) -> Result<Self, StoreError> {
+        Ok(ItemView {
+            marking: MarkingView::of(&item, &store.scale()),
             body_html: crate::markdown::render(&item.content.body),
             grading_explained: item.content.grading.as_ref().map(|g| g.explain()),
+            requirements: LinkedRequirement::of(store, subject, item.id).await?,
             item,
-        }
+        })
     }
 }
 
@@ -165,14 +206,14 @@ pub async fn create(
     Json(content): Json<ItemContent>,
 ) -> ApiResult<(StatusCode, Json<ItemView>)> {
     let item = state.store.create_item(&caller.subject, content).await?;
-    Ok((StatusCode::CREATED, Json(ItemView::of(item, &state.store.scale()))))
+    Ok((StatusCode::CREATED, Json(ItemView::of(&state.store, &caller.subject, item).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/items/{id}", tag = "items", params(("id" = Uuid, Path)),
     responses((status = 200, body = ItemView), (status = 404, body = crate::error::Problem)))]
 pub async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<ItemView>> {
     let item = state.store.read_item(&caller.subject, id, Method::Api).await?;
-    Ok(Json(ItemView::of(item, &state.store.scale())))
+    Ok(Json(ItemView::of(&state.store, &caller.subject, item).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/items/{id}", tag = "items", params(("id" = Uuid, Path)), request_body = ItemContent,
@@ -184,7 +225,7 @@ pub async fn update(
     Json(content): Json<ItemContent>,
 ) -> ApiResult<Json<ItemView>> {
     let item = state.store.update_item(&caller.subject, id, content).await?;
-    Ok(Json(ItemView::of(item, &state.store.scale())))
+    Ok(Json(ItemView::of(&state.store, &caller.subject, item).await?))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -203,7 +244,7 @@ async fn act(
 ) -> ApiResult<Json<ItemView>> {
     let comment = request.comment;
     let item = state.store.act_on_item(&caller.subject, id, action, comment.as_deref(), Method::Api).await?;
-    Ok(Json(ItemView::of(item, &state.store.scale())))
+    Ok(Json(ItemView::of(&state.store, &caller.subject, item).await?))
 }
 
 macro_rules! workflow_route {
@@ -245,7 +286,7 @@ pub async fn new_version(
     Path(id): Path<Uuid>,
 ) -> ApiResult<(StatusCode, Json<ItemView>)> {
     let item = state.store.new_item_version(&caller.subject, id).await?;
-    Ok((StatusCode::CREATED, Json(ItemView::of(item, &state.store.scale()))))
+    Ok((StatusCode::CREATED, Json(ItemView::of(&state.store, &caller.subject, item).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/items/{id}/history", tag = "items", params(("id" = Uuid, Path)),

@@ -81,6 +81,7 @@ impl Modify for SecuritySchemes {
         search::search,
         saved_searches::list, saved_searches::create, saved_searches::read, saved_searches::update,
         saved_searches::delete, saved_searches::notifications, saved_searches::mark_read,
+        saved_searches::channels, saved_searches::put_channels,
         screening::manifest, screening::traveller, screening::document,
         screening_lists::list, screening_lists::upload, screening_lists::delete,
         incidents::templates, incidents::template, incidents::put_template, incidents::delete_template,
@@ -152,6 +153,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         )
         .route("/notifications", get(saved_searches::notifications))
         .route("/notifications/read", post(saved_searches::mark_read))
+        .route("/notifications/channels", get(saved_searches::channels).put(saved_searches::put_channels))
         .route("/screening/travellers", post(screening::traveller))
         .route("/screening/documents", post(screening::document))
         .route("/screening/lists/{id}", axum::routing::delete(screening_lists::delete))

@@ -1,12 +1,14 @@
 //! Saved searches and their notifications: `/api/v1/saved-searches` (the
-//! caller's own only) and `/api/v1/notifications`. Matching and delivery are the
-//! notifier's (`crate::notify`).
+//! caller's own only), `/api/v1/notifications` (with the notices of early
+//! warning and collection plans, `crate::notices`) and the channels those
+//! notices take. Matching and delivery are the notifier's (`crate::notify`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use godwit_domain::Timestamp;
 use godwit_domain::marking::ClassificationScale;
 use godwit_search::SearchQuery;
+use godwit_store::notices::NoticeChannels;
 use godwit_store::subscriptions::{DeliveryProblem, Notification, SavedSearch, SavedSearchInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -178,7 +180,7 @@ pub struct NotificationParams {
 pub struct NotificationView {
     #[serde(flatten)]
     pub notification: Notification,
-    /// The item's page.
+    /// The page of the item, or of the requirement.
     pub url: String,
 }
 
@@ -205,7 +207,7 @@ pub async fn notifications(
         unread: state.store.unread_notifications(caller.user.id).await?,
         notifications: list
             .into_iter()
-            .map(|n| NotificationView { url: format!("/items/{}", n.item_id), notification: n })
+            .map(|n| NotificationView { url: crate::notices::path_of(n.kind, n.item_id), notification: n })
             .collect(),
     }))
 }
@@ -246,4 +248,23 @@ pub async fn mark_read(
     let ids = (!request.all).then_some(request.ids.as_slice());
     let marked = state.store.mark_notifications_read(caller.user.id, ids).await?;
     Ok(Json(Marked { marked, read_at: state.store.clock().now() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications/channels", tag = "saved searches",
+    responses((status = 200, body = NoticeChannels)))]
+/// How the caller takes the notices of early warning and collection plans
+/// besides the portal (saved searches keep their own channels).
+pub async fn channels(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<NoticeChannels>> {
+    Ok(Json(state.store.notice_channels(caller.user.id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/notifications/channels", tag = "saved searches", request_body = NoticeChannels,
+    responses((status = 200, body = NoticeChannels), (status = 422, body = crate::error::Problem)))]
+/// Sets the caller's channels for notices; audited as `notice_channels.update`.
+pub async fn put_channels(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(request): Json<NoticeChannels>,
+) -> ApiResult<Json<NoticeChannels>> {
+    Ok(Json(state.store.set_notice_channels(caller.user.id, &caller.user.member, &request).await?))
 }

@@ -15,7 +15,7 @@ use godwit_store::items::{ItemFilter, ItemSummary, Method};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::api::items::MarkingView;
+use crate::api::items::{LinkedRequirement, MarkingView};
 use crate::state::AppState;
 use crate::web::forms::{when, words};
 use crate::web::item_form::Choice;
@@ -277,6 +277,8 @@ struct ItemPage {
     withdrawn_reason: Option<String>,
     saved: Option<String>,
     max_upload_mb: usize,
+    /// Collection-plan requirements the item is linked to, that the viewer sees.
+    requirements: Vec<LinkedRequirement>,
 }
 
 #[derive(Deserialize, Default)]
@@ -365,6 +367,7 @@ pub async fn show(
         withdrawn_reason: item.withdrawn_reason.clone(),
         saved: q.saved.filter(|s| s.len() < 80 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')),
         max_upload_mb: godwit_store::items::MAX_ATTACHMENT_BYTES / (1024 * 1024),
+        requirements: LinkedRequirement::of(store, subject, id).await?,
     };
     render(&page)
 }

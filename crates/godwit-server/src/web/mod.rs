@@ -94,6 +94,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/saved-searches/{id}/delete", post(saved::delete))
         .route("/notifications", get(saved::notifications))
         .route("/notifications/read", post(saved::mark_read))
+        .route("/notifications/channels", post(saved::set_channels))
         .route("/directory", get(directory::contacts))
         .route("/agreements", get(agreements::list).post(agreements::create))
         .route("/agreements/new", get(agreements::new_form))

@@ -7,6 +7,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use godwit_store::StoreError;
+use godwit_store::notices::{NoticeChannels, NoticeKind};
 use godwit_store::subscriptions::SavedSearch;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -217,9 +219,11 @@ pub async fn delete(
 /// A notification as the page lists it.
 pub struct NotificationRow {
     pub id: String,
-    pub item_id: String,
+    /// The page of the item or requirement.
+    pub href: String,
     pub title: String,
-    pub search: String,
+    /// The saved search that matched, or what raised the notice.
+    pub source: String,
     pub when: String,
     pub unread: bool,
 }
@@ -232,9 +236,34 @@ struct NotificationsPage {
     unread: i64,
     /// Schemes that moved to or from the viewer's member lately.
     displaced: Vec<crate::web::warnings::DisplacementLine>,
+    /// How the viewer takes early-warning and collection-plan notices.
+    channels: NoticeChannels,
+    channels_saved: bool,
+    errors: FieldErrors,
 }
 
-pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+#[derive(Deserialize, Default)]
+pub struct NotificationsQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+pub async fn notifications(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<NotificationsQuery>,
+) -> Result<Response, WebError> {
+    let channels = state.store.notice_channels(viewer.caller.user.id).await?;
+    notifications_page(&state, &viewer, channels, q.done.as_deref() == Some("channels"), FieldErrors::default()).await
+}
+
+async fn notifications_page(
+    state: &AppState,
+    viewer: &Viewer,
+    channels: NoticeChannels,
+    channels_saved: bool,
+    errors: FieldErrors,
+) -> Result<Response, WebError> {
     let user = viewer.caller.user.id;
     let names: std::collections::BTreeMap<Uuid, String> =
         state.store.saved_searches_of(user).await?.into_iter().map(|s| (s.id, s.name)).collect();
@@ -245,9 +274,13 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Res
         .into_iter()
         .map(|n| NotificationRow {
             id: n.id.to_string(),
-            item_id: n.item_id.to_string(),
+            href: crate::notices::path_of(n.kind, n.item_id),
+            source: match n.kind {
+                NoticeKind::SavedSearch => n.saved_search.and_then(|s| names.get(&s).cloned()).unwrap_or_default(),
+                NoticeKind::Displacement => "Early warning".into(),
+                NoticeKind::Requirement => "Collection plans".into(),
+            },
             title: n.title,
-            search: names.get(&n.saved_search).cloned().unwrap_or_default(),
             when: when(n.created_at),
             unread: n.read_at.is_none(),
         })
@@ -257,13 +290,45 @@ pub async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Res
     } else {
         Vec::new()
     };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = NotificationsPage {
-        chrome: Chrome::new(&viewer, "Notifications", "/notifications"),
+        chrome: Chrome::new(viewer, "Notifications", "/notifications"),
         rows,
         unread: viewer.unread_notifications,
         displaced: crate::web::warnings::displacement_lines(&displaced),
+        channels,
+        channels_saved,
+        errors,
     };
-    render(&page)
+    render(&page).map(|html| (status, html).into_response())
+}
+
+/// The channels form: a checkbox and a URL (empty: none).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChannelsForm {
+    notify_email: Option<String>,
+    webhook_url: String,
+}
+
+pub async fn set_channels(
+    State(state): State<AppState>,
+    WebForm { viewer, form }: WebForm<ChannelsForm>,
+) -> Result<Response, WebError> {
+    let url = form.webhook_url.trim();
+    let channels = NoticeChannels {
+        notify_email: form.notify_email.is_some(),
+        webhook_url: (!url.is_empty()).then(|| url.to_owned()),
+    };
+    let user = &viewer.caller.user;
+    match state.store.set_notice_channels(user.id, &user.member, &channels).await {
+        Ok(_) => Ok(Redirect::to("/notifications?done=channels").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let errors = FieldErrors::from(&ApiError::from(StoreError::Invalid(e)));
+            notifications_page(&state, &viewer, channels, false, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One notification (`id`) or, without it, all.

@@ -10,6 +10,7 @@ mod bad_input;
 mod harness;
 mod incidents;
 mod items;
+mod notices;
 mod requirements;
 mod saved_searches;
 mod screening;

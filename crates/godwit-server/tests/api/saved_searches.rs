@@ -18,10 +18,10 @@ use tokio::net::TcpListener;
 
 use crate::harness::{Node, nodes_with};
 
-type Kept<T> = Arc<Mutex<Vec<T>>>;
+pub type Kept<T> = Arc<Mutex<Vec<T>>>;
 
 /// A webhook receiver on a free local port; returns its URL and what it got.
-async fn receiver() -> (String, Kept<Value>) {
+pub async fn receiver() -> (String, Kept<Value>) {
     let got: Kept<Value> = Arc::default();
     let keep = got.clone();
     let app = axum::Router::new().route(
@@ -177,6 +177,7 @@ async fn saved_searches_notify_once_and_only_their_readers() {
         assert_eq!(
             got,
             vec![json!({
+                "kind": "saved_search",
                 "subscription": search_id,
                 "item_id": id,
                 "title": "Counterfeit passports, series FP12",

@@ -6,6 +6,7 @@ mod analysis;
 mod audit;
 mod harness;
 mod incidents;
+mod notices;
 mod requirements;
 mod rfis;
 mod threats;
