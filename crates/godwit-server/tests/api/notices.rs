@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use godwit_server::ServerConfig;
+use godwit_server::config::{SmtpConfig, SmtpTls};
 use godwit_server::notify::{Notifier, Run};
 use godwit_store::audit::{AuditQuery, AuditRecord};
 use godwit_store::notices::NoticeKind;
@@ -22,7 +23,7 @@ use godwit_store::subscriptions::Notification;
 use serde_json::{Value, json};
 
 use crate::harness::{Node, nodes_with};
-use crate::saved_searches::receiver;
+use crate::saved_searches::{receiver, smtp_sink};
 
 fn notifier(node: &Node) -> Notifier {
     Notifier::new(node.store.clone(), node.search.clone(), Arc::new(ServerConfig::default()))
@@ -191,7 +192,22 @@ async fn requirement_titles(node: &Node, user: &str) -> Vec<String> {
 #[tokio::test]
 async fn requirements_notify_their_requesters_remind_them_and_tell_the_owner_of_links() {
     for node in nodes().await {
-        let notifier = notifier(&node);
+        // New Zealand's analyst takes notices by email too.
+        let (port, mails) = smtp_sink().await;
+        let smtp = SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(port),
+            from: "Godwit <godwit@example.org>".into(),
+            username: None,
+            password: None,
+            tls: SmtpTls::None,
+        };
+        let config = ServerConfig { smtp: Some(smtp), ..ServerConfig::default() };
+        let notifier = Notifier::new(node.store.clone(), node.search.clone(), Arc::new(config));
+        let by_email = json!({ "notify_email": true });
+        let nzl = node.login("ana.nzl").await;
+        let chosen = node.call(Method::PUT, "/api/v1/notifications/channels", Some(&nzl), Some(by_email)).await;
+        assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.json);
         let sec = node.login("sec.pidc").await;
         // Due in four days (the clock stands at 2026-11-01).
         let created = node
@@ -214,9 +230,13 @@ async fn requirements_notify_their_requesters_remind_them_and_tell_the_owner_of_
         }
 
         // Falling due: New Zealand and the secretariat's management are reminded, once.
-        // Four users of New Zealand and the secretariat's focal point.
+        // Four users of New Zealand and the secretariat's focal point; the
+        // analyst's emails of the new requirement and of the reminder go.
         let run = notifier.run_once().await.unwrap();
-        assert_eq!(run.notified, 5, "{run:?}");
+        assert_eq!(run, Run { notified: 5, delivered: 2, failed: 0 });
+        let sent = mails.lock().unwrap().clone();
+        assert!(sent.iter().all(|m| m.contains("To: ana.nzl@example.org") && m.contains(&id)), "{sent:?}");
+        assert!(sent.iter().all(|m| m.contains("Subject: Godwit: collection plan")), "{sent:?}");
         assert_eq!(notifier.run_once().await.unwrap(), Run::default());
         assert_eq!(
             requirement_titles(&node, "ana.nzl").await[1],
@@ -229,7 +249,7 @@ async fn requirements_notify_their_requesters_remind_them_and_tell_the_owner_of_
         let path = format!("/api/v1/requirements/{id}");
         let moved = node.call(Method::PUT, &path, Some(&sec), Some(requirement("PIDC-7", "2026-10-25"))).await;
         assert_eq!(moved.status, StatusCode::OK, "{}", moved.json);
-        notifier.run_once().await.unwrap();
+        assert_eq!(notifier.run_once().await.unwrap(), Run { notified: 5, delivered: 2, failed: 0 });
         let nzl = requirement_titles(&node, "ana.nzl").await;
         assert_eq!(nzl.len(), 4, "{nzl:?}");
         assert!(nzl[2].starts_with("Requirement PIDC-7 changed (open, due 2026-10-25)"), "{nzl:?}");

@@ -38,7 +38,7 @@ pub async fn receiver() -> (String, Kept<Value>) {
 }
 
 /// Just enough SMTP to accept mail: returns the port and the messages (DATA).
-async fn smtp_sink() -> (u16, Kept<String>) {
+pub async fn smtp_sink() -> (u16, Kept<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let mails: Kept<String> = Arc::default();
