@@ -56,6 +56,9 @@ enum Command {
     /// Import incident records from a member's sheet (CSV or XLSX).
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// List and show requests for information, and their statistics, as a user sees them.
+    #[command(subcommand)]
+    Rfi(commands::rfi::RfiCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -81,6 +84,7 @@ fn main() -> anyhow::Result<()> {
             Command::Document(args) => commands::screening::run_document(args),
             Command::Totp(command) => admin::totp(command),
             Command::Bench(args) => bench::run(args).await,
+            Command::Rfi(command) => commands::rfi::run(command).await,
             Command::Index(command) => commands::index::run(command).await,
             Command::Import(command) => commands::import::run(command).await,
         }

@@ -2,4 +2,5 @@
 
 pub mod import;
 pub mod index;
+pub mod rfi;
 pub mod screening;

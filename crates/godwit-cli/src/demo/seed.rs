@@ -80,12 +80,13 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
     }
     let through_workflow = workflow(store, &factory, &mut rng, &all_users).await?;
     super::plans::seed(store, &all_users, &planted, now).await?;
+    let responses = super::rfis::seed(store, &all_users, now).await?;
 
     Ok(SeedSummary {
         members: region.members.len(),
         users: all_users.len(),
         agreements: agreements.len(),
-        items: items.len() + through_workflow,
+        items: items.len() + through_workflow + responses,
     })
 }
 

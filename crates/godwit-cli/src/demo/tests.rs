@@ -109,6 +109,15 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     assert!(coverage.iter().any(|c| c.overdue && c.items > 0), "{coverage:?}");
     assert!(coverage.iter().any(|c| c.items == 0), "{coverage:?}");
 
+    // Requests for information at every step, Australia asking most.
+    let aus = users.iter().find(|u| u.username == "ana.aus").expect("ana.aus");
+    let aus = store.subject_for(aus).await.expect("subject");
+    let requests = store.rfis(&aus, &Default::default()).await.expect("rfis");
+    let states: BTreeSet<&str> = requests.iter().map(|r| r.rfi.state.as_str()).collect();
+    assert_eq!(states.len(), 5, "{states:?}");
+    let stats = store.rfi_statistics(&aus).await.expect("statistics");
+    assert!(stats.iter().any(|s| s.median_hours_to_answer.is_some_and(|h| h >= 24)), "{stats:?}");
+
     let credentials = super::credentials(&store).await.expect("credentials");
     assert_eq!(credentials.len(), users.len());
     let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();

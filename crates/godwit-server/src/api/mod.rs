@@ -8,6 +8,7 @@ pub mod directory;
 pub mod incidents;
 pub mod items;
 pub mod requirements;
+pub mod rfis;
 pub mod saved_searches;
 pub mod screening;
 pub mod screening_lists;
@@ -89,6 +90,8 @@ impl Modify for SecuritySchemes {
         analysis::trend, analysis::top, analysis::routes, analysis::warnings,
         requirements::list, requirements::create, requirements::read, requirements::update,
         requirements::link, requirements::unlink, requirements::coverage, requirements::measures,
+        rfis::list, rfis::create, rfis::read, rfis::assign, rfis::answer, rfis::decline, rfis::rate, rfis::close,
+        rfis::statistics,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -173,6 +176,14 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/requirements/{id}", get(requirements::read).put(requirements::update))
         .route("/requirements/{id}/links/{item}", put(requirements::link).delete(requirements::unlink))
         .route("/measures", get(requirements::measures))
+        .route("/rfis", get(rfis::list).post(rfis::create))
+        .route("/rfis/statistics", get(rfis::statistics))
+        .route("/rfis/{id}", get(rfis::read))
+        .route("/rfis/{id}/assign", post(rfis::assign))
+        .route("/rfis/{id}/answer", post(rfis::answer))
+        .route("/rfis/{id}/decline", post(rfis::decline))
+        .route("/rfis/{id}/rate", post(rfis::rate))
+        .route("/rfis/{id}/close", post(rfis::close))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

@@ -622,6 +622,9 @@ pub async fn form_page(
 pub struct NewQuery {
     #[serde(default)]
     kind: Option<String>,
+    /// For a response: the request it answers (the request's page links here).
+    #[serde(default)]
+    request: Option<Uuid>,
 }
 
 pub async fn new_form(
@@ -633,7 +636,11 @@ pub async fn new_form(
         return Err(WebError::page(StatusCode::FORBIDDEN, "Your roles do not write items."));
     }
     let kind = q.kind.as_deref().and_then(ItemKind::parse).unwrap_or(ItemKind::Alert);
-    form_page(&state, &viewer, None, ItemFields::blank(kind), FieldErrors::default()).await
+    let mut fields = ItemFields::blank(kind);
+    if let Some(request) = q.request {
+        fields.request = request.to_string();
+    }
+    form_page(&state, &viewer, None, fields, FieldErrors::default()).await
 }
 
 pub async fn create(

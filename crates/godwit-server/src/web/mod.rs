@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`rfis`] (requests for information), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -28,6 +28,7 @@ pub mod library;
 pub mod map;
 pub mod page;
 pub mod plans;
+pub mod rfis;
 pub mod saved;
 pub mod screening;
 pub mod screening_lists;
@@ -107,6 +108,9 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/plans/{id}/links", post(plans::link))
         .route("/plans/{id}/links/{item}/delete", post(plans::unlink))
         .route("/plans/{id}/status", post(plans::set_status))
+        .route("/rfis", get(rfis::show).post(rfis::create))
+        .route("/rfis/{id}", get(rfis::show_one))
+        .route("/rfis/{id}/{step}", post(rfis::act))
         .route("/library", get(library::show))
         .route("/audit", get(audit::show))
         .route("/admin/users", get(admin::users).post(admin::create_user))

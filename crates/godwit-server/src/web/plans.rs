@@ -66,7 +66,8 @@ pub struct RequirementForm {
     groups: String,
 }
 
-fn codes(text: &str) -> impl Iterator<Item = String> + '_ {
+/// Member codes typed in a form: separated by commas, blanks or semicolons.
+pub(crate) fn codes(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split([',', ' ', ';']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_uppercase)
 }
 

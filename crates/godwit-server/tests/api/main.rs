@@ -12,6 +12,7 @@ mod incidents;
 mod items;
 mod notices;
 mod requirements;
+mod rfis;
 mod saved_searches;
 mod screening;
 mod search;
