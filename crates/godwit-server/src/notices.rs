@@ -32,7 +32,11 @@ pub const WINDOW_MONTHS: u32 = 18;
 
 /// The portal page of what a notification is about: an item, or a requirement.
 pub fn path_of(kind: NoticeKind, id: Uuid) -> String {
-    if kind.about_item() { format!("/items/{id}") } else { format!("/plans/{id}") }
+    match kind {
+        NoticeKind::SavedSearch | NoticeKind::Displacement => format!("/items/{id}"),
+        NoticeKind::Requirement => format!("/plans/{id}"),
+        NoticeKind::Rfi => format!("/rfis/{id}"),
+    }
 }
 
 /// The notice of `pair` for `user`: both records' member, date and title.

@@ -195,10 +195,9 @@ impl Notifier {
                     return (Err(why.into()), String::new());
                 };
                 let endpoint = redact_webhook_url(&target);
-                let about = if delivery.kind.about_item() { "item_id" } else { "requirement_id" };
                 let mut body = serde_json::json!({
                     "kind": delivery.kind.as_str(),
-                    about: delivery.item_id,
+                    (delivery.kind.about_field()): delivery.item_id,
                     "title": delivery.title,
                     "url": url,
                 });
@@ -239,6 +238,10 @@ fn email_text(delivery: &Delivery, url: &str) -> (String, String) {
         (None, NoticeKind::Displacement) => (
             "Godwit early warning: a scheme moved between members".into(),
             format!("{title}\n{url}\n\nSign in to read both records. {STOP_NOTICES}\n"),
+        ),
+        (None, NoticeKind::Rfi) => (
+            "Godwit: request for information".into(),
+            format!("{title}\n{url}\n\nSign in to see the request. {STOP_NOTICES}\n"),
         ),
         (None, _) => (
             "Godwit: collection plan".into(),

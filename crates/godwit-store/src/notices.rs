@@ -41,6 +41,9 @@ pub enum NoticeKind {
     /// A collection-plan requirement was set, changed, falls due, is overdue or
     /// had an item linked; about the requirement.
     Requirement,
+    /// A request for information was asked, assigned, answered, declined,
+    /// rated or closed; about the request.
+    Rfi,
 }
 
 impl NoticeKind {
@@ -49,6 +52,7 @@ impl NoticeKind {
             NoticeKind::SavedSearch => "saved_search",
             NoticeKind::Displacement => "displacement",
             NoticeKind::Requirement => "requirement",
+            NoticeKind::Rfi => "rfi",
         }
     }
 
@@ -57,13 +61,23 @@ impl NoticeKind {
             "saved_search" => Ok(NoticeKind::SavedSearch),
             "displacement" => Ok(NoticeKind::Displacement),
             "requirement" => Ok(NoticeKind::Requirement),
+            "rfi" => Ok(NoticeKind::Rfi),
             other => Err(StoreError::Corrupt(format!("notification kind {other}"))),
         }
     }
 
-    /// Whether it is about an item (otherwise a requirement).
+    /// Whether it is about an item (otherwise a requirement or a request).
     pub fn about_item(self) -> bool {
-        self != NoticeKind::Requirement
+        matches!(self, NoticeKind::SavedSearch | NoticeKind::Displacement)
+    }
+
+    /// The name of what it is about, in a webhook's body.
+    pub fn about_field(self) -> &'static str {
+        match self {
+            NoticeKind::SavedSearch | NoticeKind::Displacement => "item_id",
+            NoticeKind::Requirement => "requirement_id",
+            NoticeKind::Rfi => "rfi_id",
+        }
     }
 }
 
@@ -74,7 +88,8 @@ pub struct Notice {
     pub kind: NoticeKind,
     /// Unique per user: the same topic is never notified twice.
     pub topic: String,
-    /// The item, or for [`NoticeKind::Requirement`] the requirement.
+    /// The item, or for [`NoticeKind::Requirement`] the requirement, for
+    /// [`NoticeKind::Rfi`] the request.
     pub about: Uuid,
     /// Only what the user may read.
     pub title: String,

@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditEvent};
 use crate::db::Tx;
 use crate::items::ItemSummary;
+use crate::notices::{Notice, NoticeKind};
 use crate::schema::{RfiEvents, Rfis};
 use crate::{Store, StoreError, parse_uuid};
 
@@ -596,8 +597,9 @@ impl Store {
         Ok(out.into_iter().collect())
     }
 
-    /// Writes step `seq` to the timeline, the audit trail and the bell of each
-    /// user in `notified`, in the step's transaction.
+    /// Writes step `seq` to the timeline, the audit trail and a notice to each
+    /// user in `notified` (the bell, and email or webhook as each chose), in
+    /// the step's transaction.
     #[allow(clippy::too_many_arguments)]
     async fn record_step(
         &self,
@@ -622,6 +624,18 @@ impl Store {
             ]))
             .await
             .map_err(|e| e.unique_as_conflict("this step of the request"))?;
+        let title = format!("Request {action}: {}", rfi.draft.title);
+        let notices: Vec<Notice> = notified
+            .iter()
+            .map(|user| Notice {
+                user: *user,
+                kind: NoticeKind::Rfi,
+                topic: format!("rfi:{}:{seq}", rfi.id),
+                about: rfi.id,
+                title: title.clone(),
+            })
+            .collect();
+        crate::notices::record(tx, now, &notices).await?;
         let mut event_detail = detail.clone();
         if let Some(object) = event_detail.as_object_mut() {
             object.insert("notified".into(), serde_json::json!(notified));

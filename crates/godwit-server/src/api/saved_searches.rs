@@ -180,7 +180,7 @@ pub struct NotificationParams {
 pub struct NotificationView {
     #[serde(flatten)]
     pub notification: Notification,
-    /// The page of the item, or of the requirement.
+    /// The page of the item, the requirement or the request.
     pub url: String,
 }
 

@@ -279,6 +279,7 @@ async fn notifications_page(
                 NoticeKind::SavedSearch => n.saved_search.and_then(|s| names.get(&s).cloned()).unwrap_or_default(),
                 NoticeKind::Displacement => "Early warning".into(),
                 NoticeKind::Requirement => "Collection plans".into(),
+                NoticeKind::Rfi => "Requests for information".into(),
             },
             title: n.title,
             when: when(n.created_at),

@@ -16,6 +16,7 @@ use godwit_domain::user::{Role, Subject, User};
 use godwit_domain::workflow::Action;
 use godwit_store::audit::{AuditEvent, AuditQuery};
 use godwit_store::items::Method;
+use godwit_store::notices::NoticeKind;
 use godwit_store::rfis::RfiFilter;
 use godwit_store::{Store, StoreError};
 use proptest::prelude::*;
@@ -121,7 +122,7 @@ async fn published_response(store: &Store, p: &People, request: Uuid, release: &
 }
 
 /// The steps `user` was notified of, oldest first, as the audit trail records
-/// each step's recipients.
+/// each step's recipients (the bell is checked once, in the lifecycle test).
 async fn notified(store: &Store, user: &Subject) -> Vec<String> {
     let mut records = store.audit_records(&AuditQuery { limit: 500, ..Default::default() }).await.unwrap();
     records.sort_by_key(|r| r.seq);
@@ -187,6 +188,17 @@ async fn lifecycle_with_timeline_notifications_and_audit() {
             store.read_rfi(&p.fiji_nfp, rfi.id).await.unwrap().timeline.into_iter().map(|e| e.action).collect();
         assert_eq!(timeline, ["created", "assigned", "answered", "rated"]);
         assert_eq!(notified(store, &p.asker).await, ["rfi.assigned", "rfi.answered"]);
+        // Each of those steps is in the asker's bell, pointing at the request.
+        let bell = store.notifications_of(p.asker.user, false, 10).await.unwrap();
+        let titles: Vec<(NoticeKind, Uuid, &str)> =
+            bell.iter().rev().map(|n| (n.kind, n.item_id, n.title.as_str())).collect();
+        assert_eq!(
+            titles,
+            [
+                (NoticeKind::Rfi, rfi.id, "Request assigned: Passports in series K4"),
+                (NoticeKind::Rfi, rfi.id, "Request answered: Passports in series K4")
+            ]
+        );
         assert_eq!(notified(store, &p.fiji_analyst).await, ["rfi.assigned", "rfi.rated"]);
         let audited: Vec<String> = store
             .audit_records(&AuditQuery { limit: 200, ..Default::default() })
