@@ -19,7 +19,7 @@ use super::qualifiers::Evidence;
 use super::{ListKind, Match, qualifiers, round};
 use crate::countries;
 use crate::names::compare::{How, NameComparison, Prepared, compare};
-use crate::names::{Role, Word, fingerprint, normalise, word};
+use crate::names::{Role, Word, fingerprint, joined, normalise};
 use crate::traveller::Traveller;
 use crate::watchlist::PersonEntry;
 
@@ -168,8 +168,7 @@ fn keys(name: &Prepared, side: Side) -> Vec<(u64, u32)> {
         // only found through its joined words.
         for (i, pair) in (0..).zip(name.name.words.windows(2)) {
             if let [a, b] = pair {
-                let reversed = Word { role: Role::Core, ..word(format!("{}{}", b.text, a.text), a.unvowelled) };
-                unit_keys(&reversed, 0b11 << i, side, &mut out);
+                unit_keys(&joined(b, a), 0b11 << i, side, &mut out);
             }
         }
     }
@@ -200,7 +199,7 @@ fn unit_keys(w: &Word, mask: u32, side: Side, out: &mut Vec<(u64, u32)>) {
         out.push((key(b'p', p), mask));
     }
     if let Some(s) = w.skeleton.filter(|_| w.skeleton_len >= 3) {
-        let kinds: &[u8] = match (side, w.unvowelled) {
+        let kinds: &[u8] = match (side, w.script.unvowelled) {
             (Side::Index, true) => b"s",
             (Side::Index, false) => b"S",
             (Side::Query, true) => b"sS",

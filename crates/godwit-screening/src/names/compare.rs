@@ -12,7 +12,7 @@
 use rapidfuzz::distance::jaro_winkler;
 use serde::Serialize;
 
-use super::{Name, Role, Word, word};
+use super::{Name, Role, Word, joined, phonetic};
 
 /// How two words were found to be the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,6 +51,15 @@ pub struct NameComparison {
 
 /// Below this a pair of words is not a match.
 const WORD_THRESHOLD: f64 = 0.8;
+/// The most a name written in Han characters scores when one of its
+/// syllables is missing from the other name (every word of which is
+/// matched). A passport romanises every character, so `LI HUI` is not
+/// `黎慧瑞` (`li hui rui`) with a syllable left out but another given name,
+/// which for a Latin name (`Jane Smith` against `John Smith`) scores 0.5.
+/// A syllable facing an unmatched word of the other name is not missing
+/// but spelt another way (`CHAN CHI MING` for `陈志明`, `chen zhi ming`, in
+/// Cantonese): the usual score.
+const INCOMPLETE_HAN_NAME: f64 = 0.5;
 /// Names are cut at this many words (bit masks of `u32`).
 const MAX_WORDS: usize = 16;
 
@@ -70,9 +79,16 @@ pub fn word_similarity(a: &Word, b: &Word) -> Option<(f64, How)> {
         }
         _ => {}
     }
-    // Short words (Chinese syllables, `Ali`, `Hu`) differ by one letter
-    // and are different names: spelling similarity needs four letters,
-    // sound-alike keys five; shorter variants come from the variant table.
+    // A syllable written in Han characters is one character read one way:
+    // `zheng` (郑) and `zhang` (张), `sheng` and `cheng`, are other
+    // characters, not spellings of it. Romanisations of other dialects
+    // (`Chan`, `Cheung`, `Wong`) come from the variant table.
+    if a.script.han || b.script.han {
+        return None;
+    }
+    // Short words (`Ali`, `Hu`) differ by one letter and are different
+    // names: spelling similarity needs four letters, sound-alike keys five;
+    // shorter variants come from the variant table.
     let shortest = a.text.len().min(b.text.len());
     let spelling =
         if shortest >= 4 { jaro_winkler::normalized_similarity(a.text.bytes(), b.text.bytes()) } else { 0.0 };
@@ -80,10 +96,33 @@ pub fn word_similarity(a: &Word, b: &Word) -> Option<(f64, How)> {
     if shortest >= 5 && a.phonetic.is_some() && a.phonetic == b.phonetic && best.0 < 0.85 {
         best = (0.85, How::Phonetic);
     }
-    if (a.unvowelled || b.unvowelled) && a.skeleton.is_some() && a.skeleton == b.skeleton && best.0 < 0.9 {
-        best = (0.9, How::Skeleton);
+    if a.skeleton.is_some()
+        && a.skeleton == b.skeleton
+        && let Some(score) = skeleton_score(a, b).filter(|s| *s > best.0)
+    {
+        best = (score, How::Skeleton);
     }
     (best.0 >= WORD_THRESHOLD).then_some(best)
+}
+
+/// The score of two words with the same consonant skeleton: only when one
+/// comes from an unvowelled script (Arabic, Hebrew, Thai); 0.9 when the
+/// long vowels that script writes agree with the other spelling's vowels,
+/// 0.85 with one disagreement (a vowel misspelt), none with more or when
+/// the letters cannot be aligned ([`phonetic::vowel_conflicts`]). Two
+/// unvowelled spellings have no vowels to compare.
+fn skeleton_score(a: &Word, b: &Word) -> Option<f64> {
+    let (vowelled, unvowelled) = match (a.script.unvowelled, b.script.unvowelled) {
+        (false, false) => return None,
+        (true, true) => return Some(0.9),
+        (false, true) => (a, b),
+        (true, false) => (b, a),
+    };
+    match phonetic::vowel_conflicts(&vowelled.text, &unvowelled.text)? {
+        0 => Some(0.9),
+        1 => Some(0.85),
+        _ => None,
+    }
 }
 
 /// A name ready for comparison: its words and each pair of adjacent
@@ -102,7 +141,7 @@ impl Prepared {
             .words
             .windows(2)
             .filter_map(|pair| match pair {
-                [a, b] => Some(Word { role: Role::Core, ..word(format!("{}{}", a.text, b.text), a.unvowelled) }),
+                [a, b] => Some(joined(a, b)),
                 _ => None,
             })
             .collect();
@@ -148,11 +187,25 @@ pub fn compare(query: &Prepared, candidate: &Prepared, min_score: f64) -> Option
         weighted += score * f64::from(q_mask.count_ones() + c_mask.count_ones());
         kept.push(pair);
     }
+    // A name in Han characters has no particles, so a word of the other
+    // name that looks like one (`Bin`, `Da`, `De`) is a syllable there too.
+    let han = query.name.is_han() || candidate.name.is_han();
+    let counts_when_missing = |w: &Word| w.role == Role::Core || (han && w.role == Role::Particle);
     let counts = |name: &Name, used: u32| {
-        (0u32..).zip(&name.words).filter(|(i, w)| used & (1 << i) != 0 || w.role == Role::Core).count()
+        (0u32..).zip(&name.words).filter(|(i, w)| used & (1 << i) != 0 || counts_when_missing(w)).count()
     };
     let counted = counts(&query.name, q_used) + counts(&candidate.name, c_used);
-    let score = if counted == 0 { 0.0 } else { (weighted / counted as f64).min(1.0) };
+    let mut score = if counted == 0 { 0.0 } else { (weighted / counted as f64).min(1.0) };
+    let unmatched = |name: &Name, used: u32, which: &dyn Fn(&Word) -> bool| {
+        (0u32..).zip(&name.words).any(|(i, w)| used & (1 << i) == 0 && which(w))
+    };
+    let syllable_missing = |(name, used), (other, other_used)| {
+        unmatched(name, used, &|w: &Word| w.script.han) && !unmatched(other, other_used, &counts_when_missing)
+    };
+    let (q, c) = ((&query.name, q_used), (&candidate.name, c_used));
+    if syllable_missing(q, c) || syllable_missing(c, q) {
+        score = score.min(INCOMPLETE_HAN_NAME);
+    }
     if score < min_score {
         return None;
     }
@@ -163,7 +216,7 @@ pub fn compare(query: &Prepared, candidate: &Prepared, min_score: f64) -> Option
     let missing = [(&query.name, q_used), (&candidate.name, c_used)]
         .into_iter()
         .flat_map(|(name, used)| {
-            (0u32..).zip(&name.words).filter(move |(i, w)| used & (1 << i) == 0 && w.role == Role::Core)
+            (0u32..).zip(&name.words).filter(move |(i, w)| used & (1 << i) == 0 && counts_when_missing(w))
         })
         .map(|(_, w)| w.text.clone())
         .collect();
@@ -215,6 +268,59 @@ mod tests {
             let s = score(a, b);
             assert!(s < 0.6, "{a} vs {b}: {s}");
         }
+    }
+
+    /// A passport romanises every character of a Chinese name: a listed
+    /// syllable missing from the passport's name makes another name, not a
+    /// shortened one, and the name scores no more than a Latin name whose
+    /// given name differs.
+    #[test]
+    fn a_han_name_with_a_syllable_unmatched_is_another_name() {
+        for (traveller, listed) in [("LI HUI", "黎慧瑞"), ("GUO HE", "任荷国"), ("SHI TANG", "汤实俭")] {
+            let s = score(traveller, listed);
+            assert!(s <= INCOMPLETE_HAN_NAME, "{traveller} vs {listed}: {s} {:?}", cmp(traveller, listed));
+        }
+        assert_eq!(score("LI HUIRUI", "黎慧瑞"), 1.0, "the given name written as one word");
+        assert_eq!(score("HUI RUI LI", "黎慧瑞"), 1.0, "in another order, given name apart");
+        assert_eq!(score("Jane Smith", "John Smith"), 0.5, "the Latin score the cap is set to");
+    }
+
+    /// `Bin`, `Da`, `De`, `Du` are particles in Arabic, Portuguese or
+    /// French names and Chinese syllables in `王斌`, `夏达`, `秦德`, `杜莉`:
+    /// against a Han name they must be matched like any other word.
+    #[test]
+    fn han_syllables_that_look_like_particles_count() {
+        assert_eq!(score("WANG BIN", "王斌"), 1.0);
+        for (traveller, listed) in [("BIN XIA", "夏达"), ("WANG MA", "王斌"), ("DE QIN", "秦梓"), ("LIN DU", "林梅")]
+        {
+            let c = cmp(traveller, listed);
+            assert!(c.score <= 0.5, "{traveller} vs {listed}: {c:?}");
+            assert!(!c.missing.is_empty(), "the particle-like syllable is named as missing: {c:?}");
+        }
+        // Elsewhere particles still count only when matched.
+        assert_eq!(score("Mohammed Salman", "Mohammed bin Salman"), 1.0);
+    }
+
+    /// Han syllables are characters: a syllable one letter away is another
+    /// character (`郑` zheng, `张` zhang), while romanisations from the
+    /// variant table (`Chan` for `陈`) still match.
+    #[test]
+    fn han_syllables_match_exactly_or_as_listed_variants() {
+        assert!(score("YUAN ZHANG", "郑远") <= 0.5, "{:?}", cmp("YUAN ZHANG", "郑远"));
+        assert!(score("ZHENG ZHONG", "杜盛晟") < 0.5, "{:?}", cmp("ZHENG ZHONG", "杜盛晟"));
+        let cantonese = cmp("CHAN CHI MING", "陈志明");
+        assert!((cantonese.score - 0.65).abs() < 1e-9, "chan ~ chen as variants, ming, not chi ~ zhi: {cantonese:?}");
+    }
+
+    /// A Latin spelling whose vowels contradict the long vowels an Arabic
+    /// spelling writes is not read as it, even with the same consonants.
+    #[test]
+    fn arabic_long_vowels_must_agree_with_the_latin_vowels() {
+        let how = |a: &str, b: &str| cmp(a, b).matched.iter().map(|m| (m.how, m.score)).collect::<Vec<_>>();
+        assert_eq!(how("KALUM", "كالوم"), vec![(How::Skeleton, 0.9)], "k-a-l-u-m as written");
+        assert_eq!(how("KALIM", "كالوم"), vec![(How::Skeleton, 0.85)], "one vowel misspelt");
+        assert!(score("ROTAL TATUK", "راتول تتاتوك") < 0.5, "{:?}", cmp("ROTAL TATUK", "راتول تتاتوك"));
+        assert!(score("NOSUT LALISID", "لوسود نيسوت") < 0.5, "{:?}", cmp("NOSUT LALISID", "لوسود نيسوت"));
     }
 
     #[test]

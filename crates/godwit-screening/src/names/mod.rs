@@ -44,9 +44,27 @@ pub struct Word {
     pub skeleton_len: u8,
     /// The variant group (Mohammed/Muhammad/Mohd…) the word belongs to.
     pub group: Option<u16>,
-    /// Transliterated from a script that omits short vowels (Arabic,
-    /// Hebrew, Thai…), so its skeleton is meaningful on its own.
+    /// The script the word was written in.
+    pub script: Script,
+}
+
+/// What the script a name was written in tells about its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Script {
+    /// A script that omits short vowels (Arabic, Hebrew, Thai…), so the
+    /// word's skeleton is meaningful on its own.
     pub unvowelled: bool,
+    /// Han characters: each word is the syllable of one character, and a
+    /// passport romanises every character, so a syllable is never left out
+    /// and is never a particle (`Bin` 斌, `Da` 达, `Du` 杜 are names).
+    pub han: bool,
+}
+
+impl Script {
+    /// The script of `text`, judged by its characters.
+    fn of(text: &str) -> Self {
+        Script { unvowelled: unvowelled_script(text), han: text.chars().any(transliterate::is_han) }
+    }
 }
 
 /// A normalised name.
@@ -90,26 +108,37 @@ pub fn fingerprint(key: &str) -> u64 {
 }
 
 /// Builds the word with its keys.
-pub fn word(text: String, unvowelled: bool) -> Word {
+pub fn word(text: String, script: Script) -> Word {
     let skeleton = phonetic::skeleton(&text);
     Word {
-        role: role(&text),
+        role: if script.han { Role::Core } else { role(&text) },
         phonetic: phonetic::phonetic_key(&text).map(|k| fingerprint(&k)),
         skeleton: skeleton.as_deref().map(fingerprint),
         skeleton_len: skeleton.map_or(0, |s| u8::try_from(s.len()).unwrap_or(u8::MAX)),
-        group: variants::group_of(&text, unvowelled),
-        unvowelled,
+        group: variants::group_of(&text, script.unvowelled),
+        script,
         text,
     }
 }
 
+/// Two words written as one (`first` then `second`), a core word in the
+/// script of `first`: `Xiu Ying` as `Xiuying`, `al Hassan` as `Alhassan`.
+pub fn joined(first: &Word, second: &Word) -> Word {
+    Word { role: Role::Core, ..word(format!("{}{}", first.text, second.text), first.script) }
+}
+
 /// Normalises a name written in any script.
 pub fn normalise(text: &str) -> Name {
-    let unvowelled = unvowelled_script(text);
-    Name { words: transliterate::words(text).into_iter().map(|w| word(w, unvowelled)).collect() }
+    let script = Script::of(text);
+    Name { words: transliterate::words(text).into_iter().map(|w| word(w, script)).collect() }
 }
 
 impl Name {
+    /// Whether the name was written in Han characters.
+    pub fn is_han(&self) -> bool {
+        self.words.iter().any(|w| w.script.han)
+    }
+
     /// The words to compare, as text (for explanations).
     pub fn display(&self) -> String {
         self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")

@@ -121,9 +121,14 @@ fn latin_special(c: char) -> Option<&'static str> {
     })
 }
 
+/// Han characters (CJK ideographs), each one syllable.
+pub fn is_han(c: char) -> bool {
+    matches!(u32::from(c), 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Han and Hangul: one syllable per character.
 fn is_syllabic(c: char) -> bool {
-    matches!(u32::from(c),
-        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0xAC00..=0xD7A3)
+    is_han(c) || matches!(u32::from(c), 0xAC00..=0xD7A3)
 }
 
 fn is_arabic(c: char) -> bool {
