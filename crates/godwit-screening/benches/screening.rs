@@ -4,7 +4,8 @@
 //! `SCREENING_BENCH_PERSONS` (default 100000) watchlist persons and as many
 //! listed documents; `SCREENING_BENCH_TRAVELLERS` (default 100000)
 //! travellers, 1% planted; `SCREENING_BENCH_THREADS` (default 2);
-//! `SCREENING_BENCH_SHOW` false hits to print (default 0).
+//! `SCREENING_BENCH_SHOW` false flags (`hit` or `review` without the
+//! planted entry) and missed planted hits to print (default 0).
 //! Run: `cargo bench -p godwit-screening --bench screening`.
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use godwit_screening::rules::RuleSet;
 use godwit_screening::screen::{Decision, Screener, ScreeningResult};
 use godwit_screening::synthetic;
 use godwit_screening::synthetic::evaluate::evaluate;
+use godwit_screening::watchlist::PersonEntry;
 use time::macros::date;
 
 fn env(name: &str, default: usize) -> usize {
@@ -35,7 +37,7 @@ fn main() {
     let persons = env("SCREENING_BENCH_PERSONS", 100_000);
     let travellers = env("SCREENING_BENCH_TRAVELLERS", 100_000);
     let threads = env("SCREENING_BENCH_THREADS", 2).max(1);
-    // Print this many false hits with their reasons, to tune the matcher.
+    // Print this many false flags and misses with their reasons, to tune the matcher.
     let show = env("SCREENING_BENCH_SHOW", 0);
     let today = date!(2026 - 11 - 23);
 
@@ -94,18 +96,30 @@ fn main() {
     );
 
     let planted: HashMap<&str, &str> = data.planted.iter().map(|(t, w)| (t.as_str(), w.as_str())).collect();
+    let persons_by_id: HashMap<&str, &PersonEntry> =
+        screener.persons().entries().iter().map(|p| (p.id.as_str(), p)).collect();
     let (mut false_shown, mut missed_shown) = (0, 0);
-    for (r, _) in &results {
+    // Results come back in manifest order.
+    for ((r, _), t) in results.iter().zip(&data.travellers) {
         let expected = planted.get(r.traveller_id.as_str());
         let matched = expected.is_some_and(|w| r.matches.iter().any(|m| m.watchlist_id == *w));
-        let traveller = || data.travellers.iter().find(|t| t.traveller_id == r.traveller_id);
-        if r.decision == Decision::Hit && !matched && false_shown < show {
+        if r.decision != Decision::Clear && !matched && false_shown < show {
             false_shown += 1;
-            println!("false hit: {:?}\n  {:?}", traveller(), r.matches.first());
+            let listed = r.matches.first().and_then(|m| persons_by_id.get(m.watchlist_id.as_str()));
+            println!(
+                "false {:?}: {:?} {:?}\n  listed {:?} {:?}\n  {:?}",
+                r.decision,
+                t.full_name(),
+                t.date_of_birth,
+                listed.map(|p| &p.name),
+                listed.and_then(|p| p.date_of_birth),
+                r.matches.first().map(|m| &m.reasons)
+            );
         }
-        if expected.is_some() && r.decision != Decision::Hit && missed_shown < show {
+        if expected.is_some() && (r.decision == Decision::Clear || !matched) && missed_shown < show {
             missed_shown += 1;
-            println!("planted {expected:?} not a hit: {:?}\n  {:?}", traveller(), r.matches.first());
+            let listed = expected.and_then(|w| persons_by_id.get(w));
+            println!("planted {expected:?} missed: {t:?}\n  listed {listed:?}\n  {:?}", r.matches.first());
         }
     }
     let only: Vec<ScreeningResult> = results.into_iter().map(|(r, _)| r).collect();
