@@ -14,6 +14,7 @@ pub mod item;
 pub mod marking;
 pub mod member;
 pub mod policy;
+pub mod regional;
 pub mod requirement;
 pub mod rfi;
 pub mod risk;

@@ -231,7 +231,7 @@ fn top(mut rows: Vec<TopRow>, limit: usize) -> Vec<TopRow> {
 
 /// The first and last month of `filter` when its dates cover whole months, as
 /// the rollups keep them; `None` when a bound cuts into a month.
-fn whole_months(filter: &AnalysisFilter) -> Option<(Option<String>, Option<String>)> {
+pub(crate) fn whole_months(filter: &AnalysisFilter) -> Option<(Option<String>, Option<String>)> {
     let month = |d: time::Date| format!("{:04}-{:02}", d.year(), u8::from(d.month()));
     let from = match filter.from {
         Some(d) if d.day() != 1 => return None,
@@ -244,8 +244,27 @@ fn whole_months(filter: &AnalysisFilter) -> Option<(Option<String>, Option<Strin
     Some((from, to))
 }
 
+/// A route step as the rollup keeps it, `from_role|from|to_role|to`, in parts.
+pub(crate) fn route_step(key: Option<&str>) -> Result<[String; 4], StoreError> {
+    let key = key.unwrap_or_default();
+    match key.split('|').collect::<Vec<_>>()[..] {
+        [from_role, from, to_role, to] => Ok([from_role, from, to_role, to].map(str::to_owned)),
+        _ => Err(StoreError::Corrupt(format!("route step {key}"))),
+    }
+}
+
 /// One row of a rollup answer: month (when monthly), value, records, persons.
 type Rolled = (Option<String>, Option<String>, u64, u64);
+
+/// Sums of the rollup for one value, and one class and month when asked.
+pub(crate) struct RollupSum {
+    pub class: Option<i64>,
+    pub month: Option<String>,
+    /// `None`: the records did not state one.
+    pub value: Option<String>,
+    pub incidents: u64,
+    pub persons: u64,
+}
 
 impl Store {
     /// The published incident records `subject` may read that `filter` keeps,
@@ -326,54 +345,72 @@ impl Store {
         let Some((from, to)) = whole_months(filter) else { return Ok(None) };
         let agreements = self.agreements().await?;
         let now = self.clock().now();
-        let allowed: Vec<String> = rollup::classes(self.pool.target())
+        let allowed: Vec<i64> = rollup::classes(self.pool.target())
             .await?
             .into_iter()
             .map(|(id, class)| (id, class.envelope()))
             .filter(|(_, e)| filter.category.is_none_or(|c| e.category == c))
             .filter(|(_, e)| filter.member.as_ref().is_none_or(|m| &e.originator_member == m))
             .filter(|(_, e)| decide(subject, e, &agreements, now).is_allowed())
-            .map(|(id, _)| id.to_string())
+            .map(|(id, _)| id)
             .collect();
-        if allowed.is_empty() {
-            return Ok(Some(Vec::new()));
+        let sums = self.rollup_sums(dimension, &allowed, &(from, to), monthly, false).await?;
+        Ok(Some(sums.into_iter().map(|s| (s.month, s.value, s.incidents, s.persons)).collect()))
+    }
+
+    /// The rollup of `dimension` summed over `classes` and the months from
+    /// `months.0` to `months.1` (`YYYY-MM`, inclusive, either open), per value,
+    /// per month when `monthly` and per class when `per_class`.
+    pub(crate) async fn rollup_sums(
+        &self,
+        dimension: &str,
+        classes: &[i64],
+        months: &(Option<String>, Option<String>),
+        monthly: bool,
+        per_class: bool,
+    ) -> Result<Vec<RollupSum>, StoreError> {
+        if classes.is_empty() {
+            return Ok(Vec::new());
         }
         let col = |c: IncidentRollup| Expr::col((IncidentRollup::Table, c));
         let mut query = Query::select();
         query.from(IncidentRollup::Table).and_where(col(IncidentRollup::Dimension).eq(dimension));
         // Class ids are integers: inlined, as there may be more than a statement may bind.
-        query.and_where(Expr::cust(format!("class_id IN ({})", allowed.join(","))));
-        if let Some(from) = from {
-            query.and_where(col(IncidentRollup::Month).gte(from));
+        let ids: Vec<String> = classes.iter().map(i64::to_string).collect();
+        query.and_where(Expr::cust(format!("class_id IN ({})", ids.join(","))));
+        if let Some(from) = &months.0 {
+            query.and_where(col(IncidentRollup::Month).gte(from.as_str()));
         }
-        if let Some(to) = to {
-            query.and_where(col(IncidentRollup::Month).lte(to));
+        if let Some(to) = &months.1 {
+            query.and_where(col(IncidentRollup::Month).lte(to.as_str()));
         }
+        // Every answer has the same columns; those not grouped by are constants.
         let mut keys = vec![col(IncidentRollup::Value)];
+        query.expr(if per_class { col(IncidentRollup::ClassId) } else { Expr::cust("CAST(0 AS BIGINT)") });
+        query.expr(if monthly { col(IncidentRollup::Month) } else { Expr::cust("''") });
+        if per_class {
+            keys.push(col(IncidentRollup::ClassId));
+        }
         if monthly {
             keys.push(col(IncidentRollup::Month));
         }
-        for key in &keys {
-            query.expr(key.clone());
-        }
         query
+            .expr(col(IncidentRollup::Value))
             .expr(sum(col(IncidentRollup::Incidents)))
             .expr(sum(col(IncidentRollup::Persons)))
             .add_group_by(keys)
             .and_having(Func::sum(col(IncidentRollup::Incidents)).gt(0));
-        let rows: Vec<(String, Option<String>, i64, i64)> = if monthly {
-            self.pool.target().fetch_all(&query).await?
-        } else {
-            let rows: Vec<(String, i64, i64)> = self.pool.target().fetch_all(&query).await?;
-            rows.into_iter().map(|(value, incidents, persons)| (value, None, incidents, persons)).collect()
-        };
-        Ok(Some(
-            rows.into_iter()
-                .map(|(value, month, incidents, persons)| {
-                    (month, Some(value).filter(|v| !v.is_empty()), count(incidents), count(persons))
-                })
-                .collect(),
-        ))
+        let rows: Vec<(i64, String, String, i64, i64)> = self.pool.target().fetch_all(&query).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(class, month, value, incidents, persons)| RollupSum {
+                class: per_class.then_some(class),
+                month: monthly.then_some(month),
+                value: Some(value).filter(|v| !v.is_empty()),
+                incidents: count(incidents),
+                persons: count(persons),
+            })
+            .collect())
     }
 
     /// All records and persons `filter` keeps among those `subject` may read.
@@ -476,18 +513,8 @@ impl Store {
             Some(rows) => rows
                 .into_iter()
                 .map(|(_, key, incidents, persons)| {
-                    let key = key.unwrap_or_default();
-                    match key.split('|').collect::<Vec<_>>()[..] {
-                        [from_role, from, to_role, to] => Ok(Hop {
-                            from_role: from_role.to_owned(),
-                            from: from.to_owned(),
-                            to_role: to_role.to_owned(),
-                            to: to.to_owned(),
-                            incidents,
-                            persons,
-                        }),
-                        _ => Err(StoreError::Corrupt(format!("route step {key}"))),
-                    }
+                    let [from_role, from, to_role, to] = route_step(key.as_deref())?;
+                    Ok::<_, StoreError>(Hop { from_role, from, to_role, to, incidents, persons })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             None => self.counted_hops(subject, filter).await?,

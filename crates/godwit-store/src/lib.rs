@@ -19,6 +19,7 @@ pub mod items;
 pub mod members;
 pub mod notices;
 pub mod outbox;
+pub mod regional;
 pub mod requirement_notices;
 pub mod requirements;
 pub mod rfis;

@@ -621,6 +621,19 @@ pub enum RfiEvents {
     Detail,
 }
 
+/// Members contributing their incident counts to a region's aggregates
+/// (version 13): one row per region (member group) and member while opted in.
+#[derive(Iden, Clone, Copy)]
+pub enum RegionalContributions {
+    Table,
+    GroupCode,
+    MemberCode,
+    /// The highest classification (rank) of the records the member contributes.
+    Ceiling,
+    OptedInBy,
+    OptedInAt,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -1327,6 +1340,22 @@ fn notifications_once_per_user() -> Step {
     Step::Index(index("notifications_once_per_user", Notifications::Table, &["user_id", "topic"]).unique().to_owned())
 }
 
+/// Version 13: regional aggregates: which members contribute to which
+/// region, up to which classification (crates/godwit-store/src/regional.rs).
+fn version_13() -> Vec<Step> {
+    vec![Step::Table(
+        Table::create()
+            .table(RegionalContributions::Table)
+            .col(text(RegionalContributions::GroupCode))
+            .col(text(RegionalContributions::MemberCode))
+            .col(int(RegionalContributions::Ceiling))
+            .col(text(RegionalContributions::OptedInBy))
+            .col(int(RegionalContributions::OptedInAt))
+            .primary_key(Index::create().col(RegionalContributions::GroupCode).col(RegionalContributions::MemberCode))
+            .to_owned(),
+    )]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1407,7 +1436,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 12] = [
+    let migrations: [(i64, Migration); 13] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1420,6 +1449,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (10, version_10),
         (11, version_11),
         (12, version_12),
+        (13, version_13),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

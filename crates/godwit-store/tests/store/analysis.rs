@@ -30,7 +30,7 @@ const ORIGINS: [&str; 3] = ["LKA", "AFG", "IDN"];
 const TRANSITS: [&str; 3] = ["IDN", "MYS", "SGP"];
 const DESTINATIONS: [&str; 2] = ["AUS", "NZL"];
 
-fn arb_incident() -> impl Strategy<Value = (Incident, Option<BorderEnvironment>)> {
+pub(crate) fn arb_incident() -> impl Strategy<Value = (Incident, Option<BorderEnvironment>)> {
     let profile = proptest::collection::vec(
         (select(NATIONALITIES.to_vec()), select(Sex::ALL.to_vec()), select(AgeBand::ALL.to_vec()), 1..4u32),
         0..4,
@@ -221,7 +221,7 @@ pub(crate) fn kept(filter: &AnalysisFilter, item: &Item, incident: &Incident) ->
 }
 
 /// The values of `by` a record counts under, each with the persons it adds.
-fn values(by: Dimension, item: &Item, incident: &Incident) -> BTreeMap<Option<String>, u64> {
+pub(crate) fn values(by: Dimension, item: &Item, incident: &Incident) -> BTreeMap<Option<String>, u64> {
     let all = u64::from(incident.persons);
     let one = |key: Option<&str>| BTreeMap::from([(key.map(str::to_owned), all)]);
     let each = |keys: Vec<Option<String>>| keys.into_iter().map(|k| (k, all)).collect();

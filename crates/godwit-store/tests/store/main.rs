@@ -7,6 +7,7 @@ mod audit;
 mod harness;
 mod incidents;
 mod notices;
+mod regional;
 mod requirements;
 mod rfis;
 mod threats;
