@@ -14,7 +14,7 @@ use crate::extract::{Json, Query};
 use crate::state::AppState;
 use crate::warnings::{Warning, WarningParams, WarningsResult};
 
-fn accepts_csv(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_csv(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
 }
 
@@ -38,17 +38,16 @@ async fn answer<T: serde::Serialize>(
         None => Ok(Json(result).into_response()),
         Some((bytes, rows)) => {
             analysis::audit_download(&state.store, &caller.subject, view, params, rows).await?;
-            let disposition = format!("attachment; filename=\"incidents-{view}.csv\"");
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(csv_response(&format!("incidents-{view}.csv"), bytes))
         }
     }
+}
+
+/// A CSV table as a download named `filename`.
+pub(crate) fn csv_response(filename: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
 }
 
 #[utoipa::path(get, path = "/api/v1/analysis/incidents/trend", tag = "analysis",

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod directory;
 pub mod incidents;
 pub mod items;
+pub mod regional;
 pub mod requirements;
 pub mod rfis;
 pub mod saved_searches;
@@ -88,6 +89,7 @@ impl Modify for SecuritySchemes {
         incidents::templates, incidents::template, incidents::put_template, incidents::delete_template,
         incidents::mapping, incidents::put_mapping, incidents::import, incidents::export,
         analysis::trend, analysis::top, analysis::routes, analysis::warnings,
+        regional::regions, regional::opt_in, regional::opt_out, regional::trend, regional::top, regional::routes,
         requirements::list, requirements::create, requirements::read, requirements::update,
         requirements::link, requirements::unlink, requirements::coverage, requirements::measures,
         rfis::list, rfis::create, rfis::read, rfis::assign, rfis::answer, rfis::decline, rfis::rate, rfis::close,
@@ -171,6 +173,11 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/analysis/incidents/top", get(analysis::top))
         .route("/analysis/incidents/routes", get(analysis::routes))
         .route("/analysis/incidents/warnings", get(analysis::warnings))
+        .route("/analysis/regional", get(regional::regions))
+        .route("/analysis/regional/{region}/contribution", put(regional::opt_in).delete(regional::opt_out))
+        .route("/analysis/regional/{region}/trend", get(regional::trend))
+        .route("/analysis/regional/{region}/top", get(regional::top))
+        .route("/analysis/regional/{region}/routes", get(regional::routes))
         .route("/requirements", get(requirements::list).post(requirements::create))
         .route("/requirements/coverage", get(requirements::coverage))
         .route("/requirements/{id}", get(requirements::read).put(requirements::update))

@@ -104,7 +104,7 @@ pub struct AnalysisPage {
     shown: Option<Shown>,
 }
 
-fn trend_chart(by: Dimension, points: &[godwit_store::analysis::TrendPoint]) -> BarChart {
+pub(crate) fn trend_chart(by: Dimension, points: &[godwit_store::analysis::TrendPoint]) -> BarChart {
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return stacked_bars("trend", "Incident records per month", Vec::new(), Vec::new());
     };

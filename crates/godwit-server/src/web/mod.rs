@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`rfis`] (requests for information), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -28,6 +28,7 @@ pub mod library;
 pub mod map;
 pub mod page;
 pub mod plans;
+pub mod regional;
 pub mod rfis;
 pub mod saved;
 pub mod screening;
@@ -82,6 +83,8 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/incidents", get(incidents::show))
         .route("/analysis", get(analysis::show))
         .route("/analysis/warnings", get(warnings::show))
+        .route("/analysis/regional", get(regional::show))
+        .route("/analysis/regional/contribution", post(regional::contribute))
         .route("/incidents/export", get(incidents::export))
         .route("/incidents/templates/{code}", get(incidents::blank_sheet).post(incidents::save_template))
         .route("/incidents/templates/{code}/edit", get(incidents::edit_template))

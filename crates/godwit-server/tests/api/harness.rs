@@ -79,6 +79,7 @@ const USERS: &[(&str, &str, u128, &[Role], u8)] = &[
     ("nfp.ton", "TON", 5, &[Role::NationalFocalPoint], 3),
     ("sec.pidc", "PIDCSEC", 7, &[Role::Secretariat], 3),
     ("officer.nzl", "NZL", 4, &[Role::AuthorisingOfficer], 3),
+    ("officer.ton", "TON", 5, &[Role::AuthorisingOfficer], 3),
 ];
 
 /// Fiji, New Zealand and Tonga in the PIDC group, with a Fiji–New Zealand MoU.

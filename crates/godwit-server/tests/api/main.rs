@@ -11,6 +11,7 @@ mod harness;
 mod incidents;
 mod items;
 mod notices;
+mod regional;
 mod requirements;
 mod rfis;
 mod saved_searches;
