@@ -12,6 +12,7 @@ pub mod items;
 mod people;
 mod plans;
 pub mod region;
+mod regional;
 mod rfis;
 mod screening;
 mod seed;

@@ -81,6 +81,7 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
     let through_workflow = workflow(store, &factory, &mut rng, &all_users).await?;
     super::plans::seed(store, &all_users, &planted, now).await?;
     let responses = super::rfis::seed(store, &all_users, now).await?;
+    super::regional::seed(store, &all_users).await?;
 
     Ok(SeedSummary {
         members: region.members.len(),

@@ -118,6 +118,14 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     let stats = store.rfi_statistics(&aus).await.expect("statistics");
     assert!(stats.iter().any(|s| s.median_hours_to_answer.is_some_and(|h| h >= 24)), "{stats:?}");
 
+    // PIDC's regional totals show some counts and hold back others.
+    let top = store
+        .regional_top(&subject, "PIDC", &filter, godwit_domain::incident::Dimension::Category, 20)
+        .await
+        .expect("regional top");
+    assert!(!top.totals.suppressed, "{top:?}");
+    assert!(top.rows.iter().any(|r| !r.counts.suppressed) && top.rows.iter().any(|r| r.counts.suppressed), "{top:?}");
+
     let credentials = super::credentials(&store).await.expect("credentials");
     assert_eq!(credentials.len(), users.len());
     let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();
