@@ -124,7 +124,8 @@ pub struct RegisterSettings {
     /// The category agreements must cover for the register to cross to a member.
     #[serde(default = "border_management")]
     pub category: Category,
-    #[serde(default)]
+    /// Default: the level above unclassified, as for a new register.
+    #[serde(default = "in_confidence")]
     pub classification: Classification,
     #[serde(default = "amber")]
     pub tlp: Tlp,
@@ -141,6 +142,10 @@ fn border_management() -> Category {
     Category::BorderManagement
 }
 
+fn in_confidence() -> Classification {
+    Classification(1)
+}
+
 fn amber() -> Tlp {
     Tlp::Amber
 }
@@ -151,7 +156,7 @@ impl RegisterSettings {
         RegisterSettings {
             title: title.into(),
             category: Category::BorderManagement,
-            classification: Classification(1),
+            classification: in_confidence(),
             tlp: Tlp::Amber,
             caveats: Caveats::default(),
             release: Releasability::default(),

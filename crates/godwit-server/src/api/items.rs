@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use godwit_domain::Timestamp;
-use godwit_domain::item::{AttachmentMeta, Category, Item, ItemContent, ItemKind, ItemState};
+use godwit_domain::item::{AttachmentMeta, Category, Envelope, Item, ItemContent, ItemKind, ItemState};
 use godwit_domain::marking::{ClassificationScale, Tlp};
 use godwit_domain::member::MemberCode;
 use godwit_domain::requirement::{Priority, RequirementStatus};
@@ -37,17 +37,21 @@ pub struct MarkingView {
 
 impl MarkingView {
     pub fn of(item: &Item, scale: &ClassificationScale) -> Self {
-        let c = &item.content;
-        let caveats: Vec<String> = c.caveats.labels().into_iter().map(String::from).collect();
-        let classification = scale.name(c.classification).to_owned();
-        let tlp = format!("TLP:{}", c.tlp.as_str());
+        Self::of_envelope(&item.envelope(), scale)
+    }
+
+    /// The marking of anything released like an item (a threat register too).
+    pub fn of_envelope(e: &Envelope, scale: &ClassificationScale) -> Self {
+        let caveats: Vec<String> = e.caveats.labels().into_iter().map(String::from).collect();
+        let classification = scale.name(e.classification).to_owned();
+        let tlp = format!("TLP:{}", e.tlp.as_str());
         let mut banner = vec![classification.clone(), tlp.clone()];
         banner.extend(caveats.iter().cloned());
-        let mut recipients: Vec<String> = vec![format!("{} (originator)", item.originator_member)];
-        recipients.extend(c.release.members.iter().filter(|m| **m != item.originator_member).map(|m| m.to_string()));
-        recipients.extend(c.release.groups.iter().map(|g| format!("group {g}")));
-        if !c.release.organisations.is_empty() {
-            recipients.push(format!("{} domestic organisation(s)", c.release.organisations.len()));
+        let mut recipients: Vec<String> = vec![format!("{} (originator)", e.originator_member)];
+        recipients.extend(e.release.members.iter().filter(|m| **m != e.originator_member).map(|m| m.to_string()));
+        recipients.extend(e.release.groups.iter().map(|g| format!("group {g}")));
+        if !e.release.organisations.is_empty() {
+            recipients.push(format!("{} domestic organisation(s)", e.release.organisations.len()));
         }
         MarkingView {
             banner: banner.join(" // "),

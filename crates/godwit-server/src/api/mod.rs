@@ -14,6 +14,7 @@ pub mod saved_searches;
 pub mod screening;
 pub mod screening_lists;
 pub mod search;
+pub mod threats;
 pub mod users;
 
 use axum::Router;
@@ -94,6 +95,8 @@ impl Modify for SecuritySchemes {
         requirements::link, requirements::unlink, requirements::coverage, requirements::measures,
         rfis::list, rfis::create, rfis::read, rfis::assign, rfis::answer, rfis::decline, rfis::rate, rfis::close,
         rfis::statistics,
+        threats::taxonomy, threats::add_threat, threats::list, threats::create, threats::read, threats::update,
+        threats::put_entry, threats::delete_entry, threats::link, threats::unlink, threats::history, threats::picture,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -191,6 +194,16 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/rfis/{id}/decline", post(rfis::decline))
         .route("/rfis/{id}/rate", post(rfis::rate))
         .route("/rfis/{id}/close", post(rfis::close))
+        .route("/threats", get(threats::taxonomy).post(threats::add_threat))
+        .route("/threat-registers", get(threats::list).post(threats::create))
+        .route("/threat-registers/{member}", get(threats::read).put(threats::update))
+        .route("/threat-registers/{member}/history", get(threats::history))
+        .route("/threat-registers/{member}/entries/{threat}", put(threats::put_entry).delete(threats::delete_entry))
+        .route(
+            "/threat-registers/{member}/entries/{threat}/evidence/{item}",
+            put(threats::link).delete(threats::unlink),
+        )
+        .route("/threat-picture", get(threats::picture))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -35,6 +35,8 @@ pub mod screening;
 pub mod screening_lists;
 pub mod search;
 pub mod signin;
+pub mod threat_charts;
+pub mod threats;
 pub mod viewer;
 pub mod warnings;
 
@@ -114,6 +116,14 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/rfis", get(rfis::show).post(rfis::create))
         .route("/rfis/{id}", get(rfis::show_one))
         .route("/rfis/{id}/{step}", post(rfis::act))
+        .route("/threats", get(threats::show).post(threats::open))
+        .route("/threats/taxonomy", post(threats::add_threat))
+        .route("/threats/{member}", get(threats::show_register).post(threats::settings))
+        .route("/threats/{member}/history", get(threats::history))
+        .route("/threats/{member}/entries", post(threats::assess))
+        .route("/threats/{member}/entries/{threat}/delete", post(threats::delete_entry))
+        .route("/threats/{member}/entries/{threat}/evidence", post(threats::link))
+        .route("/threats/{member}/entries/{threat}/evidence/{item}/delete", post(threats::unlink))
         .route("/library", get(library::show))
         .route("/audit", get(audit::show))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -17,4 +17,5 @@ mod rfis;
 mod saved_searches;
 mod screening;
 mod search;
+mod threats;
 mod warnings;
