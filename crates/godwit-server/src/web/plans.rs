@@ -189,9 +189,10 @@ async fn page(state: &AppState, viewer: &Viewer) -> Result<PlansPage, WebError> 
     })
 }
 
+/// `?done=…`: what the page confirms after a form redirected to it.
 #[derive(serde::Deserialize)]
 pub struct Done {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
 pub async fn show(
@@ -317,6 +318,14 @@ pub struct LinkForm {
     indicator: Vec<String>,
 }
 
+/// The item an id or a pasted address (`https://…/items/ID`, whose last
+/// segment is the id) names.
+pub fn item_id_from(given: &str) -> Result<Uuid, WebError> {
+    let id_text = given.trim().trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    Uuid::parse_str(id_text)
+        .map_err(|_| WebError::from(ApiError::invalid("item", "give the item's id, as its page address shows it")))
+}
+
 /// Links an item (by its id, as the item's page shows it).
 pub async fn link(
     State(state): State<AppState>,
@@ -326,10 +335,7 @@ pub async fn link(
     allowed(&viewer)?;
     let typed = form.item_id.trim();
     let given = if typed.is_empty() { form.item.trim() } else { typed };
-    // An address pasted whole (`https://…/items/ID`) gives its last segment.
-    let id_text = given.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-    let item = Uuid::parse_str(id_text)
-        .map_err(|_| WebError::from(ApiError::invalid("item", "give the item's id, as its page address shows it")))?;
+    let item = item_id_from(given)?;
     state.store.link_item(&viewer.caller.subject, id, item, form.indicator).await?;
     Ok(Redirect::to(&format!("/plans/{id}?done=linked")).into_response())
 }

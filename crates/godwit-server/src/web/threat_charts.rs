@@ -46,7 +46,7 @@ fn short(name: &str) -> String {
 pub fn heat_map(picture: &RegionalPicture) -> String {
     let (left, top, cell_w, cell_h) = (330.0_f64, 34.0_f64, 68.0_f64, 30.0_f64);
     let width = left + cell_w * picture.members.len().max(1) as f64 + 8.0;
-    let height = top + cell_h * picture.threats.len().max(1) as f64 + 40.0;
+    let height = top + cell_h * picture.threats.len().max(1) as f64 + 58.0;
     let cells: BTreeMap<(&str, &str), &PictureCell> =
         picture.cells.iter().map(|c| ((c.threat.as_str(), c.member.as_str()), c)).collect();
     let mut svg = String::new();
@@ -110,7 +110,7 @@ pub fn heat_map(picture: &RegionalPicture) -> String {
             }
         }
     }
-    legend(&mut svg, 8.0, height - 14.0);
+    legend(&mut svg, 8.0, height - 32.0);
     svg.push_str("</svg>");
     svg
 }
@@ -129,7 +129,8 @@ fn legend(svg: &mut String, x0: f64, y: f64) {
     }
     let _ = write!(
         svg,
-        r##"<text x="{x:.1}" y="{y:.1}" font-size="11" fill="#4a5566">↑ rising → stable ↓ falling · ◆ members differ by two ratings or more</text>"##
+        r##"<text x="{x0:.1}" y="{y:.1}" font-size="11" fill="#4a5566">↑ rising → stable ↓ falling · ◆ members differ by two ratings or more</text>"##,
+        y = y + 20.0
     );
 }
 

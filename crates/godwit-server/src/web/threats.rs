@@ -24,7 +24,7 @@ use crate::api::threats::member_code;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::page::{Chrome, WebError, render};
-use crate::web::plans::sees_plans;
+use crate::web::plans::{Done, item_id_from, sees_plans};
 use crate::web::threat_charts::{heat_map, matrix_plot, rating_colours, trend_arrow};
 use crate::web::viewer::{Viewer, WebForm};
 
@@ -95,11 +95,6 @@ struct PicturePage {
     done: Option<&'static str>,
 }
 
-#[derive(serde::Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -112,15 +107,15 @@ pub async fn show(
     let own_register = registers.iter().find(|r| r.member == subject.member);
     // The plot is shaded with the viewer's own matrix when it has a register.
     let method = own_register.map(|r| r.settings.method.clone()).unwrap_or_default();
+    let taxonomy = state.store.threat_taxonomy().await?;
+    let name_of = |code: &str| taxonomy.iter().find(|t| t.code == code).map_or(code.to_owned(), |t| t.name.clone());
     let overdue_reviews = match own_register {
         Some(r) => {
             let view = state.store.threat_register_view(subject, &r.member).await?;
-            view.entries.into_iter().filter(|e| e.review_overdue).map(|e| e.entry.threat).collect()
+            view.entries.iter().filter(|e| e.review_overdue).map(|e| name_of(&e.entry.threat)).collect()
         }
         None => Vec::new(),
     };
-    let taxonomy = state.store.threat_taxonomy().await?;
-    let name_of = |code: &str| taxonomy.iter().find(|t| t.code == code).map_or(code.to_owned(), |t| t.name.clone());
     let differences = picture
         .differences
         .iter()
@@ -460,9 +455,7 @@ pub async fn link(
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
     let member = member_code(&member)?;
-    let id_text = form.item.trim().trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-    let item = Uuid::parse_str(id_text)
-        .map_err(|_| WebError::from(ApiError::invalid("item", "give the item's id, as its page address shows it")))?;
+    let item = item_id_from(&form.item)?;
     state.store.set_threat_evidence(&viewer.caller.subject, &member, &threat, item, true).await?;
     Ok(Redirect::to(&format!("/threats/{member}?done=linked")).into_response())
 }
