@@ -59,6 +59,9 @@ enum Command {
     /// List and show requests for information, and their statistics, as a user sees them.
     #[command(subcommand)]
     Rfi(commands::rfi::RfiCommand),
+    /// List and export the threat and risk registers a user may read.
+    #[command(subcommand)]
+    Threats(commands::threats::ThreatsCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -87,6 +90,7 @@ fn main() -> anyhow::Result<()> {
             Command::Rfi(command) => commands::rfi::run(command).await,
             Command::Index(command) => commands::index::run(command).await,
             Command::Import(command) => commands::import::run(command).await,
+            Command::Threats(command) => commands::threats::run(command).await,
         }
     })
 }

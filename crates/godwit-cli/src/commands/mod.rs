@@ -4,3 +4,4 @@ pub mod import;
 pub mod index;
 pub mod rfi;
 pub mod screening;
+pub mod threats;

@@ -18,6 +18,7 @@ mod screening;
 mod seed;
 #[cfg(test)]
 mod tests;
+mod threats;
 
 use std::path::PathBuf;
 

@@ -126,6 +126,16 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     assert!(!top.totals.suppressed, "{top:?}");
     assert!(top.rows.iter().any(|r| !r.counts.suppressed) && top.rows.iter().any(|r| r.counts.suppressed), "{top:?}");
 
+    // Fiji reads the registers released to PIDC, to the Bali Process and to
+    // it by name, not Papua New Guinea's (released to Australia) nor Samoa's
+    // (released to nobody), and sees members rate document fraud very differently.
+    let picture = store.regional_picture(&subject).await.expect("picture");
+    let members: Vec<&str> = picture.members.iter().map(|m| m.as_str()).collect();
+    assert_eq!(members, ["AUS", "FJI", "IDN", "NZL", "TON"], "{picture:?}");
+    assert!(picture.differences.iter().any(|d| d.threat == "document-fraud"), "{picture:?}");
+    let own = store.threat_register_view(&subject, &subject.member).await.expect("register");
+    assert!(own.entries.iter().any(|e| e.review_overdue) && own.entries.iter().any(|e| !e.evidence.is_empty()));
+
     let credentials = super::credentials(&store).await.expect("credentials");
     assert_eq!(credentials.len(), users.len());
     let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();
