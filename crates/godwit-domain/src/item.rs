@@ -157,7 +157,50 @@ pub struct Envelope {
     pub valid_until: Option<Timestamp>,
 }
 
+/// Who made something shared like an item without being one, for
+/// [`Envelope::shared`]: its member, organisation and author.
+pub struct Originator<'a> {
+    pub member: &'a MemberCode,
+    pub organisation: Uuid,
+    pub author: Uuid,
+}
+
+/// The markings of something shared like an item without being one.
+pub struct Marking<'a> {
+    pub category: Category,
+    pub classification: Classification,
+    pub tlp: Tlp,
+    pub caveats: Caveats,
+    pub release: &'a Releasability,
+}
+
 impl Envelope {
+    /// The envelope of something shared like an item without being one (a
+    /// threat register, a questionnaire, a member's survey answers): always
+    /// valid, read by the whole of its own member once released, and beyond
+    /// it as `marking.release` says. There is no item kind for these: the
+    /// policy looks at the kind only for front-line officers, who see alerts
+    /// and nothing else, so `kind` only names it in the audit trail.
+    pub fn shared(id: Uuid, kind: ItemKind, state: ItemState, by: Originator<'_>, marking: Marking<'_>) -> Envelope {
+        let mut release = marking.release.clone();
+        release.members.insert(by.member.clone());
+        Envelope {
+            id,
+            kind,
+            category: marking.category,
+            originator_member: by.member.clone(),
+            originator_org: by.organisation,
+            author: by.author,
+            state,
+            classification: marking.classification,
+            tlp: marking.tlp,
+            caveats: marking.caveats,
+            release,
+            valid_from: None,
+            valid_until: None,
+        }
+    }
+
     /// True while `now` is inside the item's validity period.
     pub fn is_valid_at(&self, now: Timestamp) -> bool {
         self.valid_from.is_none_or(|from| from <= now) && self.valid_until.is_none_or(|until| now < until)

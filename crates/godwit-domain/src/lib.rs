@@ -18,6 +18,7 @@ pub mod regional;
 pub mod requirement;
 pub mod rfi;
 pub mod risk;
+pub mod survey;
 pub mod taxonomy;
 pub mod template;
 pub mod threat;

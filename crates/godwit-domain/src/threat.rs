@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::incident::parse_iso_date;
-use crate::item::{Category, Envelope, ItemKind, ItemState, Releasability};
+use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 use crate::member::MemberCode;
 use crate::risk::{Rating, RiskMethod, Trend, is_point};
@@ -200,23 +200,20 @@ impl Register {
     /// (published) and always released to the whole of its own member; beyond
     /// it, exactly as its settings release it.
     pub fn envelope(&self) -> Envelope {
-        let mut release = self.settings.release.clone();
-        release.members.insert(self.member.clone());
-        Envelope {
-            id: self.id,
-            kind: ItemKind::ThreatAssessment,
-            category: self.settings.category,
-            originator_member: self.member.clone(),
-            originator_org: self.organisation,
-            author: self.created_by,
-            state: ItemState::Published,
-            classification: self.settings.classification,
-            tlp: self.settings.tlp,
-            caveats: self.settings.caveats,
-            release,
-            valid_from: None,
-            valid_until: None,
-        }
+        let s = &self.settings;
+        Envelope::shared(
+            self.id,
+            ItemKind::ThreatAssessment,
+            ItemState::Published,
+            Originator { member: &self.member, organisation: self.organisation, author: self.created_by },
+            Marking {
+                category: s.category,
+                classification: s.classification,
+                tlp: s.tlp,
+                caveats: s.caveats,
+                release: &s.release,
+            },
+        )
     }
 }
 

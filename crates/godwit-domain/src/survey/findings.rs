@@ -1,0 +1,334 @@
+//! Findings: what a questionnaire's submitted responses say, as a viewer may
+//! see them.
+//!
+//! SECURITY — the disclosure rule (docs/surveys.md has it in words):
+//! - A member's individual answers, free text included, are shown only from
+//!   responses the access policy releases to the viewer ([`Respondent::released`]
+//!   is `decide` on the response's envelope).
+//! - Counts and percentages are taken over **all** submitted responses only
+//!   when the questionnaire's findings are released to the viewer (`decide`
+//!   on the questionnaire's envelope) and at least
+//!   [`MIN_RESPONDENTS_FOR_ALL`] members responded, so that a percentage
+//!   cannot be read back to one member's answer. Members answer knowing who
+//!   the findings are released to. Otherwise counts are taken over the
+//!   released responses alone, and say so ([`Basis`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::answers::{AnswerValue, Answers};
+use super::{Choice, QuestionKind, QuestionnaireDraft};
+use crate::member::MemberCode;
+
+/// The fewest responding members whose answers are counted together for a
+/// viewer who may not read each of them.
+pub const MIN_RESPONDENTS_FOR_ALL: usize = 3;
+
+/// One submitted response, as the findings see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Respondent<'a> {
+    pub member: &'a MemberCode,
+    pub answers: &'a Answers,
+    /// Whether the access policy releases this response to the viewer.
+    pub released: bool,
+}
+
+/// Which responses the counts are taken over.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Every submitted response: the findings are released to the viewer.
+    AllRespondents,
+    /// Only the responses released to the viewer.
+    ReleasedResponses,
+}
+
+/// The count of respondents who gave one answer, and its share of the
+/// responding members (rounded half up to a whole per cent).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub key: String,
+    pub label: String,
+    pub count: usize,
+    pub percent: u32,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatrixRow {
+    pub key: String,
+    pub label: String,
+    pub options: Vec<Count>,
+}
+
+/// An option of a ranked-priorities question in the overall order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ranked {
+    pub key: String,
+    pub label: String,
+    /// Borda points: with `m` options, a member's first choice earns `m`, its
+    /// second `m - 1`, and so on; options it did not rank earn nothing.
+    pub points: u64,
+    /// Members who ranked it first.
+    pub first: usize,
+    /// Members who ranked it at all.
+    pub ranked_by: usize,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextAnswer {
+    pub member: MemberCode,
+    pub text: String,
+}
+
+/// What the answers to one question add up to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Tally {
+    /// Yes/no, single and multiple choice, scale: respondents per answer.
+    Options {
+        options: Vec<Count>,
+    },
+    Numbers {
+        min: Option<i64>,
+        max: Option<i64>,
+        median: Option<i64>,
+        total: i64,
+    },
+    Matrix {
+        rows: Vec<MatrixRow>,
+    },
+    /// In overall order, highest first.
+    Ranking {
+        order: Vec<Ranked>,
+    },
+    /// Only from responses released to the viewer, whatever the basis.
+    Text {
+        answers: Vec<TextAnswer>,
+    },
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuestionFindings {
+    pub section: String,
+    pub key: String,
+    pub text: String,
+    /// Respondents counted who answered it.
+    pub answered: usize,
+    pub tally: Tally,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Findings {
+    pub basis: Basis,
+    /// N in "of N responding members": the respondents counted.
+    pub responding: usize,
+    pub questions: Vec<QuestionFindings>,
+}
+
+/// `count` of `n` as a whole per cent, rounded half up.
+pub fn percent(count: usize, n: usize) -> u32 {
+    if n == 0 { 0 } else { u32::try_from((count * 200 + n) / (2 * n)).unwrap_or(u32::MAX) }
+}
+
+/// The findings of `questionnaire` over `respondents` for a viewer to whom the
+/// questionnaire's findings are (`findings_released`) or are not released.
+pub fn findings(questionnaire: &QuestionnaireDraft, respondents: &[Respondent], findings_released: bool) -> Findings {
+    let basis = if findings_released && respondents.len() >= MIN_RESPONDENTS_FOR_ALL {
+        Basis::AllRespondents
+    } else {
+        Basis::ReleasedResponses
+    };
+    let counted: Vec<&Respondent> =
+        respondents.iter().filter(|r| basis == Basis::AllRespondents || r.released).collect();
+    let n = counted.len();
+    let questions = questionnaire
+        .questions()
+        .map(|(section, question)| {
+            let answers: Vec<(&MemberCode, &AnswerValue)> =
+                counted.iter().filter_map(|r| r.answers.get(&question.key).map(|a| (r.member, a))).collect();
+            let tally = match &question.kind {
+                QuestionKind::FreeText => Tally::Text {
+                    answers: counted
+                        .iter()
+                        .filter(|r| r.released)
+                        .filter_map(|r| match r.answers.get(&question.key) {
+                            Some(AnswerValue::Text(t)) => {
+                                Some(TextAnswer { member: r.member.clone(), text: t.clone() })
+                            }
+                            _ => None,
+                        })
+                        .collect(),
+                },
+                kind => tally(kind, answers.iter().map(|(_, a)| *a), n),
+            };
+            QuestionFindings {
+                section: section.key.clone(),
+                key: question.key.clone(),
+                text: question.text.clone(),
+                answered: answers.len(),
+                tally,
+            }
+        })
+        .collect();
+    Findings { basis, responding: n, questions }
+}
+
+fn option_counts<'a>(choices: &[Choice], picked: impl Iterator<Item = &'a str>, n: usize) -> Vec<Count> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for key in picked {
+        *counts.entry(key).or_default() += 1;
+    }
+    choices
+        .iter()
+        .map(|c| {
+            let count = counts.get(c.key.as_str()).copied().unwrap_or(0);
+            Count { key: c.key.clone(), label: c.label.clone(), count, percent: percent(count, n) }
+        })
+        .collect()
+}
+
+fn choice(key: &str, label: &str) -> Choice {
+    Choice { key: key.into(), label: label.into() }
+}
+
+/// The tally of one (non-free-text) question over the answers given.
+fn tally<'a>(kind: &QuestionKind, answers: impl Iterator<Item = &'a AnswerValue> + Clone, n: usize) -> Tally {
+    let texts = |answers: &mut dyn Iterator<Item = &'a AnswerValue>| -> Vec<&'a str> {
+        answers
+            .flat_map(|a| match a {
+                AnswerValue::Text(t) => vec![t.as_str()],
+                AnswerValue::List(l) => l.iter().map(String::as_str).collect(),
+                AnswerValue::Bool(b) => vec![if *b { "yes" } else { "no" }],
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    let numbers: Vec<i64> =
+        answers.clone().filter_map(|a| if let AnswerValue::Number(x) = a { Some(*x) } else { None }).collect();
+    match kind {
+        QuestionKind::YesNo => Tally::Options {
+            options: option_counts(
+                &[choice("yes", "Yes"), choice("no", "No")],
+                texts(&mut answers.clone()).into_iter(),
+                n,
+            ),
+        },
+        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+            Tally::Options { options: option_counts(options, texts(&mut answers.clone()).into_iter(), n) }
+        }
+        QuestionKind::Scale { min, max, .. } => {
+            let points: Vec<Choice> = (*min..=*max).map(|p| choice(&p.to_string(), &p.to_string())).collect();
+            let picked: Vec<String> = numbers.iter().map(i64::to_string).collect();
+            Tally::Options { options: option_counts(&points, picked.iter().map(String::as_str), n) }
+        }
+        QuestionKind::Number { .. } => {
+            let mut sorted = numbers.clone();
+            Tally::Numbers {
+                min: numbers.iter().min().copied(),
+                max: numbers.iter().max().copied(),
+                median: crate::rfi::median(&mut sorted),
+                total: numbers.iter().fold(0i64, |sum, x| sum.saturating_add(*x)),
+            }
+        }
+        QuestionKind::Matrix { items, options } => Tally::Matrix {
+            rows: items
+                .iter()
+                .map(|item| {
+                    let picked = answers.clone().filter_map(|a| match a {
+                        AnswerValue::Map(m) => m.get(&item.key).map(String::as_str),
+                        _ => None,
+                    });
+                    MatrixRow {
+                        key: item.key.clone(),
+                        label: item.label.clone(),
+                        options: option_counts(options, picked, n),
+                    }
+                })
+                .collect(),
+        },
+        QuestionKind::Ranking { options, .. } => Tally::Ranking { order: borda(options, answers) },
+        QuestionKind::FreeText => Tally::Text { answers: Vec::new() },
+    }
+}
+
+/// The overall order of ranked priorities by Borda count: with `m` options a
+/// member's k-th choice (from 0) earns `m - k` points. Ties go to the option
+/// ranked first by more members, then to the questionnaire's order.
+pub fn borda<'a>(options: &[Choice], answers: impl Iterator<Item = &'a AnswerValue>) -> Vec<Ranked> {
+    let m = options.len() as u64;
+    let mut ranked: Vec<Ranked> = options
+        .iter()
+        .map(|c| Ranked { key: c.key.clone(), label: c.label.clone(), points: 0, first: 0, ranked_by: 0 })
+        .collect();
+    for answer in answers {
+        let AnswerValue::List(list) = answer else { continue };
+        for (k, key) in list.iter().enumerate() {
+            if let Some(r) = ranked.iter_mut().find(|r| r.key == *key) {
+                r.points += m.saturating_sub(k as u64);
+                r.ranked_by += 1;
+                r.first += usize::from(k == 0);
+            }
+        }
+    }
+    // A stable sort keeps the questionnaire's order among full ties.
+    ranked.sort_by(|a, b| b.points.cmp(&a.points).then(b.first.cmp(&a.first)));
+    ranked
+}
+
+/// A share or a place that moved between an earlier round and this one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub question: String,
+    pub option: String,
+    pub label: String,
+    /// `percent` for answers, `rank` (1 = first) for ranked priorities.
+    pub measure: &'static str,
+    pub then: u32,
+    pub now: u32,
+}
+
+/// What changed from `earlier` to `now`, for every answer of a question (by
+/// key) and option (by key) found in both rounds.
+pub fn compare(now: &Findings, earlier: &Findings) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for question in &now.questions {
+        let Some(before) = earlier.questions.iter().find(|q| q.key == question.key) else { continue };
+        let change = |option: &str, label: &str, measure, then: u32, now: u32| Change {
+            question: question.key.clone(),
+            option: option.to_owned(),
+            label: label.to_owned(),
+            measure,
+            then,
+            now,
+        };
+        match (&question.tally, &before.tally) {
+            (Tally::Options { options }, Tally::Options { options: old }) => {
+                for o in options {
+                    if let Some(b) = old.iter().find(|b| b.key == o.key) {
+                        changes.push(change(&o.key, &o.label, "percent", b.percent, o.percent));
+                    }
+                }
+            }
+            (Tally::Ranking { order }, Tally::Ranking { order: old }) => {
+                let place = |list: &[Ranked], key: &str| list.iter().position(|r| r.key == key).map(|p| p as u32 + 1);
+                for r in order {
+                    if let (Some(then), Some(now)) = (place(old, &r.key), place(order, &r.key)) {
+                        changes.push(change(&r.key, &r.label, "rank", then, now));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    changes
+}
