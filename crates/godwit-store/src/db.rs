@@ -18,6 +18,12 @@ use crate::StoreError;
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
+/// SQLite's page cache per connection (negative: KiB).
+const PAGE_CACHE_KIB: &str = "-65536";
+/// SQLite's page cache during a bulk write ([`Tx::widen_page_cache`]): 1 GiB,
+/// taken only as pages are read.
+const BULK_PAGE_CACHE_KIB: &str = "-1048576";
+
 /// Which database a node runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -63,7 +69,8 @@ impl StatisticsEpoch {
 
 /// An open transaction on either backend.
 pub(crate) enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// With whether [`Tx::widen_page_cache`] widened the connection's cache.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, bool),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -88,7 +95,7 @@ macro_rules! on_executor {
                 let $backend = Backend::Postgres;
                 $body
             }
-            Target::Tx(Tx::Sqlite(tx)) => {
+            Target::Tx(Tx::Sqlite(tx, _)) => {
                 let $ex = &mut **tx;
                 let $backend = Backend::Sqlite;
                 $body
@@ -170,7 +177,7 @@ impl Pool {
             // Large writes (an import of a million rows) touch index pages
             // all over: a page cache of 64 MiB per connection instead of
             // 2 MiB, and statement journals kept in memory, not temp files.
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", PAGE_CACHE_KIB)
             .pragma("temp_store", "memory");
         let epoch = Arc::new(StatisticsEpoch::new());
         let checked = epoch.clone();
@@ -189,7 +196,7 @@ impl Pool {
     /// (`BEGIN IMMEDIATE`), so two writers never deadlock upgrading a read lock.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, false),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -207,13 +214,52 @@ impl Tx {
         Target::Tx(self)
     }
 
+    /// Lets this transaction keep up to 1 GiB of SQLite pages in memory
+    /// (PostgreSQL: nothing to do); [`Tx::commit`] and [`Tx::rollback`] give
+    /// the connection its usual cache back. A bulk import inserts into indexes
+    /// at random places (import keys, days, nationalities): with the usual
+    /// 64 MiB, pages are written to the WAL, evicted, read back and written
+    /// again (docs/benchmarks.md, *Incident import*).
+    pub async fn widen_page_cache(&mut self) -> Result<(), StoreError> {
+        if let Tx::Sqlite(tx, widened) = self {
+            set_page_cache(tx, BULK_PAGE_CACHE_KIB).await?;
+            *widened = true;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(mut tx, widened) => {
+                if widened {
+                    // Pages beyond the usual limit are freed as the commit releases them.
+                    set_page_cache(&mut tx, PAGE_CACHE_KIB).await?;
+                }
+                tx.commit().await?
+            }
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
+
+    /// Rolls back (as dropping the transaction does, but at once).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(mut tx, widened) => {
+                if widened {
+                    set_page_cache(&mut tx, PAGE_CACHE_KIB).await?;
+                }
+                tx.rollback().await?;
+            }
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+async fn set_page_cache(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, kib: &str) -> Result<(), StoreError> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {kib}"))).execute(&mut **tx).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -258,6 +304,44 @@ mod tests {
         let all = plans(sqlite, 4).await;
         for plan in &all {
             assert!(plan.contains("INDEX ty"), "{all:?}");
+        }
+    }
+
+    /// The page cache of every connection the pool has open, each held at once
+    /// once all are back (a connection goes back to the pool in a task of its own).
+    async fn cache_sizes(pool: &SqlitePool) -> Vec<i64> {
+        while pool.num_idle() < pool.size() as usize {
+            tokio::task::yield_now().await;
+        }
+        let mut held = Vec::new();
+        let mut sizes = Vec::new();
+        for _ in 0..pool.size() {
+            let mut connection = pool.acquire().await.expect("a connection");
+            let (kib,): (i64,) =
+                sqlx::query_as("PRAGMA cache_size").fetch_one(&mut *connection).await.expect("a pragma");
+            sizes.push(kib);
+            held.push(connection);
+        }
+        sizes
+    }
+
+    #[tokio::test]
+    async fn a_widened_page_cache_is_given_back_on_commit_and_on_rollback() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let pool = Pool::connect(&format!("sqlite:{}", dir.path().join("t.db").display())).await.expect("a pool");
+        let Pool::Sqlite(sqlite, _) = &pool else { unreachable!("a sqlite: URL") };
+        let usual: i64 = PAGE_CACHE_KIB.parse().expect("a number");
+        assert!(cache_sizes(sqlite).await.iter().all(|kib| *kib == usual));
+        for commit in [true, false] {
+            let mut tx = pool.begin().await.expect("a transaction");
+            tx.widen_page_cache().await.expect("a pragma");
+            let Tx::Sqlite(inner, _) = &mut tx else { unreachable!("a sqlite: URL") };
+            let (widened,): (i64,) =
+                sqlx::query_as("PRAGMA cache_size").fetch_one(&mut **inner).await.expect("a pragma");
+            assert_eq!(widened, BULK_PAGE_CACHE_KIB.parse::<i64>().expect("a number"));
+            if commit { tx.commit().await } else { tx.rollback().await }.expect("the transaction ends");
+            let sizes = cache_sizes(sqlite).await;
+            assert!(!sizes.is_empty() && sizes.iter().all(|kib| *kib == usual), "commit {commit}: {sizes:?}");
         }
     }
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
 use crate::db::{Target, Tx};
-use crate::items::{write_history, write_items};
+use crate::items::{write_history, write_new_items};
 use crate::schema::{IncidentDocuments, IncidentFacts, IncidentLegs, IncidentPersons, Items};
 use crate::{Store, StoreError, outbox};
 
@@ -267,56 +267,75 @@ impl Store {
             self.validate_content(author, &first.content).await?;
         }
         let mut errors = ValidationErrors::default();
+        let scale = self.scale();
         for r in &rows {
             if !matches!(r.content.details, ItemDetails::IncidentRecord(_)) {
                 errors.push(format!("rows/{}", r.row), "is not an incident record");
             }
-            if let Err(e) = r.content.validate(&self.scale(), now) {
+            if let Err(e) = r.content.validate(&scale, now) {
                 for e in e.0 {
                     errors.push(format!("rows/{}/{}", r.row, e.field), e.message);
                 }
             }
         }
         errors.into_result()?;
-        let mut outcome = ImportOutcome::default();
-        let mut created = Vec::new();
         let mut tx = self.pool.begin().await?;
-        let mut done = 0;
-        for chunk in rows.chunks(IMPORT_CHUNK) {
-            let keys: Vec<String> = chunk.iter().map(|r| r.key.clone()).collect();
-            let held = keys_held(tx.target(), &author.member, &keys).await?;
-            let items: Vec<Item> = chunk
-                .iter()
-                .filter(|r| !held.contains(&r.key))
-                .map(|r| {
-                    let mut content = r.content.clone();
-                    if let ItemDetails::IncidentRecord(incident) = &mut content.details {
-                        incident.import_key = Some(r.key.clone());
-                    }
-                    Item::first_draft(
-                        Uuid::now_v7(),
-                        author.member.clone(),
-                        author.organisation,
-                        author.user,
-                        content,
-                        now,
-                    )
-                })
-                .collect();
-            outcome.already_imported += (chunk.len() - items.len()) as u64;
-            outcome.created += items.len() as u64;
-            write_items(&mut tx, &items).await?;
-            write_history(&mut tx, &items, author.user, "import", None).await?;
-            created.extend(items.iter().map(|i| i.id));
-            done += chunk.len() as u64;
-            progress(done, rows.len() as u64);
+        tx.widen_page_cache().await?;
+        match write_import(&mut tx, author, template, rows, now, progress).await {
+            Ok(outcome) => {
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
         }
-        let event = AuditEvent::new("incident.import").by(author.user, &author.member).on(template).with(
-            serde_json::json!({ "rows": rows.len(), "created": outcome.created, "already_imported": outcome.already_imported }),
-        );
-        audit::append(&mut tx, now, &[event]).await?;
-        outbox::append(&mut tx, now, &created, "upsert").await?;
-        tx.commit().await?;
-        Ok(outcome)
     }
+}
+
+/// The writes of [`Store::import_incidents`], inside its transaction.
+async fn write_import(
+    tx: &mut Tx,
+    author: &Subject,
+    template: &str,
+    rows: Vec<ImportRow>,
+    now: godwit_domain::Timestamp,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<ImportOutcome, StoreError> {
+    let total = rows.len() as u64;
+    let mut outcome = ImportOutcome::default();
+    let mut created = Vec::new();
+    let mut done = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<ImportRow> = rows.by_ref().take(IMPORT_CHUNK).collect();
+        let keys: Vec<String> = chunk.iter().map(|r| r.key.clone()).collect();
+        let held = keys_held(tx.target(), &author.member, &keys).await?;
+        let chunk_len = chunk.len();
+        let items: Vec<Item> = chunk
+            .into_iter()
+            .filter(|r| !held.contains(&r.key))
+            .map(|r| {
+                let mut content = r.content;
+                if let ItemDetails::IncidentRecord(incident) = &mut content.details {
+                    incident.import_key = Some(r.key);
+                }
+                Item::first_draft(Uuid::now_v7(), author.member.clone(), author.organisation, author.user, content, now)
+            })
+            .collect();
+        outcome.already_imported += (chunk_len - items.len()) as u64;
+        outcome.created += items.len() as u64;
+        write_new_items(tx, &items).await?;
+        write_history(tx, &items, author.user, "import", None).await?;
+        created.extend(items.iter().map(|i| i.id));
+        done += chunk_len as u64;
+        progress(done, total);
+    }
+    let event = AuditEvent::new("incident.import").by(author.user, &author.member).on(template).with(
+        serde_json::json!({ "rows": total, "created": outcome.created, "already_imported": outcome.already_imported }),
+    );
+    audit::append(tx, now, &[event]).await?;
+    outbox::append(tx, now, &created, "upsert").await?;
+    Ok(outcome)
 }
