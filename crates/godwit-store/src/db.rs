@@ -339,7 +339,8 @@ mod tests {
             let (widened,): (i64,) =
                 sqlx::query_as("PRAGMA cache_size").fetch_one(&mut **inner).await.expect("a pragma");
             assert_eq!(widened, BULK_PAGE_CACHE_KIB.parse::<i64>().expect("a number"));
-            if commit { tx.commit().await } else { tx.rollback().await }.expect("the transaction ends");
+            let ended = if commit { tx.commit().await } else { tx.rollback().await };
+            ended.expect("the transaction ends");
             let sizes = cache_sizes(sqlite).await;
             assert!(!sizes.is_empty() && sizes.iter().all(|kib| *kib == usual), "commit {commit}: {sizes:?}");
         }
