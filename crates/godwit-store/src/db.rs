@@ -266,27 +266,39 @@ async fn set_page_cache(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, kib: 
 mod tests {
     use super::*;
 
+    /// A pool on a new database file, which lives as long as the directory.
+    async fn temporary_pool() -> (tempfile::TempDir, Pool) {
+        let dir = tempfile::tempdir().expect("a directory");
+        let pool = Pool::connect(&format!("sqlite:{}", dir.path().join("t.db").display())).await.expect("a pool");
+        (dir, pool)
+    }
+
+    /// `n` connections of the pool, held at once (so each is another one).
+    async fn held_at_once(pool: &SqlitePool, n: usize) -> Vec<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        let mut held = Vec::new();
+        for _ in 0..n {
+            held.push(pool.acquire().await.expect("a connection"));
+        }
+        held
+    }
+
     /// The query plan each of `n` connections held at once chooses.
     async fn plans(pool: &SqlitePool, n: usize) -> Vec<String> {
-        let mut held = Vec::new();
         let mut out = Vec::new();
-        for _ in 0..n {
-            let mut connection = pool.acquire().await.expect("a connection");
+        for mut connection in held_at_once(pool, n).await {
             let plan: Vec<(i64, i64, i64, String)> =
                 sqlx::query_as("EXPLAIN QUERY PLAN SELECT * FROM t WHERE x = 1 AND y > 19990")
                     .fetch_all(&mut *connection)
                     .await
                     .expect("a plan");
             out.push(plan.into_iter().map(|row| row.3).collect::<Vec<_>>().join("; "));
-            held.push(connection);
         }
         out
     }
 
     #[tokio::test]
     async fn connections_opened_before_analyze_are_not_handed_out_again() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let pool = Pool::connect(&format!("sqlite:{}", dir.path().join("t.db").display())).await.expect("a pool");
+        let (_dir, pool) = temporary_pool().await;
         let setup = "CREATE TABLE t (x INTEGER, y INTEGER); CREATE INDEX tx ON t (x); CREATE INDEX ty ON t (y);
                      INSERT INTO t VALUES (1, 1);";
         pool.target().execute_raw(setup).await.expect("SQL runs");
@@ -307,28 +319,24 @@ mod tests {
         }
     }
 
-    /// The page cache of every connection the pool has open, each held at once
-    /// once all are back (a connection goes back to the pool in a task of its own).
+    /// The page cache of every connection the pool has open, once all are back
+    /// (a connection goes back to the pool in a task of its own).
     async fn cache_sizes(pool: &SqlitePool) -> Vec<i64> {
         while pool.num_idle() < pool.size() as usize {
             tokio::task::yield_now().await;
         }
-        let mut held = Vec::new();
         let mut sizes = Vec::new();
-        for _ in 0..pool.size() {
-            let mut connection = pool.acquire().await.expect("a connection");
+        for mut connection in held_at_once(pool, pool.size() as usize).await {
             let (kib,): (i64,) =
                 sqlx::query_as("PRAGMA cache_size").fetch_one(&mut *connection).await.expect("a pragma");
             sizes.push(kib);
-            held.push(connection);
         }
         sizes
     }
 
     #[tokio::test]
     async fn a_widened_page_cache_is_given_back_on_commit_and_on_rollback() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let pool = Pool::connect(&format!("sqlite:{}", dir.path().join("t.db").display())).await.expect("a pool");
+        let (_dir, pool) = temporary_pool().await;
         let Pool::Sqlite(sqlite, _) = &pool else { unreachable!("a sqlite: URL") };
         let usual: i64 = PAGE_CACHE_KIB.parse().expect("a number");
         assert!(cache_sizes(sqlite).await.iter().all(|kib| *kib == usual));
