@@ -30,12 +30,14 @@ const OUTBOX_BATCH: u64 = 20_000;
 /// as on the Early warning page by default.
 pub const WINDOW_MONTHS: u32 = 18;
 
-/// The portal page of what a notification is about: an item, or a requirement.
+/// The portal page of what a notification is about: an item, a requirement,
+/// a request or a questionnaire.
 pub fn path_of(kind: NoticeKind, id: Uuid) -> String {
     match kind {
         NoticeKind::SavedSearch | NoticeKind::Displacement => format!("/items/{id}"),
         NoticeKind::Requirement => format!("/plans/{id}"),
         NoticeKind::Rfi => format!("/rfis/{id}"),
+        NoticeKind::Survey => format!("/surveys/{id}"),
     }
 }
 

@@ -87,7 +87,8 @@ impl Notifier {
     pub async fn run_once(&self) -> Result<Run, NotifyError> {
         let notified = self.match_new_items().await?
             + crate::notices::notify_displacements(&self.store).await?
-            + self.store.remind_requirements().await?;
+            + self.store.remind_requirements().await?
+            + self.store.remind_surveys().await?;
         let mut run = Run { notified, ..Run::default() };
         let (delivered, failed) = self.deliver().await?;
         run.delivered = delivered;
@@ -242,6 +243,10 @@ fn email_text(delivery: &Delivery, url: &str) -> (String, String) {
         (None, NoticeKind::Rfi) => (
             "Godwit: request for information".into(),
             format!("{title}\n{url}\n\nSign in to see the request. {STOP_NOTICES}\n"),
+        ),
+        (None, NoticeKind::Survey) => (
+            "Godwit: member capacity survey".into(),
+            format!("{title}\n{url}\n\nSign in to see the questionnaire. {STOP_NOTICES}\n"),
         ),
         (None, _) => (
             "Godwit: collection plan".into(),

@@ -26,6 +26,7 @@ pub mod rfis;
 pub mod screening_lists;
 pub mod statistics;
 pub mod subscriptions;
+pub mod surveys;
 pub mod templates;
 pub mod threats;
 pub mod users;

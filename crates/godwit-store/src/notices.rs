@@ -44,6 +44,9 @@ pub enum NoticeKind {
     /// A request for information was asked, assigned, answered, declined,
     /// rated or closed; about the request.
     Rfi,
+    /// A member capacity survey closes soon, or a response was submitted,
+    /// returned or delegated; about the questionnaire.
+    Survey,
 }
 
 impl NoticeKind {
@@ -53,6 +56,7 @@ impl NoticeKind {
             NoticeKind::Displacement => "displacement",
             NoticeKind::Requirement => "requirement",
             NoticeKind::Rfi => "rfi",
+            NoticeKind::Survey => "survey",
         }
     }
 
@@ -62,6 +66,7 @@ impl NoticeKind {
             "displacement" => Ok(NoticeKind::Displacement),
             "requirement" => Ok(NoticeKind::Requirement),
             "rfi" => Ok(NoticeKind::Rfi),
+            "survey" => Ok(NoticeKind::Survey),
             other => Err(StoreError::Corrupt(format!("notification kind {other}"))),
         }
     }
@@ -77,6 +82,7 @@ impl NoticeKind {
             NoticeKind::SavedSearch | NoticeKind::Displacement => "item_id",
             NoticeKind::Requirement => "requirement_id",
             NoticeKind::Rfi => "rfi_id",
+            NoticeKind::Survey => "questionnaire_id",
         }
     }
 }

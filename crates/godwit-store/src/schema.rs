@@ -634,6 +634,43 @@ pub enum RegionalContributions {
     OptedInAt,
 }
 
+/// Questionnaires of member capacity surveys (version 14); the design is
+/// kept whole as JSON (`godwit_domain::survey::QuestionnaireDraft`).
+#[derive(Iden, Clone, Copy)]
+pub enum SurveyQuestionnaires {
+    Table,
+    Id,
+    Member,
+    Organisation,
+    CreatedBy,
+    State,
+    ClosesOn,
+    Definition,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// One member's response to a questionnaire (version 14): answers,
+/// delegated sections and markings as JSON.
+#[derive(Iden, Clone, Copy)]
+pub enum SurveyResponses {
+    Table,
+    Id,
+    QuestionnaireId,
+    Member,
+    Organisation,
+    State,
+    Answers,
+    Delegations,
+    Marking,
+    ReturnedReason,
+    SubmittedBy,
+    ApprovedBy,
+    CreatedAt,
+    UpdatedAt,
+    SubmittedAt,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -1356,6 +1393,51 @@ fn version_13() -> Vec<Step> {
     )]
 }
 
+/// Version 14: member capacity surveys (crates/godwit-store/src/surveys.rs),
+/// one response per questionnaire and member.
+fn version_14() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(SurveyQuestionnaires::Table)
+                .col(pk_text(SurveyQuestionnaires::Id))
+                .col(text(SurveyQuestionnaires::Member))
+                .col(text(SurveyQuestionnaires::Organisation))
+                .col(text(SurveyQuestionnaires::CreatedBy))
+                .col(text(SurveyQuestionnaires::State))
+                .col(text(SurveyQuestionnaires::ClosesOn))
+                .col(text(SurveyQuestionnaires::Definition))
+                .col(int(SurveyQuestionnaires::CreatedAt))
+                .col(int(SurveyQuestionnaires::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(SurveyResponses::Table)
+                .col(pk_text(SurveyResponses::Id))
+                .col(text(SurveyResponses::QuestionnaireId))
+                .col(text(SurveyResponses::Member))
+                .col(text(SurveyResponses::Organisation))
+                .col(text(SurveyResponses::State))
+                .col(text(SurveyResponses::Answers))
+                .col(text(SurveyResponses::Delegations))
+                .col(text(SurveyResponses::Marking))
+                .col(opt_text(SurveyResponses::ReturnedReason))
+                .col(opt_text(SurveyResponses::SubmittedBy))
+                .col(opt_text(SurveyResponses::ApprovedBy))
+                .col(int(SurveyResponses::CreatedAt))
+                .col(int(SurveyResponses::UpdatedAt))
+                .col(opt_int(SurveyResponses::SubmittedAt))
+                .to_owned(),
+        ),
+        Step::Index(
+            index("survey_responses_one_per_member", SurveyResponses::Table, &["questionnaire_id", "member"])
+                .unique()
+                .to_owned(),
+        ),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1436,7 +1518,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 13] = [
+    let migrations: [(i64, Migration); 14] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1450,6 +1532,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (11, version_11),
         (12, version_12),
         (13, version_13),
+        (14, version_14),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

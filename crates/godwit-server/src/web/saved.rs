@@ -280,6 +280,7 @@ async fn notifications_page(
                 NoticeKind::Displacement => "Early warning".into(),
                 NoticeKind::Requirement => "Collection plans".into(),
                 NoticeKind::Rfi => "Requests for information".into(),
+                NoticeKind::Survey => "Surveys".into(),
             },
             title: n.title,
             when: when(n.created_at),

@@ -10,6 +10,7 @@ mod notices;
 mod regional;
 mod requirements;
 mod rfis;
+mod surveys;
 mod threats;
 mod visibility;
 mod warning;
