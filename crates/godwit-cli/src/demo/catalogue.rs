@@ -1,4 +1,5 @@
-//! The demo's items: about 330 of every kind, mostly published, some in every
+//! The demo's items: about 560 in all, incident records most (enough for the regional
+//! monthly totals to clear suppression), mostly published, some in every
 //! other workflow state, a few superseded by a newer version, and requests for
 //! information with their responses.
 
@@ -13,7 +14,7 @@ use super::region::uuid_v7_at;
 const PLAN: &[(ItemKind, usize)] = &[
     (ItemKind::Alert, 95),
     (ItemKind::IntelligenceReport, 55),
-    (ItemKind::IncidentRecord, 75),
+    (ItemKind::IncidentRecord, 300),
     (ItemKind::Bulletin, 12),
     (ItemKind::ThreatAssessment, 14),
     (ItemKind::RequestForInformation, 22),

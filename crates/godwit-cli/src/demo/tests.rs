@@ -118,13 +118,20 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     let stats = store.rfi_statistics(&aus).await.expect("statistics");
     assert!(stats.iter().any(|s| s.median_hours_to_answer.is_some_and(|h| h >= 24)), "{stats:?}");
 
-    // PIDC's regional totals show some counts and hold back others.
+    // PIDC's regional totals show some counts and hold back others (rare nationalities).
     let top = store
-        .regional_top(&subject, "PIDC", &filter, godwit_domain::incident::Dimension::Category, 20)
+        .regional_top(&subject, "PIDC", &filter, godwit_domain::incident::Dimension::Nationality, 50)
         .await
         .expect("regional top");
     assert!(!top.totals.suppressed, "{top:?}");
     assert!(top.rows.iter().any(|r| !r.counts.suppressed) && top.rows.iter().any(|r| r.counts.suppressed), "{top:?}");
+    // The monthly chart has something to draw: some months' counts are published.
+    let trend = store
+        .regional_trend(&subject, "PIDC", &filter, godwit_domain::incident::Dimension::Category)
+        .await
+        .expect("regional trend");
+    let published = trend.rows.iter().filter(|p| !p.counts.suppressed).count();
+    assert!(published >= 3, "{published} published monthly cells: {trend:?}");
 
     // Fiji reads the registers released to PIDC, to the Bali Process and to
     // it by name, not Papua New Guinea's (released to Australia) nor Samoa's

@@ -14,7 +14,7 @@ use godwit_domain::incident::Dimension;
 use godwit_domain::item::Category;
 use godwit_domain::user::Role;
 use godwit_store::StoreError;
-use godwit_store::analysis::TrendPoint;
+use godwit_store::analysis::{Hop, TrendPoint};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analysis, may_analyse};
@@ -24,6 +24,7 @@ use crate::state::AppState;
 use crate::web::analysis::{country, label, trend_chart};
 use crate::web::forms::words;
 use crate::web::item_form::{Choice, choices};
+use crate::web::map::{flow_diagram, route_map};
 use crate::web::page::{Chrome, WebError, render};
 use crate::web::viewer::{Viewer, WebForm};
 
@@ -69,6 +70,9 @@ pub struct Shown {
     pub table: Vec<(String, Vec<String>)>,
     pub top: Vec<Line>,
     pub hops: Vec<Line>,
+    /// The published (unsuppressed) route steps on a map and as a flow.
+    pub map: String,
+    pub flow: String,
     pub trend_csv: String,
     pub top_csv: String,
     pub routes_csv: String,
@@ -145,7 +149,24 @@ async fn shown_to(
             .collect();
         table.push((label(a.by, key.as_deref()), cells));
     }
+    // Only published counts are drawn: a suppressed step is in the table as `<5`.
+    let drawn_hops: Vec<Hop> = routes
+        .hops
+        .iter()
+        .filter_map(|h| {
+            Some(Hop {
+                from_role: h.from_role.clone(),
+                from: h.from.clone(),
+                to_role: h.to_role.clone(),
+                to: h.to.clone(),
+                incidents: h.counts.incidents?,
+                persons: h.counts.persons.unwrap_or(0),
+            })
+        })
+        .collect();
     Ok(Shown {
+        map: route_map(&drawn_hops),
+        flow: flow_diagram(&drawn_hops),
         totals: Line {
             label: "Totals".into(),
             incidents: shown(trend.totals.incidents),

@@ -176,6 +176,8 @@ async fn the_page_shows_the_totals_and_lets_the_focal_point_opt_out() {
         let html = page.text();
         assert!(html.contains("Regional aggregates") && html.contains("<svg"), "{html}");
         assert!(html.contains("People smuggling") && html.contains("Sri Lanka (LKA)"), "{html}");
+        // The published route steps are drawn on the map, with their rounded counts.
+        assert!(html.contains("Route map") && html.contains("Sri Lanka → Indonesia: 5 records, 20 persons"), "{html}");
         assert!(!html.contains("Opt out"), "only the focal point has the control");
 
         let nfp = node.portal_login("nfp.nzl").await;
@@ -193,6 +195,8 @@ async fn the_page_shows_the_totals_and_lets_the_focal_point_opt_out() {
         // `<5`, escaped, where a published count would follow the tag's `>` directly.
         assert!(suppressed.contains("5</span> incident records"), "{suppressed}");
         assert!(!suppressed.contains("\">5</span> incident records"), "{suppressed}");
+        // A suppressed step is not drawn: its count would show through the line.
+        assert!(suppressed.contains("Route map") && !suppressed.contains("→ Indonesia:"), "{suppressed}");
         let fields = [("region", "PIDC"), ("action", "in"), ("ceiling", "RESTRICTED")];
         let back = node.post_form(&nfp, "/analysis/regional/contribution", &fields).await;
         assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.text());
