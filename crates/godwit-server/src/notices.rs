@@ -38,6 +38,7 @@ pub fn path_of(kind: NoticeKind, id: Uuid) -> String {
         NoticeKind::Requirement => format!("/plans/{id}"),
         NoticeKind::Rfi => format!("/rfis/{id}"),
         NoticeKind::Survey => format!("/surveys/{id}"),
+        NoticeKind::ThreatReview => format!("/threat-registers/{id}"),
     }
 }
 

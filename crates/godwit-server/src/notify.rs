@@ -87,7 +87,7 @@ impl Notifier {
     pub async fn run_once(&self) -> Result<Run, NotifyError> {
         let notified = self.match_new_items().await?
             + crate::notices::notify_displacements(&self.store).await?
-            + self.store.remind_requirements().await?
+            + self.store.remind().await?
             + self.store.remind_surveys().await?;
         let mut run = Run { notified, ..Run::default() };
         let (delivered, failed) = self.deliver().await?;
@@ -247,6 +247,10 @@ fn email_text(delivery: &Delivery, url: &str) -> (String, String) {
         (None, NoticeKind::Survey) => (
             "Godwit: member capacity survey".into(),
             format!("{title}\n{url}\n\nSign in to see the questionnaire. {STOP_NOTICES}\n"),
+        ),
+        (None, NoticeKind::ThreatReview) => (
+            "Godwit: threat register review".into(),
+            format!("{title}\n{url}\n\nSign in to review the assessment. {STOP_NOTICES}\n"),
         ),
         (None, _) => (
             "Godwit: collection plan".into(),

@@ -20,6 +20,7 @@ pub mod members;
 pub mod notices;
 pub mod outbox;
 pub mod regional;
+pub mod reminders;
 pub mod requirement_notices;
 pub mod requirements;
 pub mod rfis;

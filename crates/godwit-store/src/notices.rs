@@ -42,11 +42,14 @@ pub enum NoticeKind {
     /// had an item linked; about the requirement.
     Requirement,
     /// A request for information was asked, assigned, answered, declined,
-    /// rated or closed; about the request.
+    /// rated or closed, or falls due; about the request.
     Rfi,
     /// A member capacity survey closes soon, or a response was submitted,
     /// returned or delegated; about the questionnaire.
     Survey,
+    /// An entry of a threat register falls due for review or is overdue;
+    /// about the register.
+    ThreatReview,
 }
 
 impl NoticeKind {
@@ -57,6 +60,7 @@ impl NoticeKind {
             NoticeKind::Requirement => "requirement",
             NoticeKind::Rfi => "rfi",
             NoticeKind::Survey => "survey",
+            NoticeKind::ThreatReview => "threat_review",
         }
     }
 
@@ -67,6 +71,7 @@ impl NoticeKind {
             "requirement" => Ok(NoticeKind::Requirement),
             "rfi" => Ok(NoticeKind::Rfi),
             "survey" => Ok(NoticeKind::Survey),
+            "threat_review" => Ok(NoticeKind::ThreatReview),
             other => Err(StoreError::Corrupt(format!("notification kind {other}"))),
         }
     }
@@ -83,6 +88,7 @@ impl NoticeKind {
             NoticeKind::Requirement => "requirement_id",
             NoticeKind::Rfi => "rfi_id",
             NoticeKind::Survey => "questionnaire_id",
+            NoticeKind::ThreatReview => "register_id",
         }
     }
 }

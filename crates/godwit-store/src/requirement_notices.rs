@@ -2,7 +2,7 @@
 //!
 //! - a requirement set or changed: the users of its requesting members who
 //!   may see it (not the person who did it);
-//! - a requirement falling due (within [`DUE_SOON_DAYS`]) or overdue, while
+//! - a requirement falling due (within [`crate::reminders::DUE_SOON_DAYS`]) or overdue, while
 //!   open: those users and the owning member's management, once per due date
 //!   (a new due date reminds again);
 //! - an item linked to a requirement: the person who set the requirement,
@@ -20,18 +20,16 @@ use godwit_domain::user::Subject;
 use uuid::Uuid;
 
 use crate::notices::{Notice, NoticeKind};
+use crate::reminders::Reminder;
 use crate::{Store, StoreError};
-
-/// How many days before its due date an open requirement is recalled.
-pub const DUE_SOON_DAYS: i64 = 7;
 
 /// What happened to a requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequirementEvent {
     Created,
     Changed,
-    DueSoon,
-    Overdue,
+    /// Due soon or overdue.
+    Reminder(Reminder),
 }
 
 /// The first `limit` characters of `text`, with an ellipsis when cut.
@@ -50,8 +48,7 @@ impl RequirementEvent {
         match self {
             RequirementEvent::Created => format!("requirement:{}:created", r.id),
             RequirementEvent::Changed => format!("requirement:{}:changed:{}", r.id, r.updated_at.0),
-            RequirementEvent::DueSoon => format!("requirement:{}:due:{}", r.id, r.draft.due_on),
-            RequirementEvent::Overdue => format!("requirement:{}:overdue:{}", r.id, r.draft.due_on),
+            RequirementEvent::Reminder(reminder) => format!("requirement:{}:{}", r.id, reminder.topic(&r.draft.due_on)),
         }
     }
 
@@ -64,8 +61,9 @@ impl RequirementEvent {
             RequirementEvent::Changed => {
                 format!("Requirement {} changed ({}, due {})", d.reference, d.status, d.due_on)
             }
-            RequirementEvent::DueSoon => format!("Requirement {} is due on {}", d.reference, d.due_on),
-            RequirementEvent::Overdue => format!("Requirement {} is overdue (due {})", d.reference, d.due_on),
+            RequirementEvent::Reminder(reminder) => {
+                format!("Requirement {} {}", d.reference, reminder.words(&d.due_on))
+            }
         };
         format!("{what}: {}", excerpt(&d.question, 120))
     }
@@ -102,7 +100,7 @@ impl Store {
         actor: Option<Uuid>,
     ) -> Result<Vec<Notice>, StoreError> {
         let mut recipients = self.requirement_audience(requirement, &requirement.draft.requesting_members).await?;
-        if matches!(event, RequirementEvent::DueSoon | RequirementEvent::Overdue) {
+        if matches!(event, RequirementEvent::Reminder(_)) {
             let owner = BTreeSet::from([requirement.owner_member.clone()]);
             let management = self.requirement_audience(requirement, &owner).await?;
             recipients.extend(management.into_iter().filter(|s| requirement.managed_by(s)));
@@ -156,25 +154,18 @@ impl Store {
         }))
     }
 
-    /// Reminds of open requirements due within [`DUE_SOON_DAYS`] or overdue
-    /// (today by the store's clock, UTC); each reminder once per recipient and
-    /// due date. Returns how many notices were new.
+    /// Reminds of open requirements due soon or overdue ([`Reminder`]); each
+    /// reminder once per recipient and due date. Returns how many notices
+    /// were new.
     pub async fn remind_requirements(&self) -> Result<u64, StoreError> {
-        let today = self.clock().now().to_datetime().date();
-        let soon = today + time::Duration::days(DUE_SOON_DAYS);
+        let today = self.today();
         let mut notices = Vec::new();
         for requirement in self.all_requirements().await? {
             if requirement.draft.status != RequirementStatus::Open {
                 continue;
             }
-            let Some(due) = godwit_domain::incident::parse_iso_date(&requirement.draft.due_on) else { continue };
-            let event = if requirement.is_overdue(today) {
-                RequirementEvent::Overdue
-            } else if due <= soon {
-                RequirementEvent::DueSoon
-            } else {
-                continue;
-            };
+            let Some(reminder) = Reminder::on(&requirement.draft.due_on, today) else { continue };
+            let event = RequirementEvent::Reminder(reminder);
             notices.extend(self.requirement_notices(&requirement, event, None).await?);
         }
         self.record_notices(&notices).await

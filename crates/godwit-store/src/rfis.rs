@@ -237,17 +237,13 @@ fn json_text<T: Serialize>(value: &T) -> String {
 }
 
 impl Store {
-    async fn all_rfis(&self) -> Result<Vec<Rfi>, StoreError> {
+    pub(crate) async fn all_rfis(&self) -> Result<Vec<Rfi>, StoreError> {
         let rows: Vec<RfiRow> = self
             .pool
             .target()
             .fetch_all(Query::select().columns(COLUMNS).from(Rfis::Table).order_by(Rfis::DueOn, Order::Asc))
             .await?;
         rows.into_iter().map(Rfi::try_from).collect()
-    }
-
-    fn today(&self) -> time::Date {
-        self.clock().now().to_datetime().date()
     }
 
     /// The requests `subject` may see that pass `filter`: overdue first, then
@@ -357,11 +353,24 @@ impl Store {
     }
 
     /// The enabled users of `member` who are its contact points for requests.
-    async fn contact_point_users(&self, member: &MemberCode) -> Result<Vec<User>, StoreError> {
+    pub(crate) async fn contact_point_users(&self, member: &MemberCode) -> Result<Vec<User>, StoreError> {
         let desks = self.rfi_desk_emails(member).await?;
         let mut users = self.users(Some(member)).await?;
         users.retain(|u| !u.disabled && (u.has(Role::NationalFocalPoint) || desks.contains(&u.email.to_lowercase())));
         Ok(users)
+    }
+
+    /// The members who receive `rfi`: the responding member once one took it,
+    /// else the member asked or every member of the group asked; never the
+    /// requester.
+    pub(crate) async fn receiving_members(&self, rfi: &Rfi) -> Result<Vec<MemberCode>, StoreError> {
+        let asked = match (&rfi.responding_member, &rfi.draft.recipient) {
+            (Some(m), _) | (None, Recipient::Member(m)) => vec![m.clone()],
+            (None, Recipient::Group(g)) => {
+                self.groups().await?.into_iter().find(|x| x.code == *g).map(|x| x.members).unwrap_or_default()
+            }
+        };
+        Ok(asked.into_iter().filter(|m| *m != rfi.requester_member).collect())
     }
 
     /// The users a receiving contact point may assign the request to.
@@ -396,14 +405,8 @@ impl Store {
         let draft = draft.normalised();
         let now = self.clock().now();
         let rfi = Rfi::asked(Uuid::now_v7(), subject, draft, now);
-        let receivers = match &rfi.draft.recipient {
-            Recipient::Member(m) => vec![m.clone()],
-            Recipient::Group(g) => {
-                self.groups().await?.into_iter().find(|x| x.code == *g).map(|x| x.members).unwrap_or_default()
-            }
-        };
         let mut notified = Vec::new();
-        for member in receivers.iter().filter(|m| **m != rfi.requester_member) {
+        for member in &self.receiving_members(&rfi).await? {
             notified.extend(self.contact_point_users(member).await?);
         }
         let notified = self.who_may_see(&rfi, notified, subject.user).await?;
@@ -587,7 +590,7 @@ impl Store {
 
     /// Of `users`, those who may see `rfi` (and are not `actor`): only they
     /// are notified, so a notification never tells anyone else it exists.
-    async fn who_may_see(&self, rfi: &Rfi, users: Vec<User>, actor: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    pub(crate) async fn who_may_see(&self, rfi: &Rfi, users: Vec<User>, actor: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let mut out = BTreeSet::new();
         for user in users {
             if user.id != actor && !user.disabled && rfi.visible_to(&self.subject_for(&user).await?) {

@@ -403,8 +403,9 @@ impl Store {
         Ok(threat)
     }
 
-    /// Every register, WITHOUT any policy check: for this module's own use.
-    async fn all_registers(&self) -> Result<Vec<Register>, StoreError> {
+    /// Every register, WITHOUT any policy check: for the store's own use
+    /// (the picture, reminders), which judges each one itself.
+    pub(crate) async fn all_registers(&self) -> Result<Vec<Register>, StoreError> {
         let rows: Vec<RegisterRow> = self
             .pool
             .target()
@@ -547,7 +548,7 @@ impl Store {
         Ok(Register { settings, updated_at: now, ..current })
     }
 
-    async fn entries_of(&self, register: Uuid) -> Result<Vec<Entry>, StoreError> {
+    pub(crate) async fn entries_of(&self, register: Uuid) -> Result<Vec<Entry>, StoreError> {
         let rows: Vec<EntryRow> = self
             .pool
             .target()

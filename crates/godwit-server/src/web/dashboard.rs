@@ -5,9 +5,10 @@ use axum::extract::State;
 use axum::response::Response;
 use godwit_domain::Timestamp;
 use godwit_domain::item::{ItemKind, ItemState};
-use godwit_domain::user::Role;
+use godwit_domain::user::{Role, Subject};
 use godwit_store::audit::AuditQuery;
 use godwit_store::items::ItemFilter;
+use godwit_store::rfis::{RfiFilter, RfiListed};
 
 use crate::state::AppState;
 use crate::web::chart::{BarChart, contribution_chart};
@@ -55,7 +56,27 @@ struct DashboardPage {
     focal: Option<FocalPanel>,
     contribution: Option<BarChart>,
     audit: Option<AuditPanel>,
+    rfis: Option<Vec<RfiListed>>,
     reads_nothing: bool,
+}
+
+/// How many open requests the dashboard lists; `/rfis` has them all.
+const RFI_PANEL_ROWS: usize = 8;
+
+/// The open requests (awaiting an answer) that the viewer's member asked or
+/// received, overdue first: the list `/rfis` shows, cut short.
+async fn rfi_panel(state: &AppState, subject: &Subject) -> Result<Vec<RfiListed>, WebError> {
+    let mut open: Vec<RfiListed> = state
+        .store
+        .rfis(subject, &RfiFilter::default())
+        .await?
+        .into_iter()
+        .filter(|l| {
+            l.rfi.state.awaits_answer() && (l.rfi.requester_member == subject.member || l.rfi.received_by(subject))
+        })
+        .collect();
+    open.truncate(RFI_PANEL_ROWS);
+    Ok(open)
 }
 
 async fn panel(
@@ -118,20 +139,11 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             panels.push(panel(&state, &viewer, title, empty, more, filter).await?);
         }
     }
-    if subject.has(Role::Analyst) || subject.has(Role::NationalFocalPoint) {
-        let filter = ItemFilter { kind: Some(ItemKind::RequestForInformation), ..Default::default() };
-        panels.push(
-            panel(
-                &state,
-                &viewer,
-                "Requests for information",
-                "No open requests.",
-                "/items?kind=request_for_information".into(),
-                filter,
-            )
-            .await?,
-        );
-    }
+    let rfis = if subject.has(Role::Analyst) || subject.has(Role::NationalFocalPoint) {
+        Some(rfi_panel(&state, subject).await?)
+    } else {
+        None
+    };
     let now = state.store.clock().now();
     let focal = if user.has(Role::NationalFocalPoint) { Some(focal_panel(&state, &viewer, now).await?) } else { None };
     let contribution = if user.has(Role::Secretariat) {
@@ -148,6 +160,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         focal,
         contribution,
         audit,
+        rfis,
     })
 }
 

@@ -120,6 +120,8 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/threats/taxonomy", post(threats::add_threat))
         .route("/threats/{member}", get(threats::show_register).post(threats::settings))
         .route("/threats/{member}/history", get(threats::history))
+        .route("/threats/{member}/method", post(threats::method))
+        .route("/threat-registers/{id}", get(threats::by_id))
         .route("/threats/{member}/entries", post(threats::assess))
         .route("/threats/{member}/entries/{threat}/delete", post(threats::delete_entry))
         .route("/threats/{member}/entries/{threat}/evidence", post(threats::link))

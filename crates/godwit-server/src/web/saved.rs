@@ -281,6 +281,7 @@ async fn notifications_page(
                 NoticeKind::Requirement => "Collection plans".into(),
                 NoticeKind::Rfi => "Requests for information".into(),
                 NoticeKind::Survey => "Surveys".into(),
+                NoticeKind::ThreatReview => "Threat register reviews".into(),
             },
             title: n.title,
             when: when(n.created_at),

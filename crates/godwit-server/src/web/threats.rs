@@ -11,8 +11,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use godwit_domain::item::Releasability;
-use godwit_domain::marking::{Caveats, Tlp};
+use godwit_domain::item::{Envelope, Releasability};
+use godwit_domain::marking::{Caveats, ClassificationScale, Tlp};
 use godwit_domain::member::MemberCode;
 use godwit_domain::risk::{POINTS, Rating, RiskMethod, Trend};
 use godwit_domain::threat::{EntryDraft, Mitigation, Register, RegisterSettings, Threat, releases_register};
@@ -45,10 +45,15 @@ pub struct Banner {
 
 impl Banner {
     fn of(register: &Register, state: &AppState) -> Self {
+        Self::of_envelope(&register.envelope(), &state.store.scale())
+    }
+
+    /// The banner of anything marked like an item.
+    pub fn of_envelope(envelope: &Envelope, scale: &ClassificationScale) -> Self {
         Banner {
-            marking: MarkingView::of_envelope(&register.envelope(), &state.store.scale()),
-            level: register.settings.classification.0.min(3),
-            tlp_class: register.settings.tlp.as_str().replace('+', ""),
+            marking: MarkingView::of_envelope(envelope, scale),
+            level: envelope.classification.0.min(3),
+            tlp_class: envelope.tlp.as_str().replace('+', ""),
         }
     }
 }
@@ -246,6 +251,10 @@ struct RegisterPage {
     trends: &'static [Trend],
     levels: Vec<(u8, String)>,
     tlps: &'static [Tlp],
+    /// The matrix form: likelihood point, its word, and per consequence the
+    /// field's name (`m{l}{c}`) and the rating chosen.
+    method_rows: Vec<(u8, String, Vec<(String, Rating)>)>,
+    ratings: &'static [Rating],
     release_members: String,
     release_groups: String,
     done: Option<&'static str>,
@@ -353,6 +362,14 @@ pub async fn show_register(
         likelihood_words: (1..=POINTS).map(|p| (p, method.likelihood_word(p))).collect(),
         consequence_words: (1..=POINTS).map(|p| (p, method.consequence_word(p))).collect(),
         trends: Trend::ALL,
+        method_rows: (1..=POINTS)
+            .rev()
+            .map(|l| {
+                let row = (1..=POINTS).filter_map(|c| method.rate(l, c).map(|r| (format!("m{l}{c}"), r))).collect();
+                (l, method.likelihood_word(l), row)
+            })
+            .collect(),
+        ratings: Rating::ALL,
         levels: scale.all().map(|c| (c.0, scale.name(c).to_owned())).collect(),
         tlps: &Tlp::ALL,
         release_members: members(&settings.release.members.iter().cloned().collect::<Vec<_>>()),
@@ -367,6 +384,7 @@ pub async fn show_register(
             Some("linked") => Some("The evidence was linked."),
             Some("unlinked") => Some("The evidence was unlinked."),
             Some("settings") => Some("The markings and release were saved."),
+            Some("method") => Some("The scales and the matrix were saved; every entry is rated with them."),
             _ => None,
         },
         view,
@@ -491,7 +509,7 @@ pub struct SettingsForm {
     not_for_judicial_use: Option<String>,
 }
 
-/// Saves the title, markings and release; the risk method is kept (the API changes it).
+/// Saves the title, markings and release; the risk method is kept ([`method`] changes it).
 pub async fn settings(
     State(state): State<AppState>,
     Path(member): Path<String>,
@@ -529,6 +547,57 @@ pub async fn settings(
     };
     state.store.update_threat_register(subject, &member, settings).await?;
     Ok(Redirect::to(&format!("/threats/{member}?done=settings")).into_response())
+}
+
+/// The risk method from the matrix form: words `l1`–`l5` and `c1`–`c5`,
+/// ratings `m{likelihood}{consequence}`.
+fn method_from(form: &BTreeMap<String, String>) -> Result<RiskMethod, ApiError> {
+    let words = |prefix: char| -> Vec<String> {
+        (1..=POINTS)
+            .map(|p| form.get(&format!("{prefix}{p}")).map(|w| w.trim().to_owned()).unwrap_or_default())
+            .collect()
+    };
+    let mut matrix = Vec::new();
+    for l in 1..=POINTS {
+        let mut row = Vec::new();
+        for c in 1..=POINTS {
+            let field = format!("m{l}{c}");
+            let rating = form.get(&field).and_then(|r| Rating::parse(r.trim()));
+            row.push(rating.ok_or_else(|| ApiError::invalid(&field, "choose low, medium, high or extreme"))?);
+        }
+        matrix.push(row);
+    }
+    Ok(RiskMethod { likelihood: words('l'), consequence: words('c'), matrix })
+}
+
+/// Saves the scales' words and the matrix, keeping title, markings and
+/// release; by whoever may change the register's settings (the store checks).
+pub async fn method(
+    State(state): State<AppState>,
+    Path(member): Path<String>,
+    WebForm { viewer, form }: WebForm<BTreeMap<String, String>>,
+) -> Result<Response, WebError> {
+    allowed(&viewer)?;
+    let member = member_code(&member)?;
+    let subject = &viewer.caller.subject;
+    let current = state.store.threat_register(subject, &member).await?;
+    let settings = RegisterSettings { method: method_from(&form)?, ..current.settings };
+    state.store.update_threat_register(subject, &member, settings).await?;
+    Ok(Redirect::to(&format!("/threats/{member}?done=method")).into_response())
+}
+
+/// A register by its id, where a review reminder points: its page, if the
+/// viewer may read it (else not found).
+pub async fn by_id(State(state): State<AppState>, viewer: Viewer, Path(id): Path<Uuid>) -> Result<Response, WebError> {
+    allowed(&viewer)?;
+    let register = state
+        .store
+        .threat_registers(&viewer.caller.subject)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(godwit_store::StoreError::NotFound("threat register"))?;
+    Ok(Redirect::to(&format!("/threats/{}", register.member)).into_response())
 }
 
 /// One change, in words.

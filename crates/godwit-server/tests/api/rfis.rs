@@ -180,6 +180,10 @@ async fn portal_lists_asks_and_shows_the_steps_by_role() {
         assert!(html.contains("Vessel near Nuku&#39;alofa") || html.contains("Vessel near Nuku&#x27;alofa"), "{html}");
         assert!(html.contains("overdue"), "a request past its due date is marked");
         assert!(html.contains("<svg"), "the heat map is drawn");
+        assert!(html.contains(r#"<form method="get" action="/rfis" class="panel" aria-label="Filters">"#));
+        // The dashboard lists the open request of the member and links to /rfis.
+        let dashboard = node.page(&nzl, "/").await.text();
+        assert!(dashboard.contains(r#"href="/rfis""#) && dashboard.contains(&format!("/rfis/{id}")), "{dashboard}");
 
         // Tonga's focal point declines it from the request's page; a reason is required.
         let ton = node.portal_login("nfp.ton").await;

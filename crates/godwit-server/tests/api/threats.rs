@@ -148,7 +148,45 @@ async fn registers_are_released_like_items_and_compared_in_the_picture() {
             node.post_form(&session, "/threats/FJI/entries", &[("threat", "visa-regimes"), ("likelihood", "x")]).await;
         assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(node.page(&session, "/threats/FJI/history").await.text().contains("entry.create"));
+
+        // The officer changes the scales and the matrix in the portal; an analyst may not.
+        let officer = node.portal_login("officer.fji").await;
+        assert!(node.page(&officer, "/threats/FJI").await.text().contains("Change the scales and the matrix"));
+        assert!(!register.contains("Change the scales and the matrix"), "analysts do not see the form");
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for p in 1..=5 {
+            fields.push((format!("l{p}"), format!("L{p}")));
+            fields.push((format!("c{p}"), format!("C{p}")));
+            for c in 1..=5 {
+                // A stricter matrix: high from a product of 6 up, extreme from 15.
+                let rating = match p * c {
+                    n if n >= 15 => "extreme",
+                    n if n >= 6 => "high",
+                    n if n >= 3 => "medium",
+                    _ => "low",
+                };
+                fields.push((format!("m{p}{c}"), rating.to_owned()));
+            }
+        }
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(node.post_form(&session, "/threats/FJI/method", &form).await.status, StatusCode::FORBIDDEN);
+        let saved = node.post_form(&officer, "/threats/FJI/method", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        let view = call(&node, Method::GET, &ana_fji, "threat-registers/FJI", None).await;
+        assert_eq!(view.json["register"]["method"]["likelihood"][0], "L1");
+        assert_eq!(view.json["register"]["method"]["matrix"][1][2], "high", "likelihood 2 × consequence 3");
+        let mut falling = form.clone();
+        falling.retain(|(k, _)| *k != "m55");
+        falling.push(("m55", "low"));
+        assert_eq!(
+            node.post_form(&officer, "/threats/FJI/method", &falling).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        // A review reminder points at the register by its id.
+        let id = view.json["register"]["id"].as_str().unwrap();
+        assert_eq!(node.page(&session, &format!("/threat-registers/{id}")).await.location(), "/threats/FJI");
         let ton = node.portal_login("ana.ton").await;
+        assert_eq!(node.page(&ton, &format!("/threat-registers/{id}")).await.status, StatusCode::NOT_FOUND);
         let page = node.page(&ton, "/threats").await.text();
         assert!(!page.contains("heat-map") && page.contains("No register is released to your member yet"), "{page}");
         assert_eq!(node.page(&ton, "/threats/FJI").await.status, StatusCode::NOT_FOUND);

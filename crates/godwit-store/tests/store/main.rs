@@ -8,6 +8,7 @@ mod harness;
 mod incidents;
 mod notices;
 mod regional;
+mod reminders;
 mod requirements;
 mod rfis;
 mod surveys;

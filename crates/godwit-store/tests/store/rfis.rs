@@ -24,22 +24,22 @@ use uuid::Uuid;
 
 use crate::harness::{TestDb, backends, backends_with_groups};
 
-fn code(c: &str) -> MemberCode {
+pub(crate) fn code(c: &str) -> MemberCode {
     MemberCode(c.into())
 }
 
 /// The people of a small region: New Zealand asks, Fiji and Tonga answer,
 /// Australia is outside the group.
-struct People {
-    asker: Subject,
-    fiji_nfp: Subject,
-    fiji_analyst: Subject,
-    fiji_officer: Subject,
-    tonga_nfp: Subject,
-    australia: Subject,
+pub(crate) struct People {
+    pub asker: Subject,
+    pub fiji_nfp: Subject,
+    pub fiji_analyst: Subject,
+    pub fiji_officer: Subject,
+    pub tonga_nfp: Subject,
+    pub australia: Subject,
 }
 
-async fn person(store: &Store, n: u128, member: &str, role: Role, groups: &[&str]) -> Subject {
+pub(crate) async fn person(store: &Store, n: u128, member: &str, role: Role, groups: &[&str]) -> Subject {
     let user = User {
         id: Uuid::from_u128(n),
         username: format!("user{n}"),
@@ -66,7 +66,7 @@ async fn person(store: &Store, n: u128, member: &str, role: Role, groups: &[&str
     subject
 }
 
-async fn region(store: &Store) -> People {
+pub(crate) async fn region(store: &Store) -> People {
     for (member, name) in [("NZL", "New Zealand"), ("FJI", "Fiji"), ("TON", "Tonga"), ("AUS", "Australia")] {
         store.upsert_member(&Member { code: code(member), name: name.into(), kind: MemberKind::State }).await.unwrap();
     }
@@ -83,7 +83,7 @@ async fn region(store: &Store) -> People {
     }
 }
 
-fn draft(recipient: Recipient) -> RfiDraft {
+pub(crate) fn draft(recipient: Recipient) -> RfiDraft {
     RfiDraft {
         title: "Passports in series K4".into(),
         question: "Were passports K4000100 to K4000199 issued by your office?".into(),
