@@ -62,6 +62,9 @@ enum Command {
     /// List and export the threat and risk registers a user may read.
     #[command(subcommand)]
     Threats(commands::threats::ThreatsCommand),
+    /// Export an annual threat assessment as a user may open it.
+    #[command(subcommand)]
+    Assessment(commands::assessment::AssessmentCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -91,6 +94,7 @@ fn main() -> anyhow::Result<()> {
             Command::Index(command) => commands::index::run(command).await,
             Command::Import(command) => commands::import::run(command).await,
             Command::Threats(command) => commands::threats::run(command).await,
+            Command::Assessment(command) => commands::assessment::run(command).await,
         }
     })
 }

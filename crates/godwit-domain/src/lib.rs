@@ -6,6 +6,7 @@
 //! whether a subject may read an item.
 
 pub mod agreement;
+pub mod assessment;
 pub mod codes;
 pub mod error;
 pub mod grading;

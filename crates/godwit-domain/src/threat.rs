@@ -94,7 +94,8 @@ pub fn is_threat_code(code: &str) -> bool {
         && code.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
-fn check_text(errors: &mut ValidationErrors, field: &str, text: &str, max: usize, required: bool) {
+/// Checks a text field: required or not, at most `max` characters once trimmed.
+pub(crate) fn check_text(errors: &mut ValidationErrors, field: &str, text: &str, max: usize, required: bool) {
     let length = text.trim().chars().count();
     if required && length == 0 {
         errors.push(field, "must not be empty");
@@ -146,7 +147,7 @@ fn in_confidence() -> Classification {
     Classification(1)
 }
 
-fn amber() -> Tlp {
+pub(crate) fn amber() -> Tlp {
     Tlp::Amber
 }
 

@@ -20,9 +20,10 @@
 //! (nationality, transit, documents). Single-valued facts that were not
 //! recorded (no environment, no method…) are grouped under `None`.
 
+use godwit_domain::Timestamp;
 use godwit_domain::agreement::Agreement;
 use godwit_domain::incident::{Dimension, Method};
-use godwit_domain::item::{Category, ItemKind, ItemState};
+use godwit_domain::item::{Category, Envelope, ItemKind, ItemState};
 use godwit_domain::member::MemberCode;
 use godwit_domain::policy::decide;
 use godwit_domain::user::Subject;
@@ -32,6 +33,29 @@ use serde::Serialize;
 use crate::items::ItemFilter;
 use crate::schema::{IncidentDocuments, IncidentFacts, IncidentLegs, IncidentPersons, IncidentRollup, Items};
 use crate::{Store, StoreError, rollup};
+
+/// Whose reading rights bound a count: a record counts only when every one
+/// of them may read it. Built from one subject (`&subject` converts), or from
+/// a bulletin's audience with [`Readers::all`]; no readers, no records.
+#[derive(Debug, Clone, Copy)]
+pub struct Readers<'a>(&'a [Subject]);
+
+impl<'a> Readers<'a> {
+    pub fn all(subjects: &'a [Subject]) -> Self {
+        Readers(subjects)
+    }
+
+    /// Whether every reader may read the item with `envelope` (and there is one).
+    pub fn allow(&self, envelope: &Envelope, agreements: &[Agreement], now: Timestamp) -> bool {
+        !self.0.is_empty() && self.0.iter().all(|s| decide(s, envelope, agreements, now).is_allowed())
+    }
+}
+
+impl<'a> From<&'a Subject> for Readers<'a> {
+    fn from(subject: &'a Subject) -> Self {
+        Readers(std::slice::from_ref(subject))
+    }
+}
 
 /// Which records count. Every bound is optional and inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -267,16 +291,22 @@ pub(crate) struct RollupSum {
 }
 
 impl Store {
-    /// The published incident records `subject` may read that `filter` keeps,
-    /// joined with their facts.
+    /// The published incident records every one of `readers` may read that
+    /// `filter` keeps, joined with their facts.
     pub(crate) fn visible_incidents(
         &self,
-        subject: &Subject,
+        readers: Readers<'_>,
         agreements: &[Agreement],
         filter: &AnalysisFilter,
     ) -> SelectStatement {
+        let Some((first, others)) = readers.0.split_first() else {
+            let mut none = Query::select();
+            none.from(Items::Table)
+                .inner_join(IncidentFacts::Table, facts(IncidentFacts::ItemId).equals((Items::Table, Items::Id)));
+            return none.cond_where(crate::visibility::never()).to_owned();
+        };
         let mut query = self.filtered_select(
-            subject,
+            first,
             agreements,
             &ItemFilter {
                 kind: Some(ItemKind::IncidentRecord),
@@ -286,6 +316,10 @@ impl Store {
                 ..ItemFilter::default()
             },
         );
+        let now = self.clock().now();
+        for reader in others {
+            query.cond_where(crate::visibility::condition(reader, agreements, now));
+        }
         query.inner_join(IncidentFacts::Table, facts(IncidentFacts::ItemId).equals((Items::Table, Items::Id)));
         if let Some(from) = filter.from {
             query.and_where(facts(IncidentFacts::OccurredOn).gte(date_text(from)));
@@ -334,7 +368,7 @@ impl Store {
     /// counts the records themselves.
     async fn rolled(
         &self,
-        subject: &Subject,
+        readers: Readers<'_>,
         filter: &AnalysisFilter,
         dimension: &str,
         monthly: bool,
@@ -351,7 +385,7 @@ impl Store {
             .map(|(id, class)| (id, class.envelope()))
             .filter(|(_, e)| filter.category.is_none_or(|c| e.category == c))
             .filter(|(_, e)| filter.member.as_ref().is_none_or(|m| &e.originator_member == m))
-            .filter(|(_, e)| decide(subject, e, &agreements, now).is_allowed())
+            .filter(|(_, e)| readers.allow(e, &agreements, now))
             .map(|(id, _)| id)
             .collect();
         let sums = self.rollup_sums(dimension, &allowed, &(from, to), monthly, false).await?;
@@ -414,16 +448,21 @@ impl Store {
     }
 
     /// All records and persons `filter` keeps among those `subject` may read.
-    pub async fn incident_totals(&self, subject: &Subject, filter: &AnalysisFilter) -> Result<Counts, StoreError> {
+    pub async fn incident_totals<'r>(
+        &self,
+        readers: impl Into<Readers<'r>>,
+        filter: &AnalysisFilter,
+    ) -> Result<Counts, StoreError> {
+        let readers = readers.into();
         // Every record has exactly one category: the category rollup sums to the totals.
-        if let Some(rows) = self.rolled(subject, filter, Dimension::Category.as_str(), false).await? {
+        if let Some(rows) = self.rolled(readers, filter, Dimension::Category.as_str(), false).await? {
             return Ok(rows.into_iter().fold(Counts::default(), |t, (_, _, incidents, persons)| Counts {
                 incidents: t.incidents + incidents,
                 persons: t.persons + persons,
             }));
         }
         let agreements = self.agreements().await?;
-        let mut query = self.visible_incidents(subject, &agreements, filter);
+        let mut query = self.visible_incidents(readers, &agreements, filter);
         query
             .expr(Func::count(facts(IncidentFacts::ItemId)))
             .expr(Func::coalesce([sum(facts(IncidentFacts::Persons)), Expr::val(0i64)]));
@@ -435,13 +474,14 @@ impl Store {
 
     /// Records and persons per month of the events and value of `by`, oldest
     /// month first, values in order (`None` first).
-    pub async fn incident_trend(
+    pub async fn incident_trend<'r>(
         &self,
-        subject: &Subject,
+        readers: impl Into<Readers<'r>>,
         filter: &AnalysisFilter,
         by: Dimension,
     ) -> Result<Vec<TrendPoint>, StoreError> {
-        let mut points: Vec<TrendPoint> = match self.rolled(subject, filter, by.as_str(), true).await? {
+        let readers = readers.into();
+        let mut points: Vec<TrendPoint> = match self.rolled(readers, filter, by.as_str(), true).await? {
             Some(rows) => rows
                 .into_iter()
                 .map(|(month, key, incidents, persons)| TrendPoint {
@@ -453,7 +493,7 @@ impl Store {
                 .collect(),
             None => {
                 let agreements = self.agreements().await?;
-                let query = grouped(self.visible_incidents(subject, &agreements, filter), by, true);
+                let query = grouped(self.visible_incidents(readers, &agreements, filter), by, true);
                 let rows: Vec<(String, Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
                 rows.into_iter()
                     .map(|(month, key, incidents, persons)| TrendPoint {
@@ -472,20 +512,21 @@ impl Store {
 
     /// The `limit` values of `by` with the most records (then persons), over
     /// the whole period.
-    pub async fn incident_top(
+    pub async fn incident_top<'r>(
         &self,
-        subject: &Subject,
+        readers: impl Into<Readers<'r>>,
         filter: &AnalysisFilter,
         by: Dimension,
         limit: usize,
     ) -> Result<Vec<TopRow>, StoreError> {
-        let rows = match self.rolled(subject, filter, by.as_str(), false).await? {
+        let readers = readers.into();
+        let rows = match self.rolled(readers, filter, by.as_str(), false).await? {
             Some(rows) => {
                 rows.into_iter().map(|(_, key, incidents, persons)| TopRow { key, incidents, persons }).collect()
             }
             None => {
                 let agreements = self.agreements().await?;
-                let query = grouped(self.visible_incidents(subject, &agreements, filter), by, false);
+                let query = grouped(self.visible_incidents(readers, &agreements, filter), by, false);
                 let rows: Vec<(Option<String>, i64, i64)> = self.pool.target().fetch_all(&query).await?;
                 rows.into_iter()
                     .map(|(key, incidents, persons)| TopRow {
@@ -503,13 +544,14 @@ impl Store {
 
     /// The `limit` steps of routes taken by the most records: each pair of
     /// consecutive legs (origin → transit → … → destination) of a record.
-    pub async fn incident_hops(
+    pub async fn incident_hops<'r>(
         &self,
-        subject: &Subject,
+        readers: impl Into<Readers<'r>>,
         filter: &AnalysisFilter,
         limit: usize,
     ) -> Result<Vec<Hop>, StoreError> {
-        let mut hops = match self.rolled(subject, filter, rollup::HOP, false).await? {
+        let readers = readers.into();
+        let mut hops = match self.rolled(readers, filter, rollup::HOP, false).await? {
             Some(rows) => rows
                 .into_iter()
                 .map(|(_, key, incidents, persons)| {
@@ -517,7 +559,7 @@ impl Store {
                     Ok::<_, StoreError>(Hop { from_role, from, to_role, to, incidents, persons })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            None => self.counted_hops(subject, filter).await?,
+            None => self.counted_hops(readers, filter).await?,
         };
         hops.sort_by(|x, y| {
             y.incidents
@@ -530,9 +572,9 @@ impl Store {
     }
 
     /// The route steps of the visible records, counted from the records themselves.
-    async fn counted_hops(&self, subject: &Subject, filter: &AnalysisFilter) -> Result<Vec<Hop>, StoreError> {
+    async fn counted_hops(&self, readers: Readers<'_>, filter: &AnalysisFilter) -> Result<Vec<Hop>, StoreError> {
         let agreements = self.agreements().await?;
-        let mut steps = self.visible_incidents(subject, &agreements, filter);
+        let mut steps = self.visible_incidents(readers, &agreements, filter);
         let (a, b) = (Alias::new("a"), Alias::new("b"));
         // Each record once per distinct step, its legs read for visible records only.
         steps

@@ -13,6 +13,7 @@ mod schema;
 
 pub mod agreements;
 pub mod analysis;
+pub mod assessments;
 pub mod audit;
 pub mod incidents;
 pub mod items;

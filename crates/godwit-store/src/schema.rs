@@ -517,6 +517,37 @@ pub enum Threats {
     AddedAt,
 }
 
+/// Annual threat assessments: what their authors wrote and chose, as JSON
+/// (`godwit_domain::assessment::AssessmentDraft`), with the year and title
+/// for lists.
+#[derive(Iden, Clone, Copy)]
+pub enum Assessments {
+    Table,
+    Id,
+    Member,
+    Organisation,
+    CreatedBy,
+    Year,
+    Title,
+    Draft,
+    Version,
+    CreatedAt,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+/// Every saved version of an assessment: its history.
+#[derive(Iden, Clone, Copy)]
+pub enum AssessmentVersions {
+    Table,
+    AssessmentId,
+    Version,
+    Draft,
+    ChangedBy,
+    ChangedMember,
+    ChangedAt,
+}
+
 /// Members' threat and risk registers: one per member, with an item's markings.
 #[derive(Iden, Clone, Copy)]
 pub enum ThreatRegisters {
@@ -1438,6 +1469,40 @@ fn version_14() -> Vec<Step> {
     ]
 }
 
+/// Version 15: annual threat assessments and their saved versions.
+fn version_15() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(Assessments::Table)
+                .col(pk_text(Assessments::Id))
+                .col(text(Assessments::Member))
+                .col(text(Assessments::Organisation))
+                .col(text(Assessments::CreatedBy))
+                .col(int(Assessments::Year))
+                .col(text(Assessments::Title))
+                .col(text(Assessments::Draft))
+                .col(int(Assessments::Version))
+                .col(int(Assessments::CreatedAt))
+                .col(text(Assessments::UpdatedBy))
+                .col(int(Assessments::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(AssessmentVersions::Table)
+                .col(text(AssessmentVersions::AssessmentId))
+                .col(int(AssessmentVersions::Version))
+                .col(text(AssessmentVersions::Draft))
+                .col(text(AssessmentVersions::ChangedBy))
+                .col(text(AssessmentVersions::ChangedMember))
+                .col(int(AssessmentVersions::ChangedAt))
+                .primary_key(Index::create().col(AssessmentVersions::AssessmentId).col(AssessmentVersions::Version))
+                .to_owned(),
+        ),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1518,7 +1583,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 14] = [
+    let migrations: [(i64, Migration); 15] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1533,6 +1598,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (12, version_12),
         (13, version_13),
         (14, version_14),
+        (15, version_15),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

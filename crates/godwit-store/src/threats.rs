@@ -404,7 +404,7 @@ impl Store {
     }
 
     /// Every register, WITHOUT any policy check: for the store's own use
-    /// (the picture, reminders), which judges each one itself.
+    /// (the picture, reminders, assessments), which judges each one itself.
     pub(crate) async fn all_registers(&self) -> Result<Vec<Register>, StoreError> {
         let rows: Vec<RegisterRow> = self
             .pool
@@ -886,6 +886,12 @@ impl Store {
                 .with(serde_json::json!({ "registers": classified }))])
                 .await?;
         }
+        self.picture_of(registers).await
+    }
+
+    /// The picture drawn from `registers`, which the caller judged readable:
+    /// each member's rating of each threat, and the notable differences.
+    pub(crate) async fn picture_of(&self, registers: Vec<Register>) -> Result<RegionalPicture, StoreError> {
         let mut cells = Vec::new();
         for register in &registers {
             for entry in self.entries_of(register.id).await? {

@@ -20,7 +20,7 @@ use sea_query::{Cond, Condition, Expr, ExprTrait, Query};
 
 use crate::schema::{ItemReleaseGroups, ItemReleaseMembers, ItemReleaseOrgs, Items};
 
-fn never() -> Condition {
+pub(crate) fn never() -> Condition {
     Cond::all().add(Expr::val(1).eq(0))
 }
 

@@ -334,7 +334,7 @@ impl Store {
                 .column((IncidentFacts::Table, IncidentFacts::OccurredOn))
                 .column((Items::Table, Items::Title));
         };
-        let mut documents = self.visible_incidents(subject, &agreements, &filter);
+        let mut documents = self.visible_incidents(subject.into(), &agreements, &filter);
         provenance(&mut documents);
         documents
             .inner_join(
@@ -346,7 +346,7 @@ impl Store {
             .column((IncidentDocuments::Table, IncidentDocuments::IssuingState))
             .column((IncidentDocuments::Table, IncidentDocuments::FraudType))
             .and_where(Expr::col((IncidentDocuments::Table, IncidentDocuments::FraudType)).is_not_null());
-        let mut routes = self.visible_incidents(subject, &agreements, &filter);
+        let mut routes = self.visible_incidents(subject.into(), &agreements, &filter);
         provenance(&mut routes);
         routes
             .column((IncidentFacts::Table, IncidentFacts::Origin))

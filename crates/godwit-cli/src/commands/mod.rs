@@ -1,5 +1,6 @@
 //! Commands built on libraries other than the store.
 
+pub mod assessment;
 pub mod import;
 pub mod index;
 pub mod rfi;

@@ -56,7 +56,8 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-async fn subject(store: &Store, username: &str) -> anyhow::Result<Subject> {
+/// The subject of an enabled user, by username.
+pub(crate) async fn subject(store: &Store, username: &str) -> anyhow::Result<Subject> {
     let record = store.user_by_username(username).await?.with_context(|| format!("no user {username}"))?;
     if record.user.disabled {
         bail!("the account {username} is disabled");

@@ -2,6 +2,7 @@
 
 pub mod agreements;
 pub mod analysis;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod directory;
@@ -97,6 +98,7 @@ impl Modify for SecuritySchemes {
         rfis::statistics,
         threats::taxonomy, threats::add_threat, threats::list, threats::create, threats::read, threats::update,
         threats::put_entry, threats::delete_entry, threats::link, threats::unlink, threats::history, threats::picture,
+        assessments::list, assessments::create, assessments::read, assessments::update, assessments::history,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -204,6 +206,9 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
             put(threats::link).delete(threats::unlink),
         )
         .route("/threat-picture", get(threats::picture))
+        .route("/assessments", get(assessments::list).post(assessments::create))
+        .route("/assessments/{id}", get(assessments::read).put(assessments::update))
+        .route("/assessments/{id}/history", get(assessments::history))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

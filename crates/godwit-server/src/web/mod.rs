@@ -14,6 +14,7 @@ pub mod account;
 pub mod admin;
 pub mod agreements;
 pub mod analysis;
+pub mod assessments;
 pub mod assets;
 pub mod audit;
 pub mod chart;
@@ -122,6 +123,11 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/threats/{member}/history", get(threats::history))
         .route("/threats/{member}/method", post(threats::method))
         .route("/threat-registers/{id}", get(threats::by_id))
+        .route("/assessments", get(assessments::list).post(assessments::create))
+        .route("/assessments/new", get(assessments::new))
+        .route("/assessments/{id}", get(assessments::show))
+        .route("/assessments/{id}/edit", get(assessments::edit).post(assessments::save))
+        .route("/assessments/{id}/history", get(assessments::history))
         .route("/threats/{member}/entries", post(threats::assess))
         .route("/threats/{member}/entries/{threat}/delete", post(threats::delete_entry))
         .route("/threats/{member}/entries/{threat}/evidence", post(threats::link))

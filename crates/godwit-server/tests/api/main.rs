@@ -5,6 +5,7 @@
 mod admin;
 mod agreements;
 mod analysis;
+mod assessments;
 mod auth;
 mod bad_input;
 mod harness;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod analysis;
+mod assessments;
 mod audit;
 mod harness;
 mod incidents;

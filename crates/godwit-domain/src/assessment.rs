@@ -1,0 +1,379 @@
+//! The annual regional threat assessment (issue 5, point 4; seeds 001 and
+//! 003): a document a member's analysts assemble once a year from the threat
+//! registers, the incident trends and selected intelligence reports about
+//! people smuggling, trafficking in persons and irregular migration, with an
+//! executive summary and other sections they write.
+//!
+//! SECURITY-CRITICAL: an assessment goes to every member of its audience, so
+//! it may hold only what EVERY one of them may read. Each member (of the
+//! audience, and the member that writes it) is stood for by a reader
+//! ([`stand_in_readers`]): an analyst of that member in no particular
+//! organisation, cleared to the assessment's classification. A register, a
+//! report or an incident record goes in only when [`decide`] allows it to
+//! every such reader ([`includable`]). The document's marking is at least
+//! the one its authors chose and the highest of what it holds
+//! ([`DocumentMarking::of`]); its releasability is its audience, which every
+//! element included was just checked to allow.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::agreement::Agreement;
+use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability};
+use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
+use crate::member::MemberCode;
+use crate::policy::decide;
+use crate::threat::check_text;
+use crate::user::{Role, Subject};
+use crate::{Timestamp, ValidationErrors};
+
+/// The categories of the reports an assessment may cite (seed 003's priority
+/// data sets): people smuggling, trafficking in persons, irregular migration.
+pub const REPORT_CATEGORIES: [Category; 3] =
+    [Category::PeopleSmuggling, Category::TraffickingInPersons, Category::IrregularMigration];
+
+/// Whether an item may be cited as a report: a published intelligence report
+/// in one of [`REPORT_CATEGORIES`].
+pub fn is_citable_report(envelope: &Envelope) -> bool {
+    envelope.kind == ItemKind::IntelligenceReport
+        && envelope.state == ItemState::Published
+        && REPORT_CATEGORIES.contains(&envelope.category)
+}
+
+const MAX_TITLE_CHARS: usize = 200;
+const MAX_HEADING_CHARS: usize = 120;
+const MAX_TEXT_CHARS: usize = 20_000;
+const MAX_SECTIONS: usize = 20;
+const MAX_REPORTS: usize = 100;
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A section the authors write (Markdown).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorSection {
+    pub heading: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Who an assessment is for: members, and groups of members.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    #[serde(default)]
+    pub members: BTreeSet<MemberCode>,
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+}
+
+impl Audience {
+    /// `FJI, NZL, PIDC`: members, then groups.
+    pub fn label(&self) -> String {
+        self.members
+            .iter()
+            .map(MemberCode::as_str)
+            .chain(self.groups.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What the authors of an assessment write and choose.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentDraft {
+    /// The year assessed: incident trends count the events of that year.
+    pub year: i32,
+    pub title: String,
+    pub audience: Audience,
+    /// The highest classification the document may hold; the stand-in readers
+    /// are cleared to it, so nothing above it goes in.
+    pub classification: Classification,
+    #[serde(default = "crate::threat::amber")]
+    pub tlp: Tlp,
+    #[serde(default)]
+    pub caveats: Caveats,
+    /// Markdown.
+    #[serde(default)]
+    pub executive_summary: String,
+    /// Further sections, in order (Markdown).
+    #[serde(default)]
+    pub sections: Vec<AuthorSection>,
+    /// The reports cited, chosen by the authors from those they may read.
+    #[serde(default)]
+    pub reports: Vec<Uuid>,
+}
+
+impl AssessmentDraft {
+    /// An empty assessment of `year` for `audience`.
+    pub fn new(year: i32, title: impl Into<String>, audience: Audience) -> Self {
+        AssessmentDraft {
+            year,
+            title: title.into(),
+            audience,
+            classification: Classification(1),
+            tlp: Tlp::Amber,
+            caveats: Caveats::default(),
+            executive_summary: String::new(),
+            sections: Vec::new(),
+            reports: Vec::new(),
+        }
+    }
+
+    /// Checks the fields; `members` and `groups` are the node's, so that an
+    /// audience names only what exists.
+    pub fn validate(
+        &self,
+        scale: &ClassificationScale,
+        members: &BTreeSet<MemberCode>,
+        groups: &BTreeSet<String>,
+    ) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if !YEARS.contains(&self.year) {
+            errors.push("year", format!("must be from {} to {}", YEARS.start(), YEARS.end()));
+        }
+        check_text(&mut errors, "title", &self.title, MAX_TITLE_CHARS, true);
+        if self.audience.members.is_empty() && self.audience.groups.is_empty() {
+            errors.push("audience", "name at least one member or group");
+        }
+        for m in self.audience.members.iter().filter(|m| !members.contains(*m)) {
+            errors.push("audience/members", format!("{m} is not a member of this node"));
+        }
+        for g in self.audience.groups.iter().filter(|g| !groups.contains(*g)) {
+            errors.push("audience/groups", format!("{g} is not a group of this node"));
+        }
+        if self.classification > scale.highest() {
+            errors.push("classification", "is above the highest level of this node's scale");
+        }
+        check_text(&mut errors, "executive_summary", &self.executive_summary, MAX_TEXT_CHARS, false);
+        if self.sections.len() > MAX_SECTIONS {
+            errors.push("sections", format!("at most {MAX_SECTIONS} sections"));
+        }
+        for (n, s) in self.sections.iter().enumerate() {
+            check_text(&mut errors, &format!("sections/{n}/heading"), &s.heading, MAX_HEADING_CHARS, true);
+            check_text(&mut errors, &format!("sections/{n}/body"), &s.body, MAX_TEXT_CHARS, false);
+        }
+        if self.reports.len() > MAX_REPORTS {
+            errors.push("reports", format!("at most {MAX_REPORTS} reports"));
+        }
+        errors.into_result()
+    }
+
+    /// The draft with blanks trimmed and each report cited once, as stored.
+    pub fn normalised(mut self) -> Self {
+        self.title = self.title.trim().to_owned();
+        self.executive_summary = self.executive_summary.trim().to_owned();
+        for s in &mut self.sections {
+            s.heading = s.heading.trim().to_owned();
+            s.body = s.body.trim().to_owned();
+        }
+        let mut seen = BTreeSet::new();
+        self.reports.retain(|r| seen.insert(*r));
+        self
+    }
+}
+
+/// An assessment as stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub id: Uuid,
+    /// The member that writes it.
+    pub member: MemberCode,
+    pub organisation: Uuid,
+    pub created_by: Uuid,
+    #[serde(flatten)]
+    pub draft: AssessmentDraft,
+    /// 1 when created; each saved change counts up.
+    pub version: u32,
+    pub created_at: Timestamp,
+    pub updated_by: Uuid,
+    pub updated_at: Timestamp,
+}
+
+impl Assessment {
+    /// The envelope the access policy judges for opening the assessment: that
+    /// of a published threat assessment of its member, at the authors'
+    /// marking, released to its audience (its own member always included).
+    pub fn envelope(&self) -> Envelope {
+        let d = &self.draft;
+        let audience = Releasability {
+            members: d.audience.members.clone(),
+            groups: d.audience.groups.clone(),
+            organisations: BTreeSet::new(),
+        };
+        Envelope::shared(
+            self.id,
+            ItemKind::ThreatAssessment,
+            ItemState::Published,
+            Originator { member: &self.member, organisation: self.organisation, author: self.created_by },
+            Marking {
+                category: Category::BorderManagement,
+                classification: d.classification,
+                tlp: d.tlp,
+                caveats: d.caveats,
+                release: &audience,
+            },
+        )
+    }
+}
+
+/// Who writes and edits the assessments of `member`: the content authors of
+/// that member (analysts, authorising officers, focal points, secretariat).
+/// The same people as write a register's entries.
+pub fn edits_assessment(subject: &Subject, member: &MemberCode) -> bool {
+    crate::threat::edits_register(subject, member)
+}
+
+/// The readers that stand for every member an assessment reaches, given each
+/// member with the groups it belongs to: an analyst of that member in no
+/// particular organisation (so only a release to the whole member counts),
+/// cleared to `ceiling`.
+pub fn stand_in_readers(members: &BTreeMap<MemberCode, BTreeSet<String>>, ceiling: Classification) -> Vec<Subject> {
+    members
+        .iter()
+        .map(|(member, groups)| Subject {
+            user: Uuid::nil(),
+            member: member.clone(),
+            organisation: Uuid::nil(),
+            roles: BTreeSet::from([Role::Analyst]),
+            clearance: ceiling,
+            member_groups: groups.clone(),
+        })
+        .collect()
+}
+
+/// Whether an element with `envelope` may go into a document read by
+/// `readers`: only when [`decide`] allows it to every one of them. No
+/// readers, nothing goes in.
+pub fn includable(envelope: &Envelope, readers: &[Subject], agreements: &[Agreement], now: Timestamp) -> bool {
+    !readers.is_empty() && readers.iter().all(|r| decide(r, envelope, agreements, now).is_allowed())
+}
+
+/// The marking a document carries: at least the authors' and the highest
+/// classification and TLP, and every caveat, of what it holds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DocumentMarking {
+    pub classification: Classification,
+    pub tlp: Tlp,
+    pub caveats: Caveats,
+}
+
+impl DocumentMarking {
+    /// The marking of a document marked `chosen` by its authors holding
+    /// elements with `envelopes`.
+    pub fn of<'a>(chosen: DocumentMarking, envelopes: impl IntoIterator<Item = &'a Envelope>) -> DocumentMarking {
+        envelopes.into_iter().fold(chosen, |m, e| DocumentMarking {
+            classification: m.classification.max(e.classification),
+            tlp: m.tlp.max(e.tlp),
+            caveats: Caveats {
+                no_third_party: m.caveats.no_third_party || e.caveats.no_third_party,
+                not_for_judicial_use: m.caveats.not_for_judicial_use || e.caveats.not_for_judicial_use,
+                personal_data: m.caveats.personal_data || e.caveats.personal_data,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::testing::{arb_agreements, arb_envelope, groups_of, member};
+
+    fn code(c: &str) -> MemberCode {
+        MemberCode(c.into())
+    }
+
+    fn draft() -> AssessmentDraft {
+        let audience = Audience { members: BTreeSet::from([code("NZL")]), groups: BTreeSet::from(["PIDC".into()]) };
+        AssessmentDraft::new(2026, "Regional threat assessment 2026", audience)
+    }
+
+    #[test]
+    fn faults_are_named() {
+        let members = BTreeSet::from([code("FJI"), code("NZL")]);
+        let groups = BTreeSet::from(["PIDC".to_owned()]);
+        let scale = ClassificationScale::default();
+        assert_eq!(draft().validate(&scale, &members, &groups), Ok(()));
+        let mut bad = draft();
+        bad.year = 1999;
+        bad.title = " ".into();
+        bad.audience.members.insert(code("XXX"));
+        bad.classification = Classification(9);
+        bad.sections.push(AuthorSection { heading: String::new(), body: "text".into() });
+        let fields: Vec<String> =
+            bad.validate(&scale, &members, &groups).expect_err("faults").0.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["year", "title", "audience/members", "classification", "sections/0/heading"]);
+        bad.audience = Audience::default();
+        assert!(bad.validate(&scale, &members, &groups).is_err());
+    }
+
+    #[test]
+    fn only_published_reports_of_the_three_categories_are_cited() {
+        let assessment = Assessment {
+            id: Uuid::from_u128(1),
+            member: code("FJI"),
+            organisation: Uuid::from_u128(2),
+            created_by: Uuid::from_u128(3),
+            draft: draft(),
+            version: 1,
+            created_at: Timestamp(0),
+            updated_by: Uuid::from_u128(3),
+            updated_at: Timestamp(0),
+        };
+        let mut e = assessment.envelope();
+        assert!(e.release.members.contains(&code("FJI")) && e.release.groups.contains("PIDC"));
+        assert!(!is_citable_report(&e), "an assessment is not a report");
+        e.kind = ItemKind::IntelligenceReport;
+        e.category = Category::PeopleSmuggling;
+        assert!(is_citable_report(&e));
+        e.category = Category::DocumentFraud;
+        assert!(!is_citable_report(&e));
+        e.category = Category::TraffickingInPersons;
+        e.state = ItemState::Draft;
+        assert!(!is_citable_report(&e));
+    }
+
+    fn audience_members() -> impl Strategy<Value = BTreeMap<MemberCode, BTreeSet<String>>> {
+        proptest::collection::btree_set(0usize..6, 1..4)
+            .prop_map(|ix| ix.into_iter().map(member).map(|m| (m.clone(), groups_of(&m))).collect())
+    }
+
+    proptest! {
+        /// Whatever goes into a document, every audience member may read, and
+        /// the document is marked at least as high as all of it: so its
+        /// releasability (the audience) is never wider than an element allows.
+        #[test]
+        fn a_document_holds_only_what_every_audience_member_may_read(
+            envelopes in proptest::collection::vec(arb_envelope(), 0..24),
+            agreements in arb_agreements(),
+            audience in audience_members(),
+            ceiling in 0u8..4,
+        ) {
+            let now = crate::testing::NOW;
+            let readers = stand_in_readers(&audience, Classification(ceiling));
+            let included: Vec<&Envelope> =
+                envelopes.iter().filter(|e| includable(e, &readers, &agreements, now)).collect();
+            let chosen = DocumentMarking { classification: Classification(0), tlp: Tlp::Clear, caveats: Caveats::default() };
+            let marking = DocumentMarking::of(chosen, included.iter().copied());
+            for e in &included {
+                for member in audience.keys() {
+                    let reader = readers.iter().find(|r| r.member == *member);
+                    prop_assert!(reader.is_some_and(|r| decide(r, e, &agreements, now).is_allowed()));
+                }
+                prop_assert!(e.classification <= marking.classification && e.classification.0 <= ceiling);
+                prop_assert!(e.tlp <= marking.tlp);
+                prop_assert!(!e.caveats.no_third_party || marking.caveats.no_third_party);
+            }
+            // Nothing left out was readable by everyone.
+            for e in envelopes.iter().filter(|e| !included.contains(e)) {
+                prop_assert!(readers.iter().any(|r| !decide(r, e, &agreements, now).is_allowed()));
+            }
+        }
+    }
+}
