@@ -201,7 +201,7 @@ impl Store {
         Ok(errors.into_result()?)
     }
 
-    async fn check_draft(&self, subject: &Subject, draft: &AssessmentDraft) -> Result<(), StoreError> {
+    async fn check_assessment_draft(&self, subject: &Subject, draft: &AssessmentDraft) -> Result<(), StoreError> {
         let members: BTreeSet<MemberCode> = self.members().await?.into_iter().map(|m| m.code).collect();
         let groups: BTreeSet<String> = self.groups().await?.into_iter().map(|g| g.code).collect();
         draft.validate(&self.scale(), &members, &groups)?;
@@ -267,7 +267,7 @@ impl Store {
             return Err(forbidden());
         }
         let draft = draft.normalised();
-        self.check_draft(subject, &draft).await?;
+        self.check_assessment_draft(subject, &draft).await?;
         let now = self.clock().now();
         let assessment = Assessment {
             id: Uuid::now_v7(),
@@ -320,7 +320,7 @@ impl Store {
             return Err(forbidden());
         }
         let draft = draft.normalised();
-        self.check_draft(subject, &draft).await?;
+        self.check_assessment_draft(subject, &draft).await?;
         let now = self.clock().now();
         let updated =
             Assessment { draft, version: current.version + 1, updated_by: subject.user, updated_at: now, ..current };

@@ -251,13 +251,20 @@ struct RegisterPage {
     trends: &'static [Trend],
     levels: Vec<(u8, String)>,
     tlps: &'static [Tlp],
-    /// The matrix form: likelihood point, its word, and per consequence the
-    /// field's name (`m{l}{c}`) and the rating chosen.
-    method_rows: Vec<(u8, String, Vec<(String, Rating)>)>,
+    /// The matrix form, highest likelihood first.
+    method_rows: Vec<MethodRow>,
     ratings: &'static [Rating],
     release_members: String,
     release_groups: String,
     done: Option<&'static str>,
+}
+
+/// One likelihood point of the matrix form: its word, and per consequence
+/// the field's name (`m{l}{c}`) and the rating chosen.
+pub struct MethodRow {
+    pub point: u8,
+    pub word: String,
+    pub cells: Vec<(String, Rating)>,
 }
 
 /// What the assessment form shows.
@@ -365,8 +372,8 @@ pub async fn show_register(
         method_rows: (1..=POINTS)
             .rev()
             .map(|l| {
-                let row = (1..=POINTS).filter_map(|c| method.rate(l, c).map(|r| (format!("m{l}{c}"), r))).collect();
-                (l, method.likelihood_word(l), row)
+                let cells = (1..=POINTS).filter_map(|c| method.rate(l, c).map(|r| (format!("m{l}{c}"), r))).collect();
+                MethodRow { point: l, word: method.likelihood_word(l), cells }
             })
             .collect(),
         ratings: Rating::ALL,
