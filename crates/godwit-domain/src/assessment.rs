@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::agreement::Agreement;
 use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
+pub use crate::member::Audience;
 use crate::member::MemberCode;
 use crate::policy::decide;
 use crate::threat::check_text;
@@ -56,28 +57,6 @@ pub struct AuthorSection {
     pub heading: String,
     #[serde(default)]
     pub body: String,
-}
-
-/// Who an assessment is for: members, and groups of members.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Audience {
-    #[serde(default)]
-    pub members: BTreeSet<MemberCode>,
-    #[serde(default)]
-    pub groups: BTreeSet<String>,
-}
-
-impl Audience {
-    /// `FJI, NZL, PIDC`: members, then groups.
-    pub fn label(&self) -> String {
-        self.members
-            .iter()
-            .map(MemberCode::as_str)
-            .chain(self.groups.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// What the authors of an assessment write and choose.

@@ -1,6 +1,8 @@
 //! Members (states, territories, international organisations, secretariats),
 //! the groups they belong to and the organisations inside them.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -204,5 +206,33 @@ mod tests {
         assert!(MemberCode::parse("fj").is_none());
         assert!(MemberCode::parse("FJI1").is_none());
         assert!(MemberCode::parse("'; DROP").is_none());
+    }
+}
+
+/// Whom a document or questionnaire is for: named members and every member of
+/// the groups (annual threat assessments, capacity surveys).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    #[serde(default)]
+    pub members: BTreeSet<MemberCode>,
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+}
+
+impl Audience {
+    /// Whether `member`, belonging to `groups`, is in it.
+    pub fn includes(&self, member: &MemberCode, groups: &BTreeSet<String>) -> bool {
+        self.members.contains(member) || !self.groups.is_disjoint(groups)
+    }
+
+    /// `FJI, NZL, PIDC`: members, then groups.
+    pub fn label(&self) -> String {
+        self.members
+            .iter()
+            .map(MemberCode::as_str)
+            .chain(self.groups.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

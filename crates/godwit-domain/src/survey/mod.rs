@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::incident::parse_iso_date;
 use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability, named_enum};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
+pub use crate::member::Audience;
 use crate::member::MemberCode;
 use crate::user::{Role, Subject};
 use crate::{Timestamp, ValidationErrors};
@@ -161,23 +162,6 @@ pub struct Section {
     #[serde(default)]
     pub description: String,
     pub questions: Vec<Question>,
-}
-
-/// The members asked to answer: named members and every member of the groups.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Audience {
-    #[serde(default)]
-    pub members: BTreeSet<MemberCode>,
-    #[serde(default)]
-    pub groups: BTreeSet<String>,
-}
-
-impl Audience {
-    /// Whether `member`, belonging to `groups`, is asked.
-    pub fn includes(&self, member: &MemberCode, groups: &BTreeSet<String>) -> bool {
-        self.members.contains(member) || !self.groups.is_disjoint(groups)
-    }
 }
 
 /// What the designer writes.
