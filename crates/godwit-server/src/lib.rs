@@ -17,6 +17,7 @@ pub mod notify;
 pub mod regional;
 pub mod security;
 pub mod state;
+pub mod surveys;
 pub mod warnings;
 pub mod web;
 

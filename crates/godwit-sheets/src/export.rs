@@ -136,11 +136,20 @@ pub fn to_xlsx(rows: &[ExportRow<'_>]) -> Result<Vec<u8>, XlsxError> {
     table_xlsx(&HEADERS, rows.iter().map(cells))
 }
 
-/// Any table as an XLSX workbook, text made inert.
+/// Any table as an XLSX workbook with a sheet named "Incidents", text made inert.
 pub fn table_xlsx(headers: &[&str], rows: impl Iterator<Item = Vec<Out>>) -> Result<Vec<u8>, XlsxError> {
+    named_table_xlsx("Incidents", headers, rows)
+}
+
+/// Any table as an XLSX workbook whose one sheet is named `sheet_name`.
+pub fn named_table_xlsx(
+    sheet_name: &str,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<Out>>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("Incidents")?;
+    sheet.set_name(sheet_name)?;
     let bold = Format::new().set_bold();
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *header, &bold)?;

@@ -18,7 +18,7 @@ use godwit_domain::policy::decide;
 use godwit_domain::survey::answers::{
     Answers, Response, ResponseAction, ResponseState, SurveyError, answers_for_member, may_be_delegated,
 };
-use godwit_domain::survey::findings::{Change, Findings, Respondent, compare, findings};
+use godwit_domain::survey::findings::{Findings, Respondent, RoundChange, compare, findings};
 use godwit_domain::survey::{Questionnaire, QuestionnaireDraft, QuestionnaireState, designs_questionnaire};
 use godwit_domain::user::Subject;
 use godwit_domain::{Timestamp, ValidationErrors};
@@ -85,7 +85,7 @@ pub struct FindingsView {
     pub asked: usize,
     /// The earlier round, as the viewer sees it, when there is one it may read.
     pub previous_round: Option<Uuid>,
-    pub changes: Vec<Change>,
+    pub changes: Vec<RoundChange>,
     /// Each response released to the viewer, by member.
     pub released: Vec<ReleasedAnswers>,
 }

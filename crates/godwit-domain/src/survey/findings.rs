@@ -287,7 +287,7 @@ pub fn borda<'a>(options: &[Choice], answers: impl Iterator<Item = &'a AnswerVal
 /// A share or a place that moved between an earlier round and this one.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub struct RoundChange {
     pub question: String,
     pub option: String,
     pub label: String,
@@ -299,11 +299,11 @@ pub struct Change {
 
 /// What changed from `earlier` to `now`, for every answer of a question (by
 /// key) and option (by key) found in both rounds.
-pub fn compare(now: &Findings, earlier: &Findings) -> Vec<Change> {
+pub fn compare(now: &Findings, earlier: &Findings) -> Vec<RoundChange> {
     let mut changes = Vec::new();
     for question in &now.questions {
         let Some(before) = earlier.questions.iter().find(|q| q.key == question.key) else { continue };
-        let change = |option: &str, label: &str, measure, then: u32, now: u32| Change {
+        let change = |option: &str, label: &str, measure, then: u32, now: u32| RoundChange {
             question: question.key.clone(),
             option: option.to_owned(),
             label: label.to_owned(),

@@ -132,7 +132,7 @@ pub async fn put_mapping(
 #[derive(Deserialize, IntoParams, ToSchema)]
 pub struct ExportParams {
     /// `csv` (default) or `xlsx`.
-    format: Option<ExportFormat>,
+    pub format: Option<ExportFormat>,
 }
 
 #[utoipa::path(get, path = "/api/v1/exports/incidents", tag = "incidents",

@@ -15,6 +15,7 @@ pub mod saved_searches;
 pub mod screening;
 pub mod screening_lists;
 pub mod search;
+pub mod surveys;
 pub mod threats;
 pub mod users;
 
@@ -99,6 +100,9 @@ impl Modify for SecuritySchemes {
         threats::taxonomy, threats::add_threat, threats::list, threats::create, threats::read, threats::update,
         threats::put_entry, threats::delete_entry, threats::link, threats::unlink, threats::history, threats::picture,
         assessments::list, assessments::create, assessments::read, assessments::update, assessments::history,
+        surveys::list, surveys::create, surveys::read, surveys::update, surveys::response, surveys::save,
+        surveys::delegate, surveys::submit, surveys::approve, surveys::return_answers, surveys::findings,
+        surveys::findings_data,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -209,6 +213,15 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/assessments", get(assessments::list).post(assessments::create))
         .route("/assessments/{id}", get(assessments::read).put(assessments::update))
         .route("/assessments/{id}/history", get(assessments::history))
+        .route("/surveys", get(surveys::list).post(surveys::create))
+        .route("/surveys/{id}", get(surveys::read).put(surveys::update))
+        .route("/surveys/{id}/response", get(surveys::response).put(surveys::save))
+        .route("/surveys/{id}/response/delegate", post(surveys::delegate))
+        .route("/surveys/{id}/response/submit", post(surveys::submit))
+        .route("/surveys/{id}/response/approve", post(surveys::approve))
+        .route("/surveys/{id}/response/return", post(surveys::return_answers))
+        .route("/surveys/{id}/findings", get(surveys::findings))
+        .route("/surveys/{id}/findings/data", get(surveys::findings_data))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

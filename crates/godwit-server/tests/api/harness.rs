@@ -220,6 +220,15 @@ impl Node {
         response
     }
 
+    /// Enrols a second factor for `username` (the harness leaves `nfp.fji`
+    /// without one), so that it may sign in and call the API.
+    pub async fn enrol_totp(&mut self, username: &str) {
+        let record = self.store.user_by_username(username).await.unwrap().unwrap();
+        let secret = new_totp_secret();
+        self.store.set_totp(record.user.id, Some(&secret), true, AuditEvent::new("totp.enrol")).await.unwrap();
+        self.totp_secrets.insert(username.to_owned(), secret);
+    }
+
     /// Signs in and returns the bearer token.
     pub async fn login(&self, username: &str) -> String {
         self.signed_in(username).await.json["token"].as_str().unwrap().to_owned()

@@ -18,5 +18,6 @@ mod rfis;
 mod saved_searches;
 mod screening;
 mod search;
+mod surveys;
 mod threats;
 mod warnings;

@@ -1,0 +1,255 @@
+//! Member capacity surveys (issue 9) through the API: the PIDC secretariat
+//! designs and publishes a questionnaire to the PIDC group, Fiji's focal point
+//! answers with a section delegated to an analyst, Fiji's officer approves;
+//! New Zealand and Tonga answer too, Tonga releasing its answers to the
+//! secretariat only. Each reader then sees the findings the disclosure rule
+//! allows: Tonga's answers are never listed to others, and are counted only
+//! where the findings are released. Bad input is a 4xx naming the field.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{Node, nodes};
+
+async fn call(node: &Node, method: Method, token: &str, path: &str, body: Option<Value>) -> crate::harness::Response {
+    node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
+}
+
+/// The questionnaire; findings released to `release`.
+fn questionnaire(release: Value) -> Value {
+    json!({
+        "title": "Information sharing capacity",
+        "round": "2026",
+        "opens_on": "2026-10-25",
+        "closes_on": "2026-11-30",
+        "audience": { "groups": ["PIDC"] },
+        "classification": 0,
+        "tlp": "CLEAR",
+        "release": release,
+        "sections": [
+            { "key": "sharing", "title": "Provisions for sharing", "questions": [
+                { "key": "provisions", "text": "Do you have provisions allowing for sharing of information?",
+                  "kind": { "type": "yes_no" }, "required": true },
+                { "key": "plans", "text": "Are such provisions being developed?", "kind": { "type": "yes_no" },
+                  "required": true, "show_if": { "question": "provisions", "any_of": ["no"] } },
+                { "key": "storage", "text": "How is information stored?", "kind": { "type": "single_choice", "options": [
+                    { "key": "paper", "label": "On paper" },
+                    { "key": "excel", "label": "In spreadsheets" },
+                    { "key": "database", "label": "In a database" } ] } },
+                { "key": "analysts", "text": "How many analysts?", "kind": { "type": "number", "min": 0 } },
+                { "key": "comments", "text": "Comments", "kind": { "type": "free_text" } }
+            ]},
+            { "key": "priorities", "title": "Priorities", "questions": [
+                { "key": "support", "text": "Rank the support you need", "required": true,
+                  "kind": { "type": "ranking", "options": [
+                      { "key": "sops", "label": "Policies, SOPs and guidelines" },
+                      { "key": "law", "label": "Legislation" },
+                      { "key": "training", "label": "Training" } ] } }
+            ]}
+        ]
+    })
+}
+
+fn field(response: &crate::harness::Response) -> &str {
+    response.json["errors"][0]["field"].as_str().unwrap_or_default()
+}
+
+/// `member`'s focal point answers, submits, and its officer approves with `release`.
+async fn respond(node: &Node, member: &str, id: &str, answers: Value, release: Value) {
+    let (nfp, officer) = (node.login(&format!("nfp.{member}")).await, node.login(&format!("officer.{member}")).await);
+    let saved =
+        call(node, Method::PUT, &nfp, &format!("surveys/{id}/response"), Some(json!({ "answers": answers }))).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.json);
+    let submitted = call(node, Method::POST, &nfp, &format!("surveys/{id}/response/submit"), None).await;
+    assert_eq!(submitted.json["state"], "awaiting_approval", "{}", submitted.json);
+    let approval = json!({ "classification": 0, "tlp": "CLEAR", "release": release });
+    let approved = call(node, Method::POST, &officer, &format!("surveys/{id}/response/approve"), Some(approval)).await;
+    assert_eq!(approved.json["state"], "submitted", "{}", approved.json);
+}
+
+fn question<'a>(findings: &'a Value, key: &str) -> &'a Value {
+    findings["findings"]["questions"].as_array().unwrap().iter().find(|q| q["key"] == key).unwrap()
+}
+
+fn counts(findings: &Value, key: &str) -> Vec<(u64, u64)> {
+    question(findings, key)["tally"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["count"].as_u64().unwrap(), o["percent"].as_u64().unwrap()))
+        .collect()
+}
+
+fn members(findings: &Value) -> Vec<&str> {
+    findings["released"].as_array().unwrap().iter().map(|r| r["member"].as_str().unwrap()).collect()
+}
+
+fn texts(findings: &Value) -> Vec<&str> {
+    question(findings, "comments")["tally"]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn designed_answered_approved_submitted_and_found() {
+    for mut node in nodes().await {
+        node.enrol_totp("nfp.fji").await;
+        let secretariat = node.login("sec.pidc").await;
+        let (nfp_fji, ana_fji, ana_nzl) =
+            (node.login("nfp.fji").await, node.login("ana.fji").await, node.login("ana.nzl").await);
+
+        // Designed by the secretariat only; faults are 4xx naming the field.
+        let release = json!({ "members": ["NZL"] });
+        let refused = call(&node, Method::POST, &ana_fji, "surveys", Some(questionnaire(release.clone()))).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let mut backwards = questionnaire(release.clone());
+        backwards["closes_on"] = json!("2026-10-01");
+        let wrong = call(&node, Method::POST, &secretariat, "surveys", Some(backwards)).await;
+        assert_eq!((wrong.status, field(&wrong)), (StatusCode::UNPROCESSABLE_ENTITY, "closes_on"), "{}", wrong.json);
+        let mut looping = questionnaire(release.clone());
+        looping["sections"][0]["questions"][0]["show_if"] = json!({ "question": "plans", "any_of": ["yes"] });
+        let wrong = call(&node, Method::POST, &secretariat, "surveys", Some(looping)).await;
+        assert_eq!(field(&wrong), "sections/0/questions/0/show_if/question", "{}", wrong.json);
+        let wrong =
+            call(&node, Method::POST, &secretariat, "surveys", Some(json!({ "title": "x", "sections": 3 }))).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.json["detail"].as_str().unwrap().contains("not acceptable"), "{}", wrong.json);
+
+        let created = call(&node, Method::POST, &secretariat, "surveys", Some(questionnaire(release.clone()))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+        let id = created.json["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            call(&node, Method::GET, &nfp_fji, &format!("surveys/{id}"), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut publish = questionnaire(release);
+        publish["publish"] = json!(true);
+        let published = call(&node, Method::PUT, &secretariat, &format!("surveys/{id}"), Some(publish)).await;
+        assert_eq!(published.json["state"], "published", "{}", published.json);
+        let listed = call(&node, Method::GET, &nfp_fji, "surveys", None).await;
+        assert_eq!(listed.json[0]["asked"], true);
+        assert_eq!(listed.json[0]["findings_released"], false);
+
+        // Fiji's focal point answers the first section; the condition hides "plans" until "no".
+        let view = call(&node, Method::GET, &nfp_fji, &format!("surveys/{id}/response"), None).await;
+        assert!(view.json["response"].is_null());
+        assert_eq!(view.json["editable_sections"], json!(["sharing", "priorities"]));
+        assert!(!view.json["asked"].as_array().unwrap().contains(&json!("plans")));
+        let answers = |a: Value| Some(json!({ "answers": a }));
+        let path = format!("surveys/{id}/response");
+        let wrong = call(&node, Method::PUT, &nfp_fji, &path, answers(json!({ "storage": "cloud" }))).await;
+        assert_eq!((wrong.status, field(&wrong)), (StatusCode::UNPROCESSABLE_ENTITY, "answers/storage"));
+        let wrong = call(&node, Method::PUT, &nfp_fji, &path, answers(json!({ "colour": "blue" }))).await;
+        assert_eq!(field(&wrong), "answers/colour");
+        let draft = json!({ "provisions": false, "plans": true, "storage": "excel", "analysts": 2,
+                            "comments": "Stored in Excel" });
+        let saved = call(&node, Method::PUT, &nfp_fji, &path, answers(draft)).await;
+        assert_eq!(saved.json["state"], "draft", "{}", saved.json);
+        assert_eq!(saved.json["answers"]["plans"], true);
+
+        // The priorities go to an analyst, who answers them alone.
+        let analyst = call(&node, Method::GET, &ana_fji, "auth/me", None).await.json["user"]["id"].clone();
+        let to = json!({ "section": "priorities", "to": analyst });
+        let delegated = call(&node, Method::POST, &nfp_fji, &format!("{path}/delegate"), Some(to)).await;
+        assert_eq!(delegated.json["delegations"]["priorities"], analyst, "{}", delegated.json);
+        let view = call(&node, Method::GET, &ana_fji, &path, None).await;
+        assert_eq!(view.json["editable_sections"], json!(["priorities"]));
+        let wrong = call(&node, Method::PUT, &ana_fji, &path, answers(json!({ "storage": "paper" }))).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let ranked =
+            call(&node, Method::PUT, &ana_fji, &path, answers(json!({ "support": ["law", "training"] }))).await;
+        assert_eq!(ranked.json["answers"].as_object().unwrap().len(), 6, "{}", ranked.json);
+
+        // Submitted by the focal point, approved by the officer (not by the focal point).
+        let submitted = call(&node, Method::POST, &nfp_fji, &format!("{path}/submit"), None).await;
+        assert_eq!(submitted.json["state"], "awaiting_approval");
+        let approval = json!({ "classification": 0, "tlp": "CLEAR", "release": { "groups": ["PIDC"] } });
+        let own = call(&node, Method::POST, &nfp_fji, &format!("{path}/approve"), Some(approval.clone())).await;
+        assert_eq!(own.status, StatusCode::FORBIDDEN);
+        let officer = node.login("officer.fji").await;
+        let approved = call(&node, Method::POST, &officer, &format!("{path}/approve"), Some(approval)).await;
+        assert_eq!(approved.json["state"], "submitted", "{}", approved.json);
+        let late = call(&node, Method::PUT, &nfp_fji, &path, answers(json!({ "analysts": 3 }))).await;
+        assert_eq!(late.status, StatusCode::CONFLICT);
+
+        // Tonga cannot submit what is incomplete; it releases its answers to the secretariat only.
+        let nfp_ton = node.login("nfp.ton").await;
+        let incomplete = call(&node, Method::POST, &nfp_ton, &format!("{path}/submit"), None).await;
+        assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", incomplete.json);
+        let nzl = json!({ "provisions": true, "storage": "database", "analysts": 5, "comments": "Shared with police",
+                          "support": ["training", "law"] });
+        respond(&node, "nzl", &id, nzl, json!({ "groups": ["PIDC"] })).await;
+        let ton = json!({ "provisions": false, "plans": false, "storage": "paper", "analysts": 0,
+                          "comments": "Paper arrival cards", "support": ["law", "sops"] });
+        respond(&node, "ton", &id, ton, json!({})).await;
+
+        // The secretariat reads all three; New Zealand, to which the findings are
+        // released, counts all three but reads Tonga's answers nowhere.
+        let findings = format!("surveys/{id}/findings");
+        let seen = call(&node, Method::GET, &secretariat, &findings, None).await.json;
+        assert_eq!(
+            (seen["findings"]["basis"].as_str(), seen["findings"]["responding"].as_u64()),
+            (Some("all_respondents"), Some(3))
+        );
+        assert_eq!(members(&seen), ["FJI", "NZL", "TON"]);
+        let seen = call(&node, Method::GET, &ana_nzl, &findings, None).await.json;
+        assert_eq!(seen["findings"]["responding"], 3, "{seen}");
+        assert_eq!(counts(&seen, "provisions"), [(1, 33), (2, 67)]);
+        assert_eq!(members(&seen), ["FJI", "NZL"]);
+        assert_eq!(texts(&seen), ["Stored in Excel", "Shared with police"]);
+        let order: Vec<&str> = question(&seen, "support")["tally"]["order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, ["law", "training", "sops"]);
+        assert_eq!(seen["asked"], 3);
+
+        // Fiji, to which the findings are not released, counts only the answers released to it.
+        let seen = call(&node, Method::GET, &ana_fji, &findings, None).await.json;
+        assert_eq!(
+            (seen["findings"]["basis"].as_str(), seen["findings"]["responding"].as_u64()),
+            (Some("released_responses"), Some(2))
+        );
+        assert_eq!(counts(&seen, "provisions"), [(1, 50), (1, 50)]);
+        assert_eq!(members(&seen), ["FJI", "NZL"]);
+        assert!(!seen.to_string().contains("Paper arrival cards"));
+
+        // The data as CSV and XLSX, as the reader may see it.
+        let csv = call(&node, Method::GET, &ana_fji, &format!("{findings}/data?format=csv"), None).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = String::from_utf8(csv.bytes).unwrap();
+        assert!(
+            csv.starts_with("section,question,question_text,row,answer,value,percent,rank,member,responding\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(
+                "sharing,provisions,Do you have provisions allowing for sharing of information?,,Yes,1,50,,,2\n"
+            ),
+            "{csv}"
+        );
+        assert!(csv.contains("Stored in Excel") && !csv.contains("Paper arrival cards"));
+        let xlsx = call(&node, Method::GET, &secretariat, &format!("{findings}/data?format=xlsx"), None).await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(xlsx.bytes.starts_with(b"PK"), "an XLSX workbook is a zip");
+        let wrong = call(&node, Method::GET, &secretariat, &format!("{findings}/data?format=pdf"), None).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+
+        // Outsiders and bad ids.
+        let border = node.login("border.fji").await;
+        assert_eq!(call(&node, Method::GET, &border, &findings, None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(call(&node, Method::GET, &ana_fji, "surveys/not-an-id", None).await.status, StatusCode::BAD_REQUEST);
+        let unknown = format!("surveys/{}/findings", uuid::Uuid::nil());
+        assert_eq!(call(&node, Method::GET, &ana_fji, &unknown, None).await.status, StatusCode::NOT_FOUND);
+
+        let openapi = node.call(Method::GET, "/api/openapi.json", None, None).await;
+        assert!(openapi.json["paths"]["/api/v1/surveys/{id}/response/approve"].is_object());
+        assert!(openapi.json["components"]["schemas"]["RoundChange"].is_object());
+    }
+}
