@@ -26,7 +26,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::member::MemberCode;
 
@@ -56,6 +56,13 @@ impl Cell {
         self.members.insert(member.clone());
     }
 
+    /// Adds `other`'s counts and members: the cell of both together.
+    pub fn merge(&mut self, other: &Cell) {
+        self.incidents += other.incidents;
+        self.persons += other.persons;
+        self.members.extend(other.members.iter().cloned());
+    }
+
     fn below_thresholds(&self) -> bool {
         self.incidents < MIN_RECORDS || self.persons < MIN_RECORDS || self.members.len() < MIN_MEMBERS
     }
@@ -79,6 +86,86 @@ impl Published {
 
     fn of(cell: &Cell) -> Published {
         Published { incidents: Some(rounded(cell.incidents)), persons: Some(rounded(cell.persons)), suppressed: false }
+    }
+}
+
+/// How finely a regional trend is cut in time. A quarter pools three months,
+/// so fewer of its cells fall under the thresholds: a small region's trend
+/// is mostly `<5` by month and readable by quarter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    #[default]
+    Month,
+    Quarter,
+}
+
+impl Period {
+    pub const ALL: [Period; 2] = [Period::Month, Period::Quarter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Period> {
+        Period::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    fn months(self) -> i32 {
+        match self {
+            Period::Month => 1,
+            Period::Quarter => 3,
+        }
+    }
+
+    /// Whether the month numbered `month` (1–12) opens a period.
+    pub fn starts_with(self, month: u8) -> bool {
+        (i32::from(month) - 1) % self.months() == 0
+    }
+
+    /// Whether the month numbered `month` (1–12) closes a period.
+    pub fn ends_with(self, month: u8) -> bool {
+        i32::from(month) % self.months() == 0
+    }
+
+    /// The period holding `month` (`YYYY-MM`): `YYYY-MM` or `YYYY-Qn`.
+    pub fn of_month(self, month: &str) -> Option<String> {
+        let (year, m) = month.split_once('-').filter(|_| month.len() == 7)?;
+        let (year, m) = (year.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
+        (1..=12).contains(&m).then(|| self.label(year * 12 + m - 1))
+    }
+
+    /// Every period from the one labelled `first` to the one labelled `last`
+    /// (labels as [`Period::of_month`] writes them): a chart's axis, gaps
+    /// included. Just `first` when the labels do not read.
+    pub fn between(self, first: &str, last: &str) -> Vec<String> {
+        match (self.index(first), self.index(last)) {
+            (Some(a), Some(b)) if a <= b && b - a < 1200 => (a..=b).map(|i| self.label(i * self.months())).collect(),
+            _ => vec![first.to_owned()],
+        }
+    }
+
+    /// The label of the period holding month number `month` (year × 12 + month − 1).
+    fn label(self, month: i32) -> String {
+        match self {
+            Period::Month => format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1),
+            Period::Quarter => format!("{:04}-Q{}", month.div_euclid(12), month.rem_euclid(12) / 3 + 1),
+        }
+    }
+
+    /// The period's number counted from year 0, from its label.
+    fn index(self, label: &str) -> Option<i32> {
+        let (year, part) = label.split_once('-')?;
+        let year = year.parse::<i32>().ok()?;
+        let (per_year, n) = match self {
+            Period::Month => (12, part.parse::<i32>().ok()?),
+            Period::Quarter => (4, part.strip_prefix('Q')?.parse::<i32>().ok()?),
+        };
+        (1..=per_year).contains(&n).then_some(year * per_year + n - 1)
     }
 }
 
@@ -179,6 +266,21 @@ mod tests {
             let n = group.iter().filter(|&&i| shown[i].suppressed).count();
             assert!(n != 1);
         }
+    }
+
+    #[test]
+    fn quarters_pool_three_months() {
+        let q = Period::Quarter;
+        let quarters: Vec<_> = ["2026-01", "2026-03", "2026-04", "2026-12"].map(|m| q.of_month(m)).to_vec();
+        assert_eq!(quarters, ["2026-Q1", "2026-Q1", "2026-Q2", "2026-Q4"].map(|l| Some(l.to_owned())).to_vec());
+        assert_eq!(Period::Month.of_month("2026-04").as_deref(), Some("2026-04"));
+        assert_eq!(q.of_month("2026-13"), None);
+        assert_eq!(q.of_month("2026-4"), None);
+        assert_eq!(q.between("2025-Q4", "2026-Q2"), ["2025-Q4", "2026-Q1", "2026-Q2"]);
+        assert_eq!(Period::Month.between("2025-12", "2026-02"), ["2025-12", "2026-01", "2026-02"]);
+        assert_eq!(q.between("nonsense", "2026-Q2"), ["nonsense"]);
+        assert!(q.starts_with(4) && !q.starts_with(5) && q.ends_with(6) && !q.ends_with(4));
+        assert!((1..=12).all(|m| Period::Month.starts_with(m) && Period::Month.ends_with(m)));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! audited as `regional.read` with who, the region, the view and the query.
 
 use godwit_domain::incident::Dimension;
-use godwit_domain::regional::Published;
+use godwit_domain::regional::{Period, Published};
 use godwit_domain::user::Subject;
 use godwit_sheets::export::{Out, table_csv};
 use godwit_store::audit::AuditEvent;
@@ -34,6 +34,10 @@ pub struct RegionalParams {
     pub to: Option<String>,
     /// Only this category, e.g. `people_smuggling`.
     pub category: Option<String>,
+    /// How finely the trend is cut: `month` (default) or `quarter` (three
+    /// months pooled, so fewer counts are held back). With `quarter`, `from`
+    /// and `to` are whole quarters. Used by the trend only.
+    pub period: Option<String>,
     /// Rows of a top list (default 10) or route steps (default 40); 1 to 500.
     pub limit: Option<String>,
     /// `json` (default) or `csv`; `Accept: text/csv` also asks for CSV.
@@ -58,25 +62,40 @@ impl RegionalParams {
         if a.by == Dimension::Member {
             return Err(ApiError::invalid("by", "regional aggregates have no breakdown by member"));
         }
-        // The counts kept per month answer whole months only.
-        if a.filter.from.is_some_and(|d| d.day() != 1) {
-            return Err(ApiError::invalid("from", "regional aggregates count whole months: give a month YYYY-MM"));
+        // The counts kept per month answer whole months (or quarters) only.
+        let period = self.period()?;
+        let whole = match period {
+            Period::Month => "regional aggregates count whole months: give a month YYYY-MM",
+            Period::Quarter => "by quarter, give the first month of a quarter (from) and the last (to)",
+        };
+        if a.filter.from.is_some_and(|d| d.day() != 1 || !period.starts_with(d.month().into())) {
+            return Err(ApiError::invalid("from", whole));
         }
-        if a.filter.to.is_some_and(|d| d.next_day().is_some_and(|n| n.day() != 1)) {
-            return Err(ApiError::invalid("to", "regional aggregates count whole months: give a month YYYY-MM"));
+        let ends_month = |d: time::Date| d.next_day().is_none_or(|n| n.day() == 1);
+        if a.filter.to.is_some_and(|d| !ends_month(d) || !period.ends_with(d.month().into())) {
+            return Err(ApiError::invalid("to", whole));
         }
         Ok(a)
     }
+
+    /// The trend's period, `month` unless asked otherwise.
+    pub fn period(&self) -> ApiResult<Period> {
+        match self.period.as_deref() {
+            None | Some("") => Ok(Period::Month),
+            Some(p) => Period::parse(p).ok_or_else(|| ApiError::invalid("period", "give month or quarter")),
+        }
+    }
 }
 
-/// Records per month and value of `by` over the region's contributors.
+/// Records per period and value of `by` over the region's contributors.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegionalTrend {
     pub region: String,
     pub by: Dimension,
+    pub period: Period,
     /// Every record counted, once each (suppressed if too few).
     pub totals: Published,
-    /// Oldest month first; suppressed cells have no counts.
+    /// Oldest period first; suppressed cells have no counts.
     pub points: Vec<RegionalPoint>,
 }
 
@@ -97,9 +116,15 @@ pub struct RegionalRoutes {
     pub hops: Vec<RegionalHop>,
 }
 
-pub async fn trend(store: &Store, subject: &Subject, region: &str, a: &Analysis) -> Result<RegionalTrend, StoreError> {
-    let result = store.regional_trend(subject, region, &a.filter, a.by).await?;
-    Ok(RegionalTrend { region: region.to_owned(), by: a.by, totals: result.totals, points: result.rows })
+pub async fn trend(
+    store: &Store,
+    subject: &Subject,
+    region: &str,
+    a: &Analysis,
+    period: Period,
+) -> Result<RegionalTrend, StoreError> {
+    let result = store.regional_trend(subject, region, &a.filter, a.by, period).await?;
+    Ok(RegionalTrend { region: region.to_owned(), by: a.by, period, totals: result.totals, points: result.rows })
 }
 
 pub async fn top(store: &Store, subject: &Subject, region: &str, a: &Analysis) -> Result<RegionalTop, StoreError> {
@@ -135,9 +160,9 @@ fn text(value: &Option<String>) -> Out {
 
 pub fn trend_csv(result: &RegionalTrend) -> Vec<u8> {
     table_csv(
-        &["month", result.by.as_str(), "incidents", "persons"],
+        &[result.period.as_str(), result.by.as_str(), "incidents", "persons"],
         result.points.iter().map(|p| {
-            let mut row = vec![Out::Text(p.month.clone()), text(&p.key)];
+            let mut row = vec![Out::Text(p.period.clone()), text(&p.key)];
             row.extend(counts(&p.counts));
             row
         }),
@@ -212,6 +237,22 @@ mod tests {
         let whole =
             RegionalParams { from: Some("2026-01".into()), to: Some("2026-02-28".into()), ..Default::default() };
         assert!(whole.read(false).is_ok());
+    }
+
+    #[test]
+    fn by_quarter_whole_quarters_only() {
+        let quarter = |from: &str, to: &str| RegionalParams {
+            period: Some("quarter".into()),
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..Default::default()
+        };
+        assert!(quarter("2026-01", "2026-06").read(false).is_ok());
+        assert!(quarter("2026-04", "2026-12-31").read(false).is_ok());
+        assert!(field(quarter("2026-02", "2026-06")).contains("field: \"from\""));
+        assert!(field(quarter("2026-01", "2026-05")).contains("field: \"to\""));
+        let weekly = RegionalParams { period: Some("week".into()), ..Default::default() };
+        assert!(field(weekly).contains("field: \"period\""));
     }
 
     #[test]

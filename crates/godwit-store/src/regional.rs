@@ -24,7 +24,7 @@ use godwit_domain::Timestamp;
 use godwit_domain::incident::Dimension;
 use godwit_domain::marking::Classification;
 use godwit_domain::member::{MemberCode, MemberGroup};
-use godwit_domain::regional::{Cell, Published, disclose, disclose_one, groups_by};
+use godwit_domain::regional::{Cell, Period, Published, disclose, disclose_one, groups_by};
 use godwit_domain::user::{Role, Subject};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde::Serialize;
@@ -61,11 +61,12 @@ pub struct Region {
     pub yours: Option<Contribution>,
 }
 
-/// The counts of one month and value of a regional trend, as published.
+/// The counts of one period and value of a regional trend, as published.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegionalPoint {
-    pub month: String,
+    /// `YYYY-MM`, or `YYYY-Qn` by quarter.
+    pub period: String,
     pub key: Option<String>,
     #[serde(flatten)]
     pub counts: Published,
@@ -341,36 +342,43 @@ impl Store {
         let cells = self.regional_cells(subject, region, filter, Dimension::Category.as_str(), false).await?;
         let mut all = Cell::default();
         for cell in cells.values() {
-            all.incidents += cell.incidents;
-            all.persons += cell.persons;
-            all.members.extend(cell.members.iter().cloned());
+            all.merge(cell);
         }
         Ok(disclose_one(&all))
     }
 
-    /// Records per month and value of `by` in `region`, as published; oldest
-    /// month first. Cells are grouped by value (their sum is the value's top
-    /// row) and, for dimensions that partition the records, by month.
+    /// Records per period (month or quarter) and value of `by` in `region`,
+    /// as published; oldest period first. Cells are pooled into periods
+    /// before disclosure control, then grouped by value (their sum is the
+    /// value's top row) and, for dimensions that partition the records, by period.
     pub async fn regional_trend(
         &self,
         subject: &Subject,
         region: &str,
         filter: &AnalysisFilter,
         by: Dimension,
+        period: Period,
     ) -> Result<Regional<RegionalPoint>, StoreError> {
         let by = breakdown(by)?;
         let totals = self.regional_totals(subject, region, filter).await?;
-        let cells = self.regional_cells(subject, region, filter, by.as_str(), true).await?;
+        let mut cells: BTreeMap<(Option<String>, Option<String>), Cell> = BTreeMap::new();
+        for ((month, value), cell) in self.regional_cells(subject, region, filter, by.as_str(), true).await? {
+            let pooled = month
+                .as_deref()
+                .and_then(|m| period.of_month(m))
+                .ok_or_else(|| StoreError::Corrupt(format!("rollup month {month:?}")))?;
+            cells.entry((Some(pooled), value)).or_default().merge(&cell);
+        }
         let keys: Vec<(Option<String>, Option<String>)> = cells.keys().cloned().collect();
         let mut groups = groups_by(&keys, |(_, value)| value.clone());
         if partitions(by) {
-            groups.extend(groups_by(&keys, |(month, _)| month.clone()));
+            groups.extend(groups_by(&keys, |(period, _)| period.clone()));
         }
         let counts: Vec<Cell> = cells.into_values().collect();
         let rows = keys
             .into_iter()
             .zip(disclose(&counts, &groups))
-            .map(|((month, key), counts)| RegionalPoint { month: month.unwrap_or_default(), key, counts })
+            .map(|((period, key), counts)| RegionalPoint { period: period.unwrap_or_default(), key, counts })
             .collect();
         Ok(Regional { totals, rows })
     }

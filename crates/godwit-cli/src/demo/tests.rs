@@ -2,6 +2,7 @@ use std::collections::BTreeSet;
 
 use godwit_domain::item::{ItemKind, ItemState};
 use godwit_domain::marking::ClassificationScale;
+use godwit_domain::regional::Period;
 use godwit_domain::user::{Role, password_policy_violation};
 use godwit_domain::{Clock, SystemClock, Timestamp};
 use godwit_store::Store;
@@ -125,13 +126,17 @@ async fn seeding_fills_a_store_with_a_whole_region() {
         .expect("regional top");
     assert!(!top.totals.suppressed, "{top:?}");
     assert!(top.rows.iter().any(|r| !r.counts.suppressed) && top.rows.iter().any(|r| r.counts.suppressed), "{top:?}");
-    // The monthly chart has something to draw: some months' counts are published.
-    let trend = store
-        .regional_trend(&subject, "PIDC", &filter, godwit_domain::incident::Dimension::Category)
-        .await
-        .expect("regional trend");
-    let published = trend.rows.iter().filter(|p| !p.counts.suppressed).count();
-    assert!(published >= 3, "{published} published monthly cells: {trend:?}");
+    // The chart has something to draw, more by quarter than by month.
+    let mut published = Vec::new();
+    for period in Period::ALL {
+        let trend = store
+            .regional_trend(&subject, "PIDC", &filter, godwit_domain::incident::Dimension::Category, period)
+            .await
+            .expect("regional trend");
+        published.push(trend.rows.iter().filter(|p| !p.counts.suppressed).count());
+    }
+    let [monthly, quarterly] = published[..] else { unreachable!("two periods") };
+    assert!(monthly >= 3 && quarterly > monthly, "published cells: {monthly} by month, {quarterly} by quarter");
 
     // Fiji reads the registers released to PIDC, to the Bali Process and to
     // it by name, not Papua New Guinea's (released to Australia) nor Samoa's

@@ -154,10 +154,10 @@ async fn answer<T: Serialize>(
 #[utoipa::path(get, path = "/api/v1/analysis/regional/{region}/trend", tag = "analysis",
     params(("region" = String, Path, description = "A member group's code, e.g. `PIDC`"), RegionalParams),
     responses(
-        (status = 200, description = "Records and persons per month and value of `by` over the published incident records of every member contributing to the region (up to each one's ceiling and the caller's clearance), including records not released to the caller. A cell with fewer than 5 records or persons, or from fewer than 3 members, is suppressed (`suppressed: true`, no counts; `<5` in CSV), as is a cell that would let one be worked out by subtraction; other counts are rounded to a multiple of 5. CSV: `month,<by>,incidents,persons`. Audited", body = RegionalTrend),
+        (status = 200, description = "Records and persons per period (month, or quarter with `period=quarter`) and value of `by` over the published incident records of every member contributing to the region (up to each one's ceiling and the caller's clearance), including records not released to the caller. A cell with fewer than 5 records or persons, or from fewer than 3 members, is suppressed (`suppressed: true`, no counts; `<5` in CSV), as is a cell that would let one be worked out by subtraction; other counts are rounded to a multiple of 5. CSV: `month,<by>,incidents,persons` (`quarter,…` by quarter). Audited", body = RegionalTrend),
         (status = 403, description = "The caller's member does not contribute to the region (the message says how to opt in), or its roles read no incident records", body = crate::error::Problem),
         (status = 404, description = "No such region", body = crate::error::Problem),
-        (status = 422, description = "A bad parameter, named (no breakdown by member; whole months only)", body = crate::error::Problem),
+        (status = 422, description = "A bad parameter, named (no breakdown by member; whole months, or whole quarters by quarter)", body = crate::error::Problem),
     ))]
 pub async fn trend(
     State(state): State<AppState>,
@@ -167,7 +167,7 @@ pub async fn trend(
     Query(params): Query<RegionalParams>,
 ) -> ApiResult<Response> {
     let a = checked(&caller, &params, &headers)?;
-    let result = shared::trend(&state.store, &caller.subject, &region, &a).await?;
+    let result = shared::trend(&state.store, &caller.subject, &region, &a, params.period()?).await?;
     let csv = a.csv.then(|| shared::trend_csv(&result));
     answer(&state, &caller, (&region, "trend"), &params, (csv, result.points.len()), result).await
 }

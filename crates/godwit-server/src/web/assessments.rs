@@ -16,6 +16,7 @@ use godwit_domain::incident::Dimension;
 use godwit_domain::item::{ItemKind, ItemState};
 use godwit_domain::marking::{Caveats, Tlp};
 use godwit_domain::member::MemberCode;
+use godwit_domain::regional::Period;
 use godwit_store::assessments::{AssembledAssessment, AssessmentVersion};
 use godwit_store::items::{ItemFilter, ItemSummary};
 use uuid::Uuid;
@@ -304,8 +305,7 @@ async fn again(
     if e.status != StatusCode::UNPROCESSABLE_ENTITY {
         return Err(e.into());
     }
-    let problems = e.errors.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
-    form_page(state, viewer, title, action, form, problems).await
+    form_page(state, viewer, title, action, form, e.problems()).await
 }
 
 pub async fn create(
@@ -440,7 +440,7 @@ pub async fn show(
                 )
             })
             .collect(),
-        trend: trend_chart(Dimension::Category, &doc.trend),
+        trend: trend_chart(Dimension::Category, &doc.trend, Period::Month),
         reports: doc
             .reports
             .iter()

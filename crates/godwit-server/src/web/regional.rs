@@ -2,7 +2,7 @@
 //! viewer's member and who contributes to them; for a national focal point,
 //! the control to opt its member in (stating the highest classification it
 //! contributes) or out; for users of contributing members, the region's
-//! totals per month (an SVG chart), top values and route steps, suppressed
+//! totals per quarter or month (an SVG chart), top values and route steps, suppressed
 //! cells written `<5`, each with its CSV from the API. The rules, counts and
 //! audit are those of `/api/v1/analysis/regional` (crate::regional).
 
@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use godwit_domain::incident::Dimension;
 use godwit_domain::item::Category;
+use godwit_domain::regional::Period;
 use godwit_domain::user::Role;
 use godwit_store::StoreError;
 use godwit_store::analysis::{Hop, TrendPoint};
@@ -36,16 +37,20 @@ pub struct PageParams {
     pub from: Option<String>,
     pub to: Option<String>,
     pub category: Option<String>,
+    pub period: Option<String>,
     pub limit: Option<String>,
 }
 
 impl PageParams {
+    /// The API's query; the page counts by quarter unless asked for months,
+    /// since a region's monthly cells are mostly too small to publish.
     fn regional(&self) -> RegionalParams {
         RegionalParams {
             by: self.by.clone(),
             from: self.from.clone(),
             to: self.to.clone(),
             category: self.category.clone(),
+            period: Some(self.period.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "quarter".into())),
             limit: self.limit.clone(),
             format: None,
         }
@@ -64,9 +69,12 @@ pub struct Shown {
     pub totals: Line,
     pub by: String,
     pub by_heading: String,
+    /// `month` or `quarter`.
+    pub period: &'static str,
     pub chart_svg: String,
+    /// The periods, oldest first.
     pub months: Vec<String>,
-    /// Per value: the published count of each month (`<5` or blank).
+    /// Per value: the published count of each period (`<5` or blank).
     pub table: Vec<(String, Vec<String>)>,
     pub top: Vec<Line>,
     pub hops: Vec<Line>,
@@ -89,6 +97,7 @@ pub struct RegionalPage {
     ceilings: Vec<Choice>,
     dimensions: Vec<Choice>,
     categories: Vec<Choice>,
+    periods: Vec<Choice>,
     params: PageParams,
     /// Why the aggregates are not shown (not contributing), with how to opt in.
     refusal: Option<String>,
@@ -111,10 +120,10 @@ async fn shown_to(
     viewer: &Viewer,
     region: &str,
     params: &RegionalParams,
-    a: &Analysis,
+    (a, period): (&Analysis, Period),
 ) -> Result<Shown, StoreError> {
     let subject = &viewer.caller.subject;
-    let trend = regional::trend(&state.store, subject, region, a).await?;
+    let trend = regional::trend(&state.store, subject, region, a, period).await?;
     let top = regional::top(&state.store, subject, region, a).await?;
     let routes = regional::routes(&state.store, subject, region, a).await?;
     regional::audit_read(&state.store, subject, region, "page", params, trend.points.len() + top.rows.len()).await?;
@@ -123,13 +132,13 @@ async fn shown_to(
         .points
         .iter()
         .map(|p| TrendPoint {
-            month: p.month.clone(),
+            month: p.period.clone(),
             key: p.key.clone(),
             incidents: p.counts.incidents.unwrap_or(0),
             persons: p.counts.persons.unwrap_or(0),
         })
         .collect();
-    let chart = trend_chart(a.by, &drawn);
+    let chart = trend_chart(a.by, &drawn, period);
     let mut table: Vec<(String, Vec<String>)> = Vec::new();
     let mut keys: Vec<Option<String>> = trend.points.iter().map(|p| p.key.clone()).collect();
     keys.sort();
@@ -142,7 +151,7 @@ async fn shown_to(
                 trend
                     .points
                     .iter()
-                    .find(|p| &p.month == m && p.key == key)
+                    .find(|p| &p.period == m && p.key == key)
                     .map(|p| shown(p.counts.incidents))
                     .unwrap_or_default()
             })
@@ -174,6 +183,7 @@ async fn shown_to(
         },
         by: words(a.by.as_str()).to_lowercase(),
         by_heading: words(a.by.as_str()),
+        period: period.as_str(),
         chart_svg: chart.svg,
         months: chart.months,
         table,
@@ -223,17 +233,17 @@ pub async fn show(
     let mut status = StatusCode::OK;
     let (mut refusal, mut error, mut shown) = (None, None, None);
     let query = params.regional();
-    match query.read(false) {
+    match query.read(false).and_then(|a| Ok((a, query.period()?))) {
         Err(e) => {
             status = StatusCode::UNPROCESSABLE_ENTITY;
-            error = Some(e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "));
+            error = Some(e.summary());
         }
         Ok(_) if !may_analyse(subject) => {
             refusal = Some("Regional aggregates are for roles that analyse incident records.".to_owned());
             status = StatusCode::FORBIDDEN;
         }
         Ok(_) if region.is_empty() => {}
-        Ok(a) => match shown_to(&state, &viewer, &region, &query, &a).await {
+        Ok((a, period)) => match shown_to(&state, &viewer, &region, &query, (&a, period)).await {
             Ok(s) => shown = Some(s),
             Err(StoreError::Forbidden(why)) => {
                 refusal = Some(why);
@@ -260,6 +270,7 @@ pub async fn show(
             .collect(),
         dimensions: choices(&dimensions, Dimension::as_str, &by),
         categories: choices(Category::ALL, Category::as_str, params.category.as_deref().unwrap_or_default()),
+        periods: choices(&Period::ALL, Period::as_str, query.period.as_deref().unwrap_or_default()),
         regions,
         region,
         params,

@@ -111,8 +111,17 @@ async fn contributors_see_totals_of_records_not_released_to_them() {
             get(&node, &fji, "/api/v1/analysis/regional/PIDC/trend?by=nationality&from=2026-10&to=2026-10").await;
         assert_eq!(
             trend.json["points"],
-            json!([{ "month": "2026-10", "key": "LKA", "incidents": 5, "persons": 20, "suppressed": false }])
+            json!([{ "period": "2026-10", "key": "LKA", "incidents": 5, "persons": 20, "suppressed": false }])
         );
+        // By quarter the same records pool into 2026-Q4; quarters must be whole.
+        let quarter = get(&node, &fji, "/api/v1/analysis/regional/PIDC/trend?by=nationality&period=quarter").await;
+        assert_eq!(quarter.json["period"], "quarter", "{}", quarter.json);
+        assert_eq!(
+            quarter.json["points"],
+            json!([{ "period": "2026-Q4", "key": "LKA", "incidents": 5, "persons": 20, "suppressed": false }])
+        );
+        let cut = get(&node, &fji, "/api/v1/analysis/regional/PIDC/trend?period=quarter&from=2026-11").await;
+        assert_eq!(cut.status, StatusCode::UNPROCESSABLE_ENTITY);
         let csv = get(&node, &fji, "/api/v1/analysis/regional/PIDC/trend?format=csv").await;
         assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
         assert!(csv.text().contains("2026-10,people_smuggling,5,20"), "{}", csv.text());
@@ -138,9 +147,10 @@ async fn contributors_see_totals_of_records_not_released_to_them() {
             .audit_records(&AuditQuery { action: Some("regional.read".into()), limit: 100, ..AuditQuery::default() })
             .await
             .unwrap();
-        assert_eq!(reads.len(), 4, "{reads:?}");
+        assert_eq!(reads.len(), 5, "{reads:?}");
         assert!(reads.iter().all(|r| r.target.as_deref() == Some("PIDC") && r.actor_member.as_deref() == Some("FJI")));
         assert!(reads[2].detail.contains("\"by\":\"nationality\"") && reads[2].detail.contains("\"view\":\"trend\""));
+        assert!(reads[3].detail.contains("\"period\":\"quarter\""), "{}", reads[3].detail);
 
         // Tonga opts out: its records leave the totals (two members left:
         // suppressed) and its users are refused.
