@@ -35,6 +35,20 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Each problem as `field: message`, for a page that lists them; the
+    /// detail alone when no field is named.
+    pub fn problems(&self) -> Vec<String> {
+        if self.errors.is_empty() {
+            return self.detail.iter().cloned().collect();
+        }
+        self.errors.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
+    }
+
+    /// The problems on one line.
+    pub fn summary(&self) -> String {
+        self.problems().join("; ")
+    }
+
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         ApiError { status, code, detail: Some(detail.into()), errors: Vec::new() }
     }

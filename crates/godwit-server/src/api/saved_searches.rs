@@ -23,10 +23,7 @@ use crate::web::search::PageQuery;
 /// The search a stored query string describes, checked as the search page
 /// checks it; every problem is reported on the `query` field.
 pub fn search_query(text: &str, scale: &ClassificationScale) -> ApiResult<SearchQuery> {
-    let as_query = |e: ApiError| {
-        let detail = e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
-        ApiError::invalid("query", detail)
-    };
+    let as_query = |e: ApiError| ApiError::invalid("query", e.summary());
     PageQuery::parse(text)?.to_params().and_then(|p| p.to_query(scale)).map_err(as_query)
 }
 

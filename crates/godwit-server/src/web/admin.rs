@@ -20,7 +20,7 @@ use crate::admin::{self, NewOrganisation, NewUser, UserUpdate};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::forms::{FieldErrors, when, words};
-use crate::web::item_form::Choice;
+use crate::web::item_form::{Choice, choices};
 use crate::web::page::{Chrome, WebError, render, role_label};
 use crate::web::signin::NoFields;
 use crate::web::viewer::{Viewer, WebForm};
@@ -548,12 +548,6 @@ struct MemberForms {
     organisation: OrganisationForm,
 }
 
-fn choices_of<T: Copy>(all: &[T], value: impl Fn(T) -> &'static str, current: &str) -> Vec<Choice> {
-    all.iter()
-        .map(|&v| Choice { value: value(v).into(), label: words(value(v)), selected: value(v) == current })
-        .collect()
-}
-
 async fn members_page(
     state: &AppState,
     viewer: &Viewer,
@@ -605,7 +599,7 @@ async fn members_page(
         may_put_member: admin::manages_membership(me),
         may_put_group: admin::manages_groups(state, me).await?,
         may_put_organisation: members.iter().any(|m| admin::manages_member(me, &m.code)),
-        kinds: choices_of(&MemberKind::ALL, MemberKind::as_str, &member_form.kind),
+        kinds: choices(&MemberKind::ALL, MemberKind::as_str, &member_form.kind),
         group_members: members
             .iter()
             .map(|m| Choice {
@@ -623,7 +617,7 @@ async fn members_page(
                 selected: org_form.member == m.code.as_str(),
             })
             .collect(),
-        agencies: choices_of(&AgencyKind::ALL, AgencyKind::as_str, &org_form.agency),
+        agencies: choices(&AgencyKind::ALL, AgencyKind::as_str, &org_form.agency),
         member_form,
         group_form,
         org_form,

@@ -223,11 +223,7 @@ pub async fn create(
         Ok(r) => Ok(Redirect::to(&format!("/plans/{}?done=created", r.id)).into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
             let mut shown = page(&state, &viewer).await?;
-            shown.problems = if e.errors.is_empty() {
-                vec![e.detail.unwrap_or_default()]
-            } else {
-                e.errors.iter().map(|p| format!("{}: {}", p.field, p.message)).collect()
-            };
+            shown.problems = e.problems();
             shown.form = form;
             render(&shown)
         }

@@ -184,7 +184,7 @@ pub async fn create(
         Ok(r) => Ok(Redirect::to(&format!("/rfis/{}?done=created", r.id)).into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut shown = list_page(&state, &viewer, &ListQuery::default()).await?;
-            shown.problems = e.errors.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+            shown.problems = e.problems();
             shown.form = form;
             render(&shown)
         }

@@ -153,7 +153,7 @@ pub async fn submit(
         Ok(screening) => shown.outcome = Some(outcome(screening)),
         Err(e) if e.status.is_client_error() => {
             shown.error = Some(e.detail.clone().unwrap_or_else(|| "The manifest could not be read.".into()));
-            shown.problems = e.errors.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+            shown.problems = e.problems();
         }
         Err(e) => return Err(e.into()),
     }

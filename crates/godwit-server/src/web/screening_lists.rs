@@ -121,7 +121,7 @@ pub async fn upload(
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut shown = page(&state, &viewer).await?;
             shown.error = Some("The list was not stored:".into());
-            shown.problems = e.errors.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+            shown.problems = e.problems();
             shown.upload = upload;
             render(&shown)
         }

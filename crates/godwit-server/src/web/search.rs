@@ -271,10 +271,7 @@ pub async fn show(
         hits,
         facets,
         next,
-        error: error.map(|e| {
-            let fields: Vec<String> = e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-            if fields.is_empty() { e.detail.unwrap_or_default() } else { fields.join("; ") }
-        }),
+        error: error.map(|e| e.summary()),
         action: "/saved-searches",
         editing: false,
         form: SavedForm { query: q.encoded(), notify_portal: Some("on".into()), ..SavedForm::default() },

@@ -98,10 +98,7 @@ pub async fn show(
     }
     let (status, error, shown) = match Warning::read(&params, warnings::today(&state.store)) {
         Ok(w) => (StatusCode::OK, None, Some(warnings::warnings(&state.store, &viewer.caller.subject, &w).await?)),
-        Err(e) => {
-            let fields: Vec<String> = e.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-            (StatusCode::UNPROCESSABLE_ENTITY, Some(fields.join("; ")), None)
-        }
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e.summary()), None),
     };
     let (rises, displacements) = shown.as_ref().map(lines).unwrap_or_default();
     let page = WarningsPage {
