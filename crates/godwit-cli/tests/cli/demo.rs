@@ -33,7 +33,42 @@ pub struct Client {
 }
 
 impl Client {
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub fn new(base: String) -> Client {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Client { agent, base }
+    }
+
+    /// Waits for the server to answer, two minutes at most.
+    pub fn wait_until_up(&self) {
+        let started = Instant::now();
+        while self.agent.get(format!("{}/healthz", self.base)).call().is_err() {
+            assert!(started.elapsed() < Duration::from_secs(120), "the server did not start");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Another client of the same server, with its own connections.
+    pub fn fresh(&self) -> Client {
+        Client::new(self.base.clone())
+    }
+
+    /// The status of a GET, the body unread.
+    pub fn status(&self, path: &str, token: Option<&str>) -> u16 {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        request.call().unwrap().status().as_u16()
+    }
+
+    /// A portal page as a signed-in browser gets it (the session token as its cookie).
+    pub fn page(&self, path: &str, token: &str) -> (u16, String) {
+        let cookie = format!("{}={token}", godwit_server::auth::session::SESSION_COOKIE);
+        let mut response = self.agent.get(format!("{}{path}", self.base)).header("Cookie", cookie).call().unwrap();
+        (response.status().as_u16(), response.body_mut().read_to_string().unwrap_or_default())
+    }
+
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
         let auth = token.map(|t| format!("Bearer {t}"));
         let mut response = match (method, body) {
@@ -57,7 +92,7 @@ impl Client {
         (status, json)
     }
 
-    fn login(&self, credentials: &[Value], username: &str) -> String {
+    pub fn login(&self, credentials: &[Value], username: &str) -> String {
         let user = credentials
             .iter()
             .find(|u| u["username"] == username)
@@ -83,13 +118,8 @@ pub fn start_demo(data_dir: &Path, credentials: &Path) -> (Server, Client) {
         .spawn()
         .unwrap();
     let server = Server(child);
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let client = Client { agent, base: format!("http://127.0.0.1:{port}") };
-    let started = Instant::now();
-    while client.agent.get(format!("{}/healthz", client.base)).call().is_err() {
-        assert!(started.elapsed() < Duration::from_secs(120), "the demo did not start");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let client = Client::new(format!("http://127.0.0.1:{port}"));
+    client.wait_until_up();
     (server, client)
 }
 

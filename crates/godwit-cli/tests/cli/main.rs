@@ -3,6 +3,7 @@
 //! backup and restore, TLS.
 #![allow(clippy::unwrap_used)]
 
+mod access_probe;
 mod browser;
 mod demo;
 mod tls;
