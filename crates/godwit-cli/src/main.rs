@@ -65,6 +65,9 @@ enum Command {
     /// Export an annual threat assessment as a user may open it.
     #[command(subcommand)]
     Assessment(commands::assessment::AssessmentCommand),
+    /// Export the items a user may read as a STIX 2.1 bundle, or import one as their drafts.
+    #[command(subcommand)]
+    Stix(commands::stix::StixCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -95,6 +98,7 @@ fn main() -> anyhow::Result<()> {
             Command::Import(command) => commands::import::run(command).await,
             Command::Threats(command) => commands::threats::run(command).await,
             Command::Assessment(command) => commands::assessment::run(command).await,
+            Command::Stix(command) => commands::stix::run(command).await,
         }
     })
 }

@@ -637,7 +637,8 @@ impl Store {
         Ok(())
     }
 
-    pub(crate) async fn validate_content(&self, author: &Subject, content: &ItemContent) -> Result<(), StoreError> {
+    /// Everything [`Store::create_item`] checks of `content` written by `author`.
+    pub async fn validate_content(&self, author: &Subject, content: &ItemContent) -> Result<(), StoreError> {
         let mut errors = content.validate(&self.scale(), self.clock().now()).err().unwrap_or_default();
         for (i, tag) in content.tags.iter().enumerate() {
             let field = format!("tags/{i}");
@@ -653,23 +654,52 @@ impl Store {
         Ok(errors.into_result()?)
     }
 
+    /// Refuses users whose roles do not write items.
+    pub(crate) fn check_author(author: &Subject) -> Result<(), StoreError> {
+        if author.roles.iter().any(|r| r.authors_content()) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden("your roles do not include writing items".into()))
+        }
+    }
+
     /// Writes a new draft.
     pub async fn create_item(&self, author: &Subject, content: ItemContent) -> Result<Item, StoreError> {
-        if !author.roles.iter().any(|r| r.authors_content()) {
-            return Err(StoreError::Forbidden("your roles do not include writing items".into()));
+        let mut items = self.create_items(author, vec![content], None).await?;
+        items.pop().ok_or(StoreError::NotFound("item"))
+    }
+
+    /// Writes new drafts, all in one transaction or none, each checked like
+    /// [`Store::create_item`]'s; `batch`, when given, is audited beside each
+    /// item's `item.create` (an import names its source there).
+    pub async fn create_items(
+        &self,
+        author: &Subject,
+        contents: Vec<ItemContent>,
+        batch: Option<AuditEvent>,
+    ) -> Result<Vec<Item>, StoreError> {
+        Self::check_author(author)?;
+        for content in &contents {
+            self.validate_content(author, content).await?;
         }
-        self.validate_content(author, &content).await?;
         let now = self.clock().now();
-        let item =
-            Item::first_draft(Uuid::now_v7(), author.member.clone(), author.organisation, author.user, content, now);
+        let items: Vec<Item> = contents
+            .into_iter()
+            .map(|content| {
+                Item::first_draft(Uuid::now_v7(), author.member.clone(), author.organisation, author.user, content, now)
+            })
+            .collect();
+        let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+        let mut events: Vec<AuditEvent> =
+            ids.iter().map(|id| AuditEvent::new("item.create").by(author.user, &author.member).on(*id)).collect();
+        events.extend(batch);
         let mut tx = self.pool.begin().await?;
-        write_items(&mut tx, std::slice::from_ref(&item)).await?;
-        write_history(&mut tx, std::slice::from_ref(&item), author.user, "create", None).await?;
-        audit::append(&mut tx, now, &[AuditEvent::new("item.create").by(author.user, &author.member).on(item.id)])
-            .await?;
-        outbox::append(&mut tx, now, &[item.id], "upsert").await?;
+        write_new_items(&mut tx, &items).await?;
+        write_history(&mut tx, &items, author.user, "create", None).await?;
+        audit::append(&mut tx, now, &events).await?;
+        outbox::append(&mut tx, now, &ids, "upsert").await?;
         tx.commit().await?;
-        Ok(item)
+        Ok(items)
     }
 
     /// Replaces a draft's content (author only, while draft or returned).

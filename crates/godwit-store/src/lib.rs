@@ -27,6 +27,7 @@ pub mod requirements;
 pub mod rfis;
 pub mod screening_lists;
 pub mod statistics;
+pub mod stix;
 pub mod subscriptions;
 pub mod surveys;
 pub mod templates;

@@ -13,7 +13,7 @@ use godwit_store::Store;
 use godwit_store::assessments::AssembledAssessment;
 use uuid::Uuid;
 
-use crate::commands::threats::subject;
+use crate::commands::acting::subject;
 use crate::store_cmd::DatabaseArgs;
 
 #[derive(Subcommand)]

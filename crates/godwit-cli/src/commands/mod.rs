@@ -1,8 +1,10 @@
 //! Commands built on libraries other than the store.
 
+pub mod acting;
 pub mod assessment;
 pub mod import;
 pub mod index;
 pub mod rfi;
 pub mod screening;
+pub mod stix;
 pub mod threats;

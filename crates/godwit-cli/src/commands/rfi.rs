@@ -2,14 +2,11 @@
 //! sees them (the same rules as the portal and `/api/v1/rfis`); `stats`
 //! prints requests by pair of members as CSV.
 
-use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use godwit_domain::user::Subject;
 use godwit_server::api::rfis::{ListQuery, statistics_csv};
-use godwit_store::Store;
 use uuid::Uuid;
 
-use crate::store_cmd::DatabaseArgs;
+use crate::commands::acting::ActingArgs;
 
 #[derive(Subcommand)]
 pub enum RfiCommand {
@@ -18,22 +15,13 @@ pub enum RfiCommand {
     /// One request with its timeline (audited like a read in the portal).
     Show(ShowArgs),
     /// Requests by pair of members, as CSV.
-    Stats(UserArgs),
-}
-
-#[derive(Args)]
-pub struct UserArgs {
-    #[command(flatten)]
-    db: DatabaseArgs,
-    /// Whose view: a username of this node.
-    #[arg(long)]
-    user: String,
+    Stats(ActingArgs),
 }
 
 #[derive(Args)]
 pub struct ListArgs {
     #[command(flatten)]
-    who: UserArgs,
+    who: ActingArgs,
     /// open, assigned, answered, declined or closed.
     #[arg(long)]
     state: Option<String>,
@@ -51,24 +39,14 @@ pub struct ListArgs {
 #[derive(Args)]
 pub struct ShowArgs {
     #[command(flatten)]
-    who: UserArgs,
+    who: ActingArgs,
     id: Uuid,
-}
-
-async fn open_as(who: &UserArgs) -> anyhow::Result<(Store, Subject)> {
-    let store = who.db.open_existing().await?;
-    let record = store.user_by_username(&who.user).await?.with_context(|| format!("no user {}", who.user))?;
-    if record.user.disabled {
-        bail!("the account {} is disabled", who.user);
-    }
-    let subject = store.subject_for(&record.user).await?;
-    Ok((store, subject))
 }
 
 pub async fn run(command: RfiCommand) -> anyhow::Result<()> {
     match command {
         RfiCommand::List(args) => {
-            let (store, subject) = open_as(&args.who).await?;
+            let (store, subject) = args.who.open().await?;
             let query = ListQuery {
                 state: args.state,
                 priority: args.priority,
@@ -95,7 +73,7 @@ pub async fn run(command: RfiCommand) -> anyhow::Result<()> {
             }
         }
         RfiCommand::Show(args) => {
-            let (store, subject) = open_as(&args.who).await?;
+            let (store, subject) = args.who.open().await?;
             let detail = store.read_rfi(&subject, args.id).await?;
             let r = &detail.rfi;
             println!(
@@ -117,7 +95,7 @@ pub async fn run(command: RfiCommand) -> anyhow::Result<()> {
             }
         }
         RfiCommand::Stats(who) => {
-            let (store, subject) = open_as(&who).await?;
+            let (store, subject) = who.open().await?;
             print!("{}", statistics_csv(&store.rfi_statistics(&subject).await?));
         }
     }

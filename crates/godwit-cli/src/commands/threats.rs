@@ -14,6 +14,7 @@ use godwit_store::Store;
 use godwit_store::audit::AuditEvent;
 use godwit_store::threats::RegisterView;
 
+use crate::commands::acting::subject;
 use crate::store_cmd::DatabaseArgs;
 
 #[derive(Subcommand)]
@@ -54,15 +55,6 @@ pub struct ExportArgs {
     /// Where to write; standard output when absent.
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-/// The subject of an enabled user, by username.
-pub(crate) async fn subject(store: &Store, username: &str) -> anyhow::Result<Subject> {
-    let record = store.user_by_username(username).await?.with_context(|| format!("no user {username}"))?;
-    if record.user.disabled {
-        bail!("the account {username} is disabled");
-    }
-    Ok(store.subject_for(&record.user).await?)
 }
 
 /// The registers `subject` may read, whole, optionally only `member`'s.

@@ -178,8 +178,29 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     assert!(screened["counts"]["hit"].as_u64().unwrap() >= 3, "{}", screened["counts"]);
     drop(server);
 
-    // Offline: the chain verifies, a backup restores, and tampering is named.
+    // Offline, as a user: New Zealand's STIX bundle holds the alert; importing it makes a New Zealand draft.
     let data_dir = data.to_str().unwrap();
+    let bundle = dir.path().join("bundle.json");
+    let since = approved["updated_at"].as_str().unwrap();
+    let user = ["--data-dir", data_dir, "--user", "ana.nzl"];
+    let out = ["--out", bundle.to_str().unwrap(), "--since", since];
+    let exported = godwit(&[&["stix", "export"][..], &user, &out].concat());
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let stix: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let objects = stix["objects"].as_array().unwrap();
+    let item_ids = objects.iter().map(|o| &o["extensions"][godwit_exchange::stix::EXTENSION_ID]["item_id"]);
+    assert!(item_ids.into_iter().any(|i| i == id.as_str()), "{stix}");
+    let imported = godwit(&[&["stix", "import"][..], &user, &[bundle.to_str().unwrap()]].concat());
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let stdout = String::from_utf8_lossy(&imported.stdout);
+    assert!(
+        stdout.contains("Fraudulently obtained passports via Nadi") && stdout.contains("drafts created"),
+        "{stdout}"
+    );
+    let refused = godwit(&[&["stix", "import"][..], &user, &[credentials_file.to_str().unwrap()]].concat());
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("bundle/type"));
+
+    // Offline: the chain verifies, a backup restores, and tampering is named.
     let verify = godwit(&["audit", "verify", "--data-dir", data_dir]);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));

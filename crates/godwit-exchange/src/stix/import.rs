@@ -418,8 +418,9 @@ fn foreign_fields(category: Category) -> GodwitFields {
     }
 }
 
-/// Where an item field lives in a report.
-fn stix_property(field: &str) -> String {
+/// Where a field of an item's content (as [`ItemContent::validate`] names
+/// it) lives in its report, to name it to whoever sent the bundle.
+pub fn stix_property(field: &str) -> String {
     match field {
         "title" => "name".to_owned(),
         "body" => "description".to_owned(),

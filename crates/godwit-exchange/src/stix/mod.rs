@@ -20,7 +20,7 @@ use sha1::{Digest, Sha1};
 use uuid::Uuid;
 
 pub use export::{Directory, export_bundle};
-pub use import::{ImportError, ImportErrors, ImportedItem, import_bundle};
+pub use import::{ImportError, ImportErrors, ImportedItem, import_bundle, stix_property};
 
 pub const SPEC_VERSION: &str = "2.1";
 

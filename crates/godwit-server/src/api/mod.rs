@@ -15,6 +15,7 @@ pub mod saved_searches;
 pub mod screening;
 pub mod screening_lists;
 pub mod search;
+pub mod stix;
 pub mod surveys;
 pub mod threats;
 pub mod users;
@@ -103,6 +104,7 @@ impl Modify for SecuritySchemes {
         surveys::list, surveys::create, surveys::read, surveys::update, surveys::response, surveys::save,
         surveys::delegate, surveys::submit, surveys::approve, surveys::return_answers, surveys::findings,
         surveys::findings_data,
+        stix::bundle, stix::import,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -120,6 +122,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(screening::MAX_MANIFEST_BYTES));
     let imports = Router::new()
         .route("/imports/incidents", post(incidents::import))
+        .route("/stix/import", post(stix::import))
         .layer(DefaultBodyLimit::max(crate::collect::MAX_IMPORT_BYTES));
     Router::new()
         .route("/auth/login", post(auth::login))
@@ -178,6 +181,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         )
         .route("/collection-templates/{code}/mapping", get(incidents::mapping).put(incidents::put_mapping))
         .route("/exports/incidents", get(incidents::export))
+        .route("/stix/bundle", get(stix::bundle))
         .route("/analysis/incidents/trend", get(analysis::trend))
         .route("/analysis/incidents/top", get(analysis::top))
         .route("/analysis/incidents/routes", get(analysis::routes))

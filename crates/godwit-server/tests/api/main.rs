@@ -18,6 +18,7 @@ mod rfis;
 mod saved_searches;
 mod screening;
 mod search;
+mod stix;
 mod surveys;
 mod threats;
 mod warnings;
