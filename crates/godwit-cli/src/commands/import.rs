@@ -11,6 +11,7 @@ use godwit_domain::marking::Tlp;
 use godwit_server::collect::{ImportOptions, MAX_IMPORT_BYTES, import_sheet};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::commands::acting::subject;
 use crate::store_cmd::DatabaseArgs;
 
 #[derive(Subcommand)]
@@ -48,11 +49,7 @@ pub struct ImportIncidentsArgs {
 pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
     let ImportCommand::Incidents(args) = command;
     let store = args.db.open_existing().await?;
-    let record = store.user_by_username(&args.user).await?.with_context(|| format!("no user {}", args.user))?;
-    if record.user.disabled {
-        bail!("the account {} is disabled", args.user);
-    }
-    let subject = store.subject_for(&record.user).await?;
+    let subject = subject(&store, &args.user).await?;
     let size = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
     if size > MAX_IMPORT_BYTES as u64 {
         bail!("{} is larger than the {} MB accepted", args.file.display(), MAX_IMPORT_BYTES / (1024 * 1024));
