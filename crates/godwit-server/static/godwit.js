@@ -46,6 +46,29 @@
     document.querySelectorAll("[data-draft-saved]").forEach(function (el) {
       try { localStorage.removeItem("godwit-draft:" + el.getAttribute("data-draft-saved")); } catch (e) { /* ignore */ }
     });
+    // Survey answers: a question asked only for some answers of an earlier
+    // one shows and hides as that answer changes (the server decides on save).
+    document.querySelectorAll("form#survey-answers").forEach(function (form) {
+      var conditional = form.querySelectorAll("[data-show-if]");
+      // The values ticked for `key`; null when it is answered elsewhere (a section not given to this person).
+      function given(key) {
+        var box = form.querySelector('[data-question="' + key + '"]');
+        var inputs = box ? box.querySelectorAll("input") : [];
+        if (!inputs.length) { return null; }
+        if (box.hidden) { return []; }
+        return Array.prototype.filter.call(inputs, function (el) { return el.checked; })
+          .map(function (el) { return el.value; });
+      }
+      function update() {
+        conditional.forEach(function (box) {
+          var values = given(box.getAttribute("data-show-if"));
+          if (values === null) { return; }
+          var wanted = box.getAttribute("data-any-of").split(" ");
+          box.hidden = !values.some(function (v) { return wanted.indexOf(v) >= 0; });
+        });
+      }
+      if (conditional.length) { form.addEventListener("change", update); }
+    });
     // Confirm destructive actions.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (ev) {

@@ -16,6 +16,7 @@ mod regional;
 mod rfis;
 mod screening;
 mod seed;
+mod surveys;
 #[cfg(test)]
 mod tests;
 mod threats;

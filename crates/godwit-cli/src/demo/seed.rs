@@ -83,6 +83,7 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
     let responses = super::rfis::seed(store, &all_users, now).await?;
     super::regional::seed(store, &all_users).await?;
     super::threats::seed(store, &all_users, &planted, now).await?;
+    super::surveys::seed(store, &all_users, now).await?;
 
     Ok(SeedSummary {
         members: region.members.len(),

@@ -148,6 +148,19 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     let own = store.threat_register_view(&subject, &subject.member).await.expect("register");
     assert!(own.entries.iter().any(|e| e.review_overdue) && own.entries.iter().any(|e| !e.evidence.is_empty()));
 
+    // The capacity survey: six members submitted, Papua New Guinea's answers
+    // are counted for Fiji (the findings are released to PIDC) but not shown,
+    // and this round is compared with last year's.
+    let surveys = store.questionnaires(&subject).await.expect("questionnaires");
+    let current = surveys.iter().find(|q| q.round == "This year").expect("this year's round");
+    assert_eq!((current.responses, current.response_state.map(|s| s.as_str())), (Some(6), Some("submitted")));
+    let findings = store.survey_findings(&subject, current.id).await.expect("findings");
+    assert_eq!(findings.findings.responding, 6);
+    assert_eq!(findings.asked, 8);
+    let shown: Vec<&str> = findings.released.iter().map(|r| r.member.as_str()).collect();
+    assert_eq!(shown, ["AUS", "FJI", "NZL", "TON", "WSM"]);
+    assert!(findings.changes.iter().any(|c| c.question == "abmis" && c.then < c.now), "{:?}", findings.changes);
+
     let credentials = super::credentials(&store).await.expect("credentials");
     assert_eq!(credentials.len(), users.len());
     let totp_users = credentials.iter().filter(|c| c.totp_secret.is_some()).count();

@@ -130,6 +130,44 @@ pub fn stacked_bars(id: &str, title: &str, months: Vec<String>, series: Vec<(Str
     BarChart { svg, months, rows, total: totals.iter().sum() }
 }
 
+/// One horizontal bar per answer, as long as its share, labelled with its
+/// count and percentage ("3 (60%)"): the answers to one survey question.
+/// `id` makes the SVG's title unique on the page.
+pub fn horizontal_bars(id: &str, title: &str, bars: &[(String, u64, u32)]) -> String {
+    let (width, label_w, row_h) = (720.0_f64, 260.0_f64, 26.0_f64);
+    let plot_w = width - label_w - 90.0;
+    let height = row_h * bars.len().max(1) as f64 + 8.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
+        escape(title)
+    );
+    for (n, (label, count, percent)) in bars.iter().enumerate() {
+        let y = 4.0 + row_h * n as f64;
+        let w = plot_w * f64::from((*percent).min(100)) / 100.0;
+        // Long labels are cut so that they never run into the bars.
+        let shown: String = if label.chars().count() > 40 {
+            label.chars().take(39).chain(std::iter::once('…')).collect()
+        } else {
+            label.clone()
+        };
+        let _ = write!(
+            svg,
+            r##"<text x="{lx:.1}" y="{ty:.1}" font-size="12" text-anchor="end" fill="#1d2733">{}</text><rect x="{label_w}" y="{y:.1}" width="{w:.1}" height="{bh:.1}" fill="{}"><title>{}: {count} ({percent}%)</title></rect><text x="{vx:.1}" y="{ty:.1}" font-size="12" fill="#4a5566">{count} ({percent}%)</text>"##,
+            escape(&shown),
+            PALETTE[0],
+            escape(label),
+            lx = label_w - 8.0,
+            ty = y + row_h / 2.0 + 2.0,
+            bh = row_h - 8.0,
+            vx = label_w + w + 6.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +193,14 @@ mod tests {
     #[test]
     fn gridlines_fall_on_whole_numbers() {
         assert_eq!([0, 1, 4, 5, 9, 37, 401].map(nice_ceiling), [4, 4, 4, 8, 20, 40, 800]);
+    }
+
+    #[test]
+    fn horizontal_bars_are_as_long_as_their_share() {
+        let svg = horizontal_bars("q", "Provisions <sharing>", &[("Yes".into(), 2, 40), ("No".into(), 3, 60)]);
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(svg.contains("width=\"222.0\"") && svg.contains("<title>No: 3 (60%)</title>"), "{svg}");
+        assert!(svg.contains("Provisions &lt;sharing&gt;"));
     }
 
     #[test]

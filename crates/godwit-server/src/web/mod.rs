@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`surveys`] (member capacity surveys), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -36,6 +36,7 @@ pub mod screening;
 pub mod screening_lists;
 pub mod search;
 pub mod signin;
+pub mod surveys;
 pub mod threat_charts;
 pub mod threats;
 pub mod viewer;
@@ -128,6 +129,13 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/assessments/{id}", get(assessments::show))
         .route("/assessments/{id}/edit", get(assessments::edit).post(assessments::save))
         .route("/assessments/{id}/history", get(assessments::history))
+        .route("/surveys", get(surveys::list))
+        .route("/surveys/{id}", get(surveys::show))
+        .route("/surveys/{id}/publish", post(surveys::publish))
+        .route("/surveys/{id}/answer", get(surveys::answer_form).post(surveys::answer))
+        .route("/surveys/{id}/findings", get(surveys::findings))
+        .route("/surveys/{id}/findings/data", get(surveys::findings_data))
+        .route("/surveys/{id}/{step}", post(surveys::act))
         .route("/threats/{member}/entries", post(threats::assess))
         .route("/threats/{member}/entries/{threat}/delete", post(threats::delete_entry))
         .route("/threats/{member}/entries/{threat}/evidence", post(threats::link))

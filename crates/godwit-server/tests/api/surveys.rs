@@ -253,3 +253,74 @@ async fn designed_answered_approved_submitted_and_found() {
         assert!(openapi.json["components"]["schemas"]["RoundChange"].is_object());
     }
 }
+
+#[tokio::test]
+async fn answered_approved_and_read_in_the_portal() {
+    for node in nodes().await {
+        let secretariat = node.login("sec.pidc").await;
+        let mut publish = questionnaire(json!({ "groups": ["PIDC"] }));
+        publish["classification"] = json!(1);
+        let created = call(&node, Method::POST, &secretariat, "surveys", Some(publish.clone())).await;
+        let id = created.json["id"].as_str().unwrap().to_owned();
+        publish["publish"] = json!(true);
+        call(&node, Method::PUT, &secretariat, &format!("surveys/{id}"), Some(publish)).await;
+
+        // New Zealand's focal point finds it, answers the first section and saves a draft.
+        let nfp = node.portal_login("nfp.nzl").await;
+        assert!(node.page(&nfp, "/surveys").await.text().contains("Information sharing capacity"));
+        let nav = node.page(&nfp, "/").await.text();
+        assert!(nav.contains("href=\"/surveys\""), "the navigation links to surveys");
+        let answer = format!("/surveys/{id}/answer");
+        let form = node.page(&nfp, &answer).await.text();
+        assert!(form.contains("name=\"q.provisions\"") && form.contains("name=\"q.support.law\""), "{form}");
+        assert!(
+            form.contains("data-question=\"plans\" data-show-if=\"provisions\" data-any-of=\"no\" hidden"),
+            "{form}"
+        );
+        let fields = [
+            ("q.provisions", "no"),
+            ("q.storage", "excel"),
+            ("q.analysts", "3"),
+            ("q.comments", "Kept in spreadsheets"),
+            ("q.support.law", "1"),
+            ("q.support.training", "2"),
+            ("step", "save"),
+        ];
+        let saved = node.post_form(&nfp, &answer, &fields).await;
+        assert_eq!(saved.location(), format!("{answer}?done=save"));
+        let form = node.page(&nfp, &answer).await.text();
+        assert!(form.contains("data-question=\"plans\" data-show-if=\"provisions\" data-any-of=\"no\">"), "now asked");
+        assert!(form.contains("<option selected>2</option>"), "the ranking is shown as saved");
+
+        // Submitting without the question now asked names it; a number that is not one too.
+        let mut submit = fields.to_vec();
+        submit.retain(|(k, _)| *k != "step");
+        submit.push(("step", "submit"));
+        let refused = node.post_form(&nfp, &answer, &submit).await.text();
+        assert!(refused.contains("plans: must be answered"), "{refused}");
+        let wrong = node.post_form(&nfp, &answer, &[("q.analysts", "three"), ("step", "save")]).await.text();
+        assert!(wrong.contains("analysts: must be a whole number"), "{wrong}");
+        submit.push(("q.plans", "yes"));
+        let sent = node.post_form(&nfp, &answer, &submit).await;
+        assert_eq!(sent.location(), format!("{answer}?done=submit"));
+
+        // The officer approves, releasing the answers to PIDC (unclassified, TLP:CLEAR: no agreement needed).
+        let officer = node.portal_login("officer.nzl").await;
+        let page = node.page(&officer, &answer).await.text();
+        assert!(page.contains("Approve the answers") && page.contains("Kept in spreadsheets"), "{page}");
+        let approval = [("classification", "0"), ("tlp", "CLEAR"), ("groups", "PIDC"), ("members", "")];
+        let approved = node.post_form(&officer, &format!("/surveys/{id}/approve"), &approval).await;
+        assert_eq!(approved.location(), format!("{answer}?done=approve"));
+
+        // Findings: counts of one responding member, a chart, the free text, downloads.
+        let reader = node.portal_login("ana.ton").await;
+        let findings = node.page(&reader, &format!("/surveys/{id}/findings")).await.text();
+        assert!(findings.contains("1 responding member of 3 asked"), "{findings}");
+        assert!(findings.contains("<svg") && findings.contains("Kept in spreadsheets"), "{findings}");
+        assert!(findings.contains(&format!("/surveys/{id}/findings/data?format=xlsx")));
+        let csv = node.page(&reader, &format!("/surveys/{id}/findings/data?format=csv")).await;
+        assert!(String::from_utf8(csv.bytes).unwrap().contains("Kept in spreadsheets"));
+        let questionnaire_page = node.page(&reader, &format!("/surveys/{id}")).await.text();
+        assert!(questionnaire_page.contains("Provisions for sharing") && questionnaire_page.contains("class=\"banner"));
+    }
+}
