@@ -68,6 +68,9 @@ enum Command {
     /// Export the items a user may read as a STIX 2.1 bundle, or import one as their drafts.
     #[command(subcommand)]
     Stix(commands::stix::StixCommand),
+    /// List capacity surveys and read or download their findings as a user may see them.
+    #[command(subcommand)]
+    Survey(commands::survey::SurveyCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,6 +102,7 @@ fn main() -> anyhow::Result<()> {
             Command::Threats(command) => commands::threats::run(command).await,
             Command::Assessment(command) => commands::assessment::run(command).await,
             Command::Stix(command) => commands::stix::run(command).await,
+            Command::Survey(command) => commands::survey::run(command).await,
         }
     })
 }

@@ -7,4 +7,5 @@ pub mod index;
 pub mod rfi;
 pub mod screening;
 pub mod stix;
+pub mod survey;
 pub mod threats;
