@@ -1,0 +1,8 @@
+//! Passenger manifests uploaded as CSV.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = godwit_screening::manifest::csv::parse(data);
+});
