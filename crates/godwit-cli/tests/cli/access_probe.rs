@@ -4,7 +4,8 @@
 //! list and the search — compared with what the access policy
 //! (`godwit_domain::policy::decide`, judged here on the database itself)
 //! allows that user. Zero differences; the audit trail refused to everyone
-//! but auditors. docs/security-model.md, *Evidence*.
+//! but auditors; and no password, TOTP secret or session token in the
+//! server's log. docs/security-model.md, *Evidence*.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -90,15 +91,17 @@ async fn truth(data: &Path) -> Truth {
 }
 
 /// Serves the data directory with `godwit serve`, sign-in throttling raised
-/// so that every demo user can sign in within the minute.
-fn serve(data: &Path, config: &Path) -> (Server, Client) {
+/// so that every demo user can sign in within the minute, Godwit's own
+/// crates logging at debug level (the most they would ever write) to `log`.
+fn serve(data: &Path, config: &Path, log: &Path) -> (Server, Client) {
     std::fs::write(config, "[server]\nlogin_attempts_per_minute = 100000\n").unwrap();
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_godwit"))
         .args(["serve", "--data-dir", data.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
         .args(["--config", config.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .env("GODWIT_LOG", "info,sqlx=warn,godwit=debug,godwit_server=debug,godwit_store=debug,godwit_search=debug")
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
         .spawn()
         .unwrap();
     let server = Server(child);
@@ -107,14 +110,15 @@ fn serve(data: &Path, config: &Path) -> (Server, Client) {
     (server, client)
 }
 
-/// Everything one reader is answered, against the truth; differences go to `found`.
+/// Everything one reader is answered, against the truth; differences go to
+/// `found`. Returns the checks made and the session token.
 fn probe_reader(
     client: &Client,
     credentials: &[Value],
     truth: &Truth,
     reader: &Reader,
     found: &Mutex<Vec<String>>,
-) -> u64 {
+) -> (u64, String) {
     let token = client.login(credentials, &reader.username);
     let mut checks = 0u64;
     let differ = |what: String| found.lock().unwrap().push(format!("{}: {what}", reader.username));
@@ -199,7 +203,7 @@ fn probe_reader(
     if audit != if reader.auditor { 200 } else { 403 } {
         differ(format!("audit trail answered {audit}"));
     }
-    checks + 2
+    (checks + 2, token)
 }
 
 /// `text` as the portal's templates write it into HTML.
@@ -216,11 +220,13 @@ fn every_demo_user_reads_over_http_exactly_what_the_policy_allows() {
     drop(start_demo(&data, &credentials_file));
     let credentials: Vec<Value> = serde_json::from_slice(&std::fs::read(&credentials_file).unwrap()).unwrap();
     let truth = tokio::runtime::Runtime::new().unwrap().block_on(truth(&data));
-    let (_server, client) = serve(&data, &dir.path().join("probe.toml"));
+    let log = dir.path().join("server.log");
+    let (server, client) = serve(&data, &dir.path().join("probe.toml"), &log);
 
     let started = Instant::now();
     let found = Mutex::new(Vec::new());
     let next_reader = Mutex::new(truth.readers.iter());
+    let tokens = Mutex::new(Vec::new());
     let checks: u64 = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..4)
             .map(|_| {
@@ -228,7 +234,9 @@ fn every_demo_user_reads_over_http_exactly_what_the_policy_allows() {
                     let client = client.fresh();
                     let mut checks = 0;
                     while let Some(reader) = next_reader.lock().unwrap().next() {
-                        checks += probe_reader(&client, &credentials, &truth, reader, &found);
+                        let (made, token) = probe_reader(&client, &credentials, &truth, reader, &found);
+                        checks += made;
+                        tokens.lock().unwrap().push(token);
                     }
                     checks
                 })
@@ -250,4 +258,19 @@ fn every_demo_user_reads_over_http_exactly_what_the_policy_allows() {
     // The probe proves little unless users differ in what they may read.
     let distinct: BTreeSet<&BTreeSet<Uuid>> = truth.readers.iter().map(|r| &r.readable).collect();
     assert!(distinct.len() > 10 && readable > 0, "{} distinct readable sets", distinct.len());
+
+    // No secret in the log: passwords, TOTP secrets, session tokens.
+    drop(server);
+    let logged =
+        [std::fs::read_to_string(&log).unwrap(), std::fs::read_to_string(log.with_extension("err")).unwrap()].concat();
+    assert!(!logged.is_empty(), "the server logs");
+    let secrets = credentials
+        .iter()
+        .flat_map(|c| [c["password"].as_str(), c["totp_secret"].as_str()])
+        .flatten()
+        .map(str::to_owned)
+        .chain(tokens.into_inner().unwrap());
+    for secret in secrets {
+        assert!(!logged.contains(&secret), "a secret in the server's log: {}…", &secret[..4]);
+    }
 }
