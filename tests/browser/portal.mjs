@@ -3,7 +3,7 @@
 // that member finds and reads it, a third member and an administrator cannot,
 // and the auditor sees the release and the read. New Zealand finds it by search and saves the search.
 // A national focal point opens an agreement's change form. A front-line officer
-// screens a manifest. axe-core checks every main page for serious or critical accessibility violations.
+// screens a manifest. A focal point answers the capacity survey and an analyst reads its findings. axe-core checks every main page for serious or critical accessibility violations.
 //
 // Usage: node portal.mjs BASE_URL CREDENTIALS_JSON MANIFEST [SCREENSHOT_DIR]
 // (MANIFEST: the demo flight's manifest that `godwit demo` writes beside its database)
@@ -307,6 +307,36 @@ try {
     expect((await page.inputValue("#title")) === draft, "the draft's title was lost with the session");
     expect((await page.inputValue("#summary")) === "typed before the session ended", "the draft's summary was lost");
     expect(await page.isVisible(".draft-restored"), "the restored draft is not pointed out");
+    await context.close();
+  }
+  {
+    // 11. Solomon Islands' focal point finishes its draft answers to the capacity survey (the question
+    // asked only without an ABMIS hides and comes back as the answer changes) and submits them;
+    // Fiji's analyst reads the findings with their charts.
+    const { context, page } = await signIn("nfp.slb");
+    await page.goto(`${base}/surveys`);
+    await page.click("main table a:has-text('draft')");
+    const plans = page.locator('[data-question="abmis_plans"]');
+    expect(await plans.isVisible(), "the question asked without an ABMIS is not shown");
+    await page.check('input[name="q.abmis"][value="yes"]');
+    expect(!(await plans.isVisible()), "the conditional question does not hide");
+    await page.check('input[name="q.abmis"][value="no"]');
+    expect(await plans.isVisible(), "the conditional question does not come back");
+    await accessible(page, "survey answers (national focal point)");
+    await shot(page, "survey-answers");
+    await Promise.all([page.waitForNavigation(), page.click("button:text('Save and submit for approval')")]);
+    expect((await page.textContent("[role=status]")).includes("for approval"), "the answers were not submitted");
+    await context.close();
+  }
+  {
+    const { context, page } = await signIn("ana.fji");
+    await page.goto(`${base}/surveys`);
+    await page.click("main table tr:has-text('This year') a:text('Findings')");
+    const lead = await page.textContent("p.lead");
+    expect(/6 responding members of 8 asked/.test(lead), `the findings say: ${lead}`);
+    expect(await page.isVisible("figure.chart svg"), "the findings have no chart");
+    await accessible(page, "survey findings");
+    await shot(page, "survey-findings");
     await context.close();
   }
   console.log(`portal: every step passed; axe-core found no serious or critical violation on ${checkedPages.length} pages`);
