@@ -14,6 +14,7 @@ pub mod extract;
 pub mod markdown;
 pub mod notices;
 pub mod notify;
+pub mod pdf;
 pub mod regional;
 pub mod security;
 pub mod state;

@@ -61,6 +61,18 @@ pub struct AssembledAssessment {
     pub left_out: Option<LeftOut>,
 }
 
+impl AssembledAssessment {
+    /// The assessment's envelope at the document's marking: what banners
+    /// and exports of the document show.
+    pub fn envelope(&self) -> godwit_domain::item::Envelope {
+        let mut envelope = self.assessment.envelope();
+        envelope.classification = self.marking.classification;
+        envelope.tlp = self.marking.tlp;
+        envelope.caveats = self.marking.caveats;
+        envelope
+    }
+}
+
 /// A register a document draws on.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
@@ -117,6 +129,9 @@ const COLUMNS: [Assessments; 9] = [
     Assessments::UpdatedBy,
     Assessments::UpdatedAt,
 ];
+
+/// The longest reason for an export the audit trail keeps.
+pub const MAX_REASON_CHARS: usize = 500;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("assessment {what}: {value}"))
@@ -494,6 +509,12 @@ impl Store {
         format: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
+        if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+            return Err(StoreError::Invalid(godwit_domain::ValidationErrors::single(
+                "reason",
+                format!("say why, in at most {MAX_REASON_CHARS} characters"),
+            )));
+        }
         let a = &assembled.assessment;
         self.record(&[AuditEvent::new("assessment.export").by(subject.user, &subject.member).on(a.id).with(
             serde_json::json!({

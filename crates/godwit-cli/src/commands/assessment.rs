@@ -1,11 +1,12 @@
 //! `godwit assessment export --user U --year 2026 [--id ID] [--json FILE]
-//! [--reason TEXT]`: an annual threat assessment assembled for its audience,
-//! as user U may open it (the access policy decides), every export audited
-//! with its recipients.
+//! [--pdf FILE] [--reason TEXT]`: an annual threat assessment assembled for
+//! its audience, as user U may open it (the access policy decides), as JSON
+//! and/or PDF (marking banners on every page), every export audited with its
+//! recipients.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use godwit_domain::assessment::Assessment;
 use godwit_domain::user::Subject;
@@ -37,8 +38,11 @@ pub struct ExportArgs {
     #[arg(long, conflicts_with = "year")]
     id: Option<Uuid>,
     /// Where to write the assembled document as JSON.
-    #[arg(long)]
+    #[arg(long, required_unless_present = "pdf")]
     json: Option<PathBuf>,
+    /// Where to write the document printed to PDF.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
     /// Why it is exported, for the audit trail.
     #[arg(long, default_value = "distribution to the audience")]
     reason: String,
@@ -66,11 +70,19 @@ pub async fn run(command: AssessmentCommand) -> anyhow::Result<()> {
     let subject = subject(&store, &args.user).await?;
     let open = store.assessments(&subject).await?;
     let id = choose(&open, &subject, args.year, args.id)?;
-    let assembled: AssembledAssessment = store.assemble_assessment(&subject, id).await?;
-    let Some(path) = &args.json else { bail!("say where to write it: --json FILE") };
-    std::fs::write(path, serde_json::to_vec_pretty(&assembled)?)
-        .with_context(|| format!("writing {}", path.display()))?;
-    store.record_assessment_export(&subject, &assembled, "json", &args.reason).await?;
+    let assembled: AssembledAssessment = match &args.pdf {
+        Some(path) => {
+            let (assembled, bytes) = godwit_server::pdf::assessment_pdf(&store, &subject, id, &args.reason).await?;
+            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            assembled
+        }
+        None => store.assemble_assessment(&subject, id).await?,
+    };
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&assembled)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        store.record_assessment_export(&subject, &assembled, "json", &args.reason).await?;
+    }
     let a = &assembled.assessment;
     println!(
         "{}\t{}\t{}\tversion {}\t{} TLP:{}\t{} registers, {} reports, {} incident records",

@@ -6,7 +6,9 @@
 //!   marking, the regional picture, the incident trends of its year, the
 //!   reports cited), and for its editors what was left out;
 //! - `PUT /assessments/{id}`: save a change made to version `based_on`;
-//! - `GET /assessments/{id}/history`: every saved version.
+//! - `GET /assessments/{id}/history`: every saved version;
+//! - `GET /assessments/{id}/pdf?reason=`: the document printed to PDF (marking
+//!   banners on every page), audited as an export with its recipients.
 //!
 //! Rules and audit are the store's ([`godwit_store::assessments`]): an
 //! assessment holds only what every member of its audience may read.
@@ -16,12 +18,12 @@ use axum::http::StatusCode;
 use godwit_domain::assessment::{Assessment, AssessmentDraft};
 use godwit_store::assessments::{AssembledAssessment, AssessmentVersion};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 /// The assessments the caller may open, newest year first.
@@ -85,4 +87,30 @@ pub async fn history(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<AssessmentVersion>>> {
     Ok(Json(state.store.assessment_history(&caller.subject, id).await?))
+}
+
+/// Why a document is exported, for the audit trail.
+#[derive(Deserialize, IntoParams)]
+pub struct ExportReason {
+    /// Defaults to "distribution to the audience".
+    pub reason: Option<String>,
+}
+
+/// The document as its audience reads it, printed to PDF with its marking
+/// at the top and bottom of every page; audited as `assessment.export`.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/pdf", tag = "assessments",
+    params(("id" = Uuid, Path), ExportReason),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = crate::error::Problem)))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ExportReason>,
+) -> ApiResult<axum::response::Response> {
+    let reason = q.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let (doc, bytes) =
+        crate::pdf::assessment_pdf(&state.store, &caller.subject, id, reason.unwrap_or("distribution to the audience"))
+            .await?;
+    Ok(crate::pdf::pdf_response(bytes, &crate::pdf::assessment_filename(&doc)))
 }

@@ -105,6 +105,7 @@ impl Modify for SecuritySchemes {
         surveys::delegate, surveys::submit, surveys::approve, surveys::return_answers, surveys::findings,
         surveys::findings_data,
         stix::bundle, stix::import,
+        assessments::pdf,
     ),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -226,6 +227,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/surveys/{id}/response/return", post(surveys::return_answers))
         .route("/surveys/{id}/findings", get(surveys::findings))
         .route("/surveys/{id}/findings/data", get(surveys::findings_data))
+        .route("/assessments/{id}/pdf", get(assessments::pdf))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

@@ -2,8 +2,9 @@
 //! viewer may open; `/assessments/new` and `/assessments/{id}/edit` are the
 //! authors' form (year, audience, markings, executive summary and other
 //! sections, the reports cited); `/assessments/{id}` is the document as its
-//! audience reads it, with marking banners; `/assessments/{id}/history` its
-//! saved versions. Rules, history and audit are the store's, as for the API.
+//! audience reads it, with marking banners; `/assessments/{id}/pdf` the
+//! same printed to PDF (audited as an export); `/assessments/{id}/history`
+//! its saved versions. Rules, history and audit are the store's, as for the API.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -393,11 +394,7 @@ struct DocumentPage {
 /// The document's banner: its marking (at least the highest of what it
 /// holds), released to its audience.
 pub fn document_banner(doc: &AssembledAssessment, state: &AppState) -> Banner {
-    let mut envelope = doc.assessment.envelope();
-    envelope.classification = doc.marking.classification;
-    envelope.tlp = doc.marking.tlp;
-    envelope.caveats = doc.marking.caveats;
-    Banner::of_envelope(&envelope, &state.store.scale())
+    Banner::of_envelope(&doc.envelope(), &state.store.scale())
 }
 
 pub async fn show(
@@ -466,6 +463,16 @@ pub async fn show(
         doc,
     };
     render(&shown)
+}
+
+/// The document printed to PDF, to download; audited as an export.
+pub async fn pdf(State(state): State<AppState>, viewer: Viewer, Path(id): Path<Uuid>) -> Result<Response, WebError> {
+    allowed(&viewer)?;
+    let (doc, bytes) =
+        crate::pdf::assessment_pdf(&state.store, &viewer.caller.subject, id, "downloaded from the portal")
+            .await
+            .map_err(ApiError::from)?;
+    Ok(crate::pdf::pdf_response(bytes, &crate::pdf::assessment_filename(&doc)))
 }
 
 /// One saved version, in words.

@@ -128,6 +128,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/assessments/new", get(assessments::new))
         .route("/assessments/{id}", get(assessments::show))
         .route("/assessments/{id}/edit", get(assessments::edit).post(assessments::save))
+        .route("/assessments/{id}/pdf", get(assessments::pdf))
         .route("/assessments/{id}/history", get(assessments::history))
         .route("/surveys", get(surveys::list))
         .route("/surveys/{id}", get(surveys::show))

@@ -138,3 +138,113 @@ async fn an_assessment_holds_only_what_its_whole_audience_may_read() {
         assert!(!node.page(&ton, &format!("/assessments/{id}")).await.text().contains("Edit</a>"));
     }
 }
+
+/// The pages of `pdf` as poppler's `pdftotext` reads them, or `None` when it
+/// is not installed (scripts/test installs it). The PDF is kept as
+/// `NAME.pdf` in cargo's temporary directory for tests
+/// (`target/tmp`), to look at (`pdftoppm -png`).
+fn pdf_pages(name: &str, pdf: &[u8]) -> Option<Vec<String>> {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    // A form feed ends each page.
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.split('\u{c}').filter(|p| !p.trim().is_empty()).map(str::to_owned).collect())
+}
+
+#[tokio::test]
+async fn an_assessment_prints_to_pdf_with_its_marking_on_every_page() {
+    for node in nodes().await {
+        let ana_fji = node.login("ana.fji").await;
+        let cited =
+            node.publish_fiji(report("Boats to the south", "people_smuggling", 0, "CLEAR", &["FJI"], &["PIDC"])).await;
+        let long =
+            "Departures from the south coast rose through the year, and organisers moved to smaller boats. ".repeat(40);
+        let created = call(
+            &node,
+            Method::POST,
+            &ana_fji,
+            "assessments",
+            Some(json!({
+                "year": 2026,
+                "title": "Regional threat assessment 2026",
+                "audience": { "groups": ["PIDC"] },
+                "classification": 0,
+                "tlp": "CLEAR",
+                "executive_summary": format!("{long}\n\n{long}"),
+                "sections": [{ "heading": "Outlook", "body": long }],
+                "reports": [cited],
+            })),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+        let id = created.json["id"].as_str().unwrap().to_owned();
+
+        let pdf = call(
+            &node,
+            Method::GET,
+            &ana_fji,
+            &format!("assessments/{id}/pdf?reason=for%20the%20PIDC%20meeting"),
+            None,
+        )
+        .await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.json);
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        assert!(pdf.bytes.starts_with(b"%PDF"));
+        let banner = "UNCLASSIFIED // TLP:CLEAR";
+        if let Some(pages) = pdf_pages("threat-assessment", &pdf.bytes) {
+            assert!(pages.len() >= 2, "{} pages", pages.len());
+            for page in &pages {
+                // A line of its own at the top and at the bottom (a report quoted carries its own marking).
+                assert_eq!(page.lines().filter(|l| l.trim() == banner).count(), 2, "{page}");
+                assert!(page.contains("REL TO FJI (originator), group PIDC"), "{page}");
+            }
+            let all = pages.concat();
+            for heading in [
+                "Regional threat assessment 2026",
+                "Executive summary",
+                "Outlook",
+                "The regional picture",
+                "Incident trends in 2026",
+                "Reports",
+                "Boats to the south",
+            ] {
+                assert!(all.contains(heading), "{heading}");
+            }
+        }
+
+        // Audited as an export, with its recipients and the reason.
+        let auditor = node.login("auditor.fji").await;
+        let audit = node.call(Method::GET, "/api/v1/audit?action=assessment.export", Some(&auditor), None).await;
+        let records = audit.json.as_array().unwrap();
+        assert_eq!(records.len(), 1, "{}", audit.json);
+        let detail: Value = serde_json::from_str(records[0]["detail"].as_str().unwrap()).unwrap();
+        assert_eq!(detail["format"], "pdf");
+        assert_eq!(detail["reason"], "for the PIDC meeting");
+        assert_eq!(detail["recipients"], json!(["FJI", "NZL", "TON"]));
+        assert_eq!(detail["reports"], json!([cited]));
+
+        // Those who may not open it get nothing, and nothing is recorded.
+        let border = node.login("border.fji").await;
+        let denied = call(&node, Method::GET, &border, &format!("assessments/{id}/pdf"), None).await;
+        assert_eq!(denied.status, StatusCode::NOT_FOUND);
+        let too_long = format!("assessments/{id}/pdf?reason={}", "x".repeat(501));
+        assert_eq!(call(&node, Method::GET, &ana_fji, &too_long, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let audit = node.call(Method::GET, "/api/v1/audit?action=assessment.export", Some(&auditor), None).await;
+        assert_eq!(audit.json.as_array().unwrap().len(), 1);
+
+        let openapi = node.call(Method::GET, "/api/openapi.json", None, None).await;
+        assert!(openapi.json["paths"]["/api/v1/assessments/{id}/pdf"]["get"].is_object());
+
+        // The portal links the PDF from the document, a reader of the audience downloads it.
+        let session = node.portal_login("ana.ton").await;
+        assert!(
+            node.page(&session, &format!("/assessments/{id}")).await.text().contains(&format!("/assessments/{id}/pdf"))
+        );
+        let download = node.page(&session, &format!("/assessments/{id}/pdf")).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert!(download.bytes.starts_with(b"%PDF"));
+        assert!(download.headers["content-disposition"].to_str().unwrap().contains("threat-assessment-2026-FJI.pdf"));
+    }
+}

@@ -1,0 +1,214 @@
+//! The documents Godwit prints as PDF (typeset offline by `godwit-report`):
+//! the annual threat assessment as its audience reads it.
+//!
+//! SECURITY: a PDF holds exactly the document the store assembled for its
+//! audience (what every member it reaches may read), carries that
+//! document's marking as the banner at the top and bottom of every page and
+//! its releasability at the foot, and every PDF made is audited as an export
+//! with its recipients and the reason, after it was made.
+
+use std::collections::BTreeMap;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use godwit_domain::incident::Dimension;
+use godwit_domain::marking::ClassificationScale;
+use godwit_domain::member::MemberCode;
+use godwit_domain::user::Subject;
+use godwit_report::{Bar, Block, Report, ReportError, Section, Span};
+use godwit_store::assessments::AssembledAssessment;
+use godwit_store::{Store, StoreError};
+use uuid::Uuid;
+
+use crate::api::items::MarkingView;
+use crate::error::ApiError;
+use crate::web::analysis::label;
+use crate::web::forms::when;
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("typesetting stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<PdfError> for ApiError {
+    fn from(e: PdfError) -> Self {
+        match e {
+            PdfError::Store(e) => e.into(),
+            PdfError::Report(_) | PdfError::Task(_) => {
+                tracing::error!(error = %e, "a PDF could not be typeset");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+fn members(list: &[MemberCode]) -> String {
+    list.iter().map(MemberCode::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// The assessment `doc` as a printable report; `threats` names the
+/// taxonomy's codes.
+pub fn assessment_report(
+    doc: &AssembledAssessment,
+    scale: &ClassificationScale,
+    threats: &BTreeMap<String, String>,
+) -> Report {
+    let a = &doc.assessment;
+    let d = &a.draft;
+    let marking = MarkingView::of_envelope(&doc.envelope(), scale);
+    let name_of = |code: &str| threats.get(code).cloned().unwrap_or_else(|| code.to_owned());
+
+    let summary = Section::new("Executive summary");
+    let summary = if d.executive_summary.is_empty() {
+        summary.with(Block::note("Not written yet."))
+    } else {
+        summary.with_markdown(&d.executive_summary)
+    };
+    let written = d.sections.iter().map(|s| Section::new(&s.heading).with_markdown(&s.body));
+
+    let registers: Vec<MemberCode> = doc.registers.iter().map(|r| r.member.clone()).collect();
+    let mut picture = Section::new("The regional picture").with(Block::paragraph(format!(
+        "Threats as rated in the registers of {}.",
+        if registers.is_empty() { "no member".to_owned() } else { members(&registers) }
+    )));
+    let p = &doc.picture;
+    if p.cells.is_empty() {
+        picture = picture.with(Block::note("No register that the whole audience may read assesses a threat."));
+    } else {
+        let header = std::iter::once("Threat".to_owned()).chain(p.members.iter().map(|m| m.to_string())).collect();
+        let rows = p
+            .threats
+            .iter()
+            .map(|t| {
+                std::iter::once(t.name.clone())
+                    .chain(p.members.iter().map(|m| {
+                        p.cells
+                            .iter()
+                            .find(|c| c.threat == t.code && c.member == *m)
+                            .map(|c| format!("{} ({})", c.rating, c.trend))
+                            .unwrap_or_default()
+                    }))
+                    .collect()
+            })
+            .collect();
+        picture = picture.with(Block::table(header, rows));
+    }
+    if !p.differences.is_empty() {
+        picture = picture.with(Block::Heading { text: "Rated notably differently".into() }).with(Block::List {
+            items: p
+                .differences
+                .iter()
+                .map(|x| {
+                    vec![Span::plain(format!(
+                        "{}: {} for {}; {} for {}",
+                        name_of(&x.threat),
+                        x.highest,
+                        members(&x.highest_members),
+                        x.lowest,
+                        members(&x.lowest_members)
+                    ))]
+                })
+                .collect(),
+        });
+    }
+
+    let mut trend = Section::new(format!("Incident trends in {}", d.year)).with(Block::paragraph(format!(
+        "{} incident records, {} persons, counted over the published records every member of the audience may read.",
+        doc.totals.incidents, doc.totals.persons
+    )));
+    if doc.trend.is_empty() {
+        trend = trend.with(Block::note("No records."));
+    } else {
+        let mut per_month: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut per_category: BTreeMap<Option<&str>, (u64, u64)> = BTreeMap::new();
+        for t in &doc.trend {
+            *per_month.entry(&t.month).or_default() += t.incidents;
+            let c = per_category.entry(t.key.as_deref()).or_default();
+            c.0 += t.incidents;
+            c.1 += t.persons;
+        }
+        let bars = per_month.into_iter().map(|(m, n)| Bar { label: m.to_owned(), value: n }).collect();
+        let mut categories: Vec<_> = per_category.into_iter().collect();
+        categories.sort_by(|x, y| y.1.0.cmp(&x.1.0).then(x.0.cmp(&y.0)));
+        trend = trend.with(Block::BarChart { title: "Incident records per month".into(), bars }).with(Block::table(
+            vec!["Category".into(), "Incident records".into(), "Persons".into()],
+            categories
+                .into_iter()
+                .map(|(k, (n, persons))| vec![label(Dimension::Category, k), n.to_string(), persons.to_string()])
+                .collect(),
+        ));
+    }
+
+    let mut reports = Section::new("Reports");
+    if doc.reports.is_empty() {
+        reports = reports.with(Block::note("No report cited."));
+    }
+    for i in &doc.reports {
+        reports = reports
+            .with(Block::Heading { text: i.content.title.clone() })
+            .with(Block::Marking { text: format!("({})", MarkingView::of(i, scale).banner) })
+            .with(Block::note(format!(
+                "{}, {}{}",
+                i.originator_member,
+                i.content.category.as_str().replace('_', " "),
+                i.published_at.map(|t| format!(", published {}", when(t))).unwrap_or_default()
+            )));
+        if !i.content.summary.is_empty() {
+            reports = reports
+                .with(Block::Paragraph { spans: vec![Span { strong: true, ..Span::plain(&i.content.summary) }] });
+        }
+        reports = reports.with_markdown(&i.content.body);
+    }
+
+    Report {
+        title: d.title.clone(),
+        subtitle: format!(
+            "The threat assessment of {} by {}, version {}. It reaches {}, and holds only what each of them may read.",
+            d.year,
+            a.member,
+            a.version,
+            members(&doc.reaches)
+        ),
+        banner: marking.banner,
+        releasability: marking.releasability,
+        sections: std::iter::once(summary).chain(written).chain([picture, trend, reports]).collect(),
+    }
+}
+
+/// Typesets `report` off the async executor.
+pub async fn typeset(report: Report) -> Result<Vec<u8>, PdfError> {
+    Ok(tokio::task::spawn_blocking(move || godwit_report::pdf(&report)).await??)
+}
+
+/// The assessment `id` as `subject` may open it, printed to PDF, and the
+/// export audited (`assessment.export`, format `pdf`, with `reason`).
+pub async fn assessment_pdf(
+    store: &Store,
+    subject: &Subject,
+    id: Uuid,
+    reason: &str,
+) -> Result<(AssembledAssessment, Vec<u8>), PdfError> {
+    let doc = store.assemble_assessment(subject, id).await?;
+    let threats = store.threat_taxonomy().await?.into_iter().map(|t| (t.code, t.name)).collect();
+    let bytes = typeset(assessment_report(&doc, &store.scale(), &threats)).await?;
+    store.record_assessment_export(subject, &doc, "pdf", reason).await?;
+    Ok((doc, bytes))
+}
+
+/// A PDF to download as `filename`.
+pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    ([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
+}
+
+/// The file name of an assessment's PDF: `threat-assessment-2026-FJI.pdf`.
+pub fn assessment_filename(doc: &AssembledAssessment) -> String {
+    format!("threat-assessment-{}-{}.pdf", doc.assessment.draft.year, doc.assessment.member)
+}
