@@ -1,5 +1,6 @@
 //! The documents Godwit prints as PDF (typeset offline by `godwit-report`):
-//! the annual threat assessment as its audience reads it.
+//! the annual threat assessment as its audience reads it, and the helpers
+//! every printed document shares (the marking, typesetting, the download).
 //!
 //! SECURITY: a PDF holds exactly the document the store assembled for its
 //! audience (what every member it reaches may read), carries that
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use godwit_domain::incident::Dimension;
+use godwit_domain::item::Envelope;
 use godwit_domain::marking::ClassificationScale;
 use godwit_domain::member::MemberCode;
 use godwit_domain::user::Subject;
@@ -48,7 +50,8 @@ impl From<PdfError> for ApiError {
     }
 }
 
-fn members(list: &[MemberCode]) -> String {
+/// Member codes as a list in words: `FJI, NZL`.
+pub fn members(list: &[MemberCode]) -> String {
     list.iter().map(MemberCode::as_str).collect::<Vec<_>>().join(", ")
 }
 
@@ -61,7 +64,6 @@ pub fn assessment_report(
 ) -> Report {
     let a = &doc.assessment;
     let d = &a.draft;
-    let marking = MarkingView::of_envelope(&doc.envelope(), scale);
     let name_of = |code: &str| threats.get(code).cloned().unwrap_or_else(|| code.to_owned());
 
     let summary = Section::new("Executive summary");
@@ -166,19 +168,32 @@ pub fn assessment_report(
         reports = reports.with_markdown(&i.content.body);
     }
 
-    Report {
-        title: d.title.clone(),
-        subtitle: format!(
+    marked_report(
+        &doc.envelope(),
+        scale,
+        d.title.clone(),
+        format!(
             "The threat assessment of {} by {}, version {}. It reaches {}, and holds only what each of them may read.",
             d.year,
             a.member,
             a.version,
             members(&doc.reaches)
         ),
-        banner: marking.banner,
-        releasability: marking.releasability,
-        sections: std::iter::once(summary).chain(written).chain([picture, trend, reports]).collect(),
-    }
+        std::iter::once(summary).chain(written).chain([picture, trend, reports]).collect(),
+    )
+}
+
+/// A report under the marking of `envelope`: its banner at the top and
+/// bottom of every page, its releasability at the foot.
+pub fn marked_report(
+    envelope: &Envelope,
+    scale: &ClassificationScale,
+    title: String,
+    subtitle: String,
+    sections: Vec<Section>,
+) -> Report {
+    let marking = MarkingView::of_envelope(envelope, scale);
+    Report { title, subtitle, banner: marking.banner, releasability: marking.releasability, sections }
 }
 
 /// Typesets `report` off the async executor.

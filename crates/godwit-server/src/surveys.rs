@@ -1,14 +1,18 @@
-//! A questionnaire's findings as a file (CSV or XLSX), the same for the API,
-//! the portal and the CLI: one row per answer counted, in the questionnaire's
-//! order, each saying how many members responded ("of N"). The rows come from
-//! the findings the store computed for the reader, so they hold nothing the
-//! disclosure rule withholds (free text only from answers released to it).
+//! A questionnaire's findings as a file, the same for the API, the portal and
+//! the CLI: as data (CSV or XLSX), one row per answer counted, in the
+//! questionnaire's order, each saying how many members responded ("of N"),
+//! or as a printed report (PDF) under the questionnaire's marking. Both come
+//! from the findings the store computed for the reader, so they hold nothing
+//! the disclosure rule withholds (free text only from answers released to it).
 
+use godwit_domain::marking::ClassificationScale;
 use godwit_domain::survey::Questionnaire;
 use godwit_domain::survey::answers::{Response, answers_for_member};
-use godwit_domain::survey::findings::{Findings, Tally};
+use godwit_domain::survey::findings::{Basis, Count, Findings, MIN_RESPONDENTS_FOR_ALL, QuestionFindings, Tally};
 use godwit_domain::user::Subject;
+use godwit_report::{Bar, Block, Report, Section, Span};
 use godwit_sheets::export::{Out, named_table_xlsx, table_csv};
+use godwit_store::assessments::check_export_reason;
 use godwit_store::audit::AuditEvent;
 use godwit_store::surveys::FindingsView;
 use godwit_store::{Store, StoreError};
@@ -16,6 +20,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::collect::ExportFormat;
+use crate::pdf::{PdfError, marked_report, typeset};
 
 /// A member's response as the caller works on it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -136,6 +141,24 @@ pub fn file_name(id: Uuid, format: ExportFormat) -> String {
     format!("survey-{id}-findings.{}", format.extension())
 }
 
+/// Records that `reader` downloaded the findings `view` as `format`, with
+/// `detail` added: the basis, N, and the members whose answers it shows.
+/// Audited as `survey.export`.
+async fn record_export(
+    store: &Store,
+    reader: &Subject,
+    view: &FindingsView,
+    format: &str,
+    mut detail: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), StoreError> {
+    detail.insert("format".into(), format.into());
+    detail.insert("basis".into(), serde_json::json!(view.findings.basis));
+    detail.insert("responding".into(), view.findings.responding.into());
+    detail.insert("answers_of".into(), serde_json::json!(view.released.iter().map(|r| &r.member).collect::<Vec<_>>()));
+    let event = AuditEvent::new("survey.export").by(reader.user, &reader.member).on(view.questionnaire.id);
+    store.record(&[event.with(serde_json::Value::Object(detail))]).await
+}
+
 /// The findings of questionnaire `id` as `reader` may see them, and as a file
 /// in `format`. The read is audited by the store (`survey.findings`), the
 /// download as `survey.export`.
@@ -153,13 +176,165 @@ pub async fn findings_file(
         ExportFormat::Xlsx => named_table_xlsx("Findings", &HEADERS, rows.into_iter())
             .map_err(|e| StoreError::Corrupt(format!("writing the workbook: {e}")))?,
     };
-    store
-        .record(&[AuditEvent::new("survey.export").by(reader.user, &reader.member).on(id).with(serde_json::json!({
-            "format": format.extension(),
-            "rows": count,
-            "basis": view.findings.basis,
-            "responding": view.findings.responding,
-        }))])
-        .await?;
+    let detail = serde_json::Map::from_iter([("rows".to_owned(), count.into())]);
+    record_export(store, reader, &view, format.extension(), detail).await?;
     Ok((view, bytes))
+}
+
+/// The findings of questionnaire `id` as `reader` may see them, printed to
+/// PDF under the questionnaire's marking; the download audited as
+/// `survey.export` (format `pdf`, with `reason`) after it was made.
+pub async fn findings_pdf(
+    store: &Store,
+    reader: &Subject,
+    id: Uuid,
+    reason: &str,
+) -> Result<(FindingsView, Vec<u8>), PdfError> {
+    check_export_reason(reason)?;
+    let view = store.survey_findings(reader, id).await?;
+    let bytes = typeset(findings_report(&view, &store.scale())).await?;
+    let detail = serde_json::Map::from_iter([("reason".to_owned(), reason.into())]);
+    record_export(store, reader, &view, "pdf", detail).await?;
+    Ok((view, bytes))
+}
+
+/// The file name of the findings as PDF.
+pub fn pdf_file_name(id: Uuid) -> String {
+    format!("survey-{id}-findings.pdf")
+}
+
+/// How the figures of `findings` were counted, in words: the disclosure rule
+/// as it applied to this reader.
+pub fn basis_note(findings: &Findings) -> String {
+    let n = findings.responding;
+    match findings.basis {
+        Basis::AllRespondents => format!(
+            "Counts and shares are of {n} responding members: every member whose approved answers were \
+             submitted. The findings are released to you and at least {MIN_RESPONDENTS_FOR_ALL} members \
+             responded, so all answers are counted together. A share is a count of {n}, rounded half up to a \
+             whole per cent. A member's own answers, free text included, are shown only where that member \
+             released them to you."
+        ),
+        Basis::ReleasedResponses => format!(
+            "Counts and shares are over the answers released to you only ({n} members): the findings as a \
+             whole are not released to you, or fewer than {MIN_RESPONDENTS_FOR_ALL} members responded to count \
+             them together. A share is a count of {n}, rounded half up to a whole per cent."
+        ),
+    }
+}
+
+/// The blocks that print one question's findings, `n` the responding members.
+fn question_blocks(q: &QuestionFindings, n: usize) -> Vec<Block> {
+    let mut blocks = vec![
+        Block::Heading { text: q.text.clone() },
+        Block::note(format!("Answered by {} of {n} responding members.", q.answered)),
+    ];
+    let share = |o: &Count| format!("{} ({}%)", o.count, o.percent);
+    match &q.tally {
+        Tally::Options { options } => blocks.push(Block::BarChart {
+            title: format!("Members, of {n} responding"),
+            bars: options
+                .iter()
+                .map(|o| Bar { label: format!("{} ({}%)", o.label, o.percent), value: o.count as u64 })
+                .collect(),
+        }),
+        Tally::Matrix { rows } => {
+            let header = std::iter::once(String::new())
+                .chain(rows.first().into_iter().flat_map(|r| r.options.iter().map(|o| o.label.clone())))
+                .collect();
+            let rows = rows
+                .iter()
+                .map(|r| std::iter::once(r.label.clone()).chain(r.options.iter().map(share)).collect())
+                .collect();
+            blocks.push(Block::table(header, rows));
+        }
+        Tally::Ranking { order } => {
+            blocks.push(Block::paragraph(
+                "In order of overall priority: a member's first choice earns as many points as there are \
+                 options, its second one fewer, and so on.",
+            ));
+            let header = ["Place", "Priority", "Points", "Ranked first by", "Ranked by"].map(String::from).to_vec();
+            let rows = order
+                .iter()
+                .enumerate()
+                .map(|(place, r)| {
+                    vec![
+                        (place + 1).to_string(),
+                        r.label.clone(),
+                        r.points.to_string(),
+                        r.first.to_string(),
+                        r.ranked_by.to_string(),
+                    ]
+                })
+                .collect();
+            blocks.push(Block::table(header, rows));
+        }
+        Tally::Numbers { min, max, median, total } => {
+            let figure = |v: &Option<i64>| v.map_or_else(|| "–".to_owned(), |x| x.to_string());
+            blocks.push(Block::table(
+                ["Lowest", "Median", "Highest", "Total"].map(String::from).to_vec(),
+                vec![vec![figure(min), figure(median), figure(max), total.to_string()]],
+            ));
+        }
+        Tally::Text { answers } if answers.is_empty() => {
+            blocks.push(Block::note("No answer released to you."));
+        }
+        Tally::Text { answers } => blocks.push(Block::List {
+            items: answers
+                .iter()
+                .map(|a| {
+                    vec![Span { strong: true, ..Span::plain(a.member.as_str()) }, Span::plain(format!(": {}", a.text))]
+                })
+                .collect(),
+        }),
+    }
+    blocks
+}
+
+/// The findings `view` as a printable report under the questionnaire's
+/// marking: how they were counted, each section's questions, the comparison
+/// with the earlier round.
+pub fn findings_report(view: &FindingsView, scale: &ClassificationScale) -> Report {
+    let q = &view.questionnaire;
+    let f = &view.findings;
+    let n = f.responding;
+    let counted = Section::new("How the figures are counted").with(Block::paragraph(basis_note(f)));
+    let sections = q.draft.sections.iter().map(|s| {
+        let blocks = f.questions.iter().filter(|x| x.section == s.key).flat_map(|x| question_blocks(x, n));
+        Section { heading: s.title.clone(), blocks: blocks.collect() }
+    });
+    let mut report: Vec<Section> = std::iter::once(counted).chain(sections).collect();
+    if !view.changes.is_empty() {
+        let text_of = |key: &str| q.draft.question(key).map_or_else(|| key.to_owned(), |x| x.text.clone());
+        let shown =
+            |measure: &str, value: u32| if measure == "rank" { format!("#{value}") } else { format!("{value}%") };
+        let rows = view
+            .changes
+            .iter()
+            .map(|c| vec![text_of(&c.question), c.label.clone(), shown(c.measure, c.then), shown(c.measure, c.now)])
+            .collect();
+        report.push(
+            Section::new("Compared with the earlier round")
+                .with(Block::paragraph(
+                    "Shares of the responding members, and the places of ranked priorities, then and now; the \
+                     earlier round counted under the same rule.",
+                ))
+                .with(Block::table(["Question", "Answer", "Then", "Now"].map(String::from).to_vec(), rows)),
+        );
+    }
+    let round = if q.draft.round.is_empty() { String::new() } else { format!(", round {}", q.draft.round) };
+    marked_report(
+        &q.envelope(),
+        scale,
+        format!("Findings: {}", q.draft.title),
+        format!(
+            "A survey by {}{round}, open {} to {}: {n} responding member{} of {} asked.",
+            q.member,
+            q.draft.opens_on,
+            q.draft.closes_on,
+            if n == 1 { "" } else { "s" },
+            view.asked
+        ),
+        report,
+    )
 }

@@ -133,6 +133,18 @@ const COLUMNS: [Assessments; 9] = [
 /// The longest reason for an export the audit trail keeps.
 pub const MAX_REASON_CHARS: usize = 500;
 
+/// Checks the reason given for an export of a document (an assessment, a
+/// survey's findings): said, and at most [`MAX_REASON_CHARS`] characters.
+pub fn check_export_reason(reason: &str) -> Result<(), StoreError> {
+    if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(StoreError::Invalid(godwit_domain::ValidationErrors::single(
+            "reason",
+            format!("say why, in at most {MAX_REASON_CHARS} characters"),
+        )));
+    }
+    Ok(())
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("assessment {what}: {value}"))
 }
@@ -509,12 +521,7 @@ impl Store {
         format: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-            return Err(StoreError::Invalid(godwit_domain::ValidationErrors::single(
-                "reason",
-                format!("say why, in at most {MAX_REASON_CHARS} characters"),
-            )));
-        }
+        check_export_reason(reason)?;
         let a = &assembled.assessment;
         self.record(&[AuditEvent::new("assessment.export").by(subject.user, &subject.member).on(a.id).with(
             serde_json::json!({

@@ -1,7 +1,7 @@
 //! `godwit survey list --user U` and `godwit survey findings ID --user U
-//! [--csv FILE | --xlsx FILE]`: capacity surveys as user U sees them (the
-//! access policy and the findings' disclosure rule decide), the read and
-//! every download audited as in the portal.
+//! [--csv FILE | --xlsx FILE | --pdf FILE [--reason TEXT]]`: capacity surveys
+//! as user U sees them (the access policy and the findings' disclosure rule
+//! decide), the read and every download audited as in the portal.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use godwit_domain::survey::findings::{Basis, Tally};
 use godwit_server::collect::ExportFormat;
-use godwit_server::surveys::findings_file;
+use godwit_server::surveys::{findings_file, findings_pdf};
 use uuid::Uuid;
 
 use crate::commands::acting::ActingArgs;
@@ -35,11 +35,17 @@ pub struct FindingsArgs {
     /// The questionnaire (its id, from `godwit survey list`).
     id: Uuid,
     /// Write the data as CSV to this file.
-    #[arg(long, conflicts_with = "xlsx")]
+    #[arg(long, conflicts_with_all = ["xlsx", "pdf"])]
     csv: Option<PathBuf>,
     /// Write the data as an XLSX workbook to this file.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pdf")]
     xlsx: Option<PathBuf>,
+    /// Write the findings printed as a report (PDF, under the questionnaire's marking) to this file.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
+    /// Why the report is printed, for the audit trail.
+    #[arg(long, default_value = "distribution to the audience", requires = "pdf")]
+    reason: String,
 }
 
 pub async fn run(command: SurveyCommand) -> anyhow::Result<()> {
@@ -77,13 +83,21 @@ async fn findings(args: FindingsArgs) -> anyhow::Result<()> {
         (None, Some(path)) => Some((path, ExportFormat::Xlsx)),
         (None, None) => None,
     };
-    let view = match file {
-        Some((path, format)) => {
+    let write = |path: &PathBuf, bytes: Vec<u8>| {
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+    };
+    let view = match (file, &args.pdf) {
+        (Some((path, format)), _) => {
             let (view, bytes) = findings_file(&store, &subject, args.id, format).await?;
-            std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            write(path, bytes)?;
             view
         }
-        None => store.survey_findings(&subject, args.id).await?,
+        (None, Some(path)) => {
+            let (view, bytes) = findings_pdf(&store, &subject, args.id, &args.reason).await?;
+            write(path, bytes)?;
+            view
+        }
+        (None, None) => store.survey_findings(&subject, args.id).await?,
     };
     let f = &view.findings;
     let basis = match f.basis {
@@ -94,7 +108,7 @@ async fn findings(args: FindingsArgs) -> anyhow::Result<()> {
         "{} ({}): {} responding members of {} asked; counts over {basis}",
         view.questionnaire.draft.title, view.questionnaire.draft.round, f.responding, view.asked
     );
-    if file.is_some() {
+    if file.is_some() || args.pdf.is_some() {
         return Ok(());
     }
     for q in &f.questions {

@@ -200,7 +200,7 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     let refused = godwit(&[&["stix", "import"][..], &user, &[credentials_file.to_str().unwrap()]].concat());
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("bundle/type"));
 
-    // The capacity survey as New Zealand sees it: listed, its findings read and written as XLSX.
+    // The capacity survey as New Zealand sees it: listed, its findings read and written as XLSX and PDF.
     let listed = godwit(&[&["survey", "list"][..], &user].concat());
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
     let line = listed.lines().find(|l| l.contains("This year")).unwrap_or_else(|| panic!("{listed}"));
@@ -210,6 +210,17 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     let stdout = String::from_utf8_lossy(&found.stdout);
     assert!(found.status.success() && stdout.contains("6 responding members of 8 asked"), "{stdout}");
     assert!(std::fs::read(&workbook).unwrap().starts_with(b"PK"));
+    let report = dir.path().join("findings.pdf");
+    let printed = godwit(
+        &[
+            &["survey", "findings", survey][..],
+            &user,
+            &["--pdf", report.to_str().unwrap(), "--reason", "the annual meeting"],
+        ]
+        .concat(),
+    );
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    assert!(std::fs::read(&report).unwrap().starts_with(b"%PDF"));
 
     // Offline: the chain verifies, a backup restores, and tampering is named.
     let verify = godwit(&["audit", "verify", "--data-dir", data_dir]);

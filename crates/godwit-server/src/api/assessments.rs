@@ -96,6 +96,13 @@ pub struct ExportReason {
     pub reason: Option<String>,
 }
 
+impl ExportReason {
+    /// The reason given, or the default.
+    pub fn given(&self) -> &str {
+        self.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("distribution to the audience")
+    }
+}
+
 /// The document as its audience reads it, printed to PDF with its marking
 /// at the top and bottom of every page; audited as `assessment.export`.
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/pdf", tag = "assessments",
@@ -108,9 +115,6 @@ pub async fn pdf(
     Path(id): Path<Uuid>,
     Query(q): Query<ExportReason>,
 ) -> ApiResult<axum::response::Response> {
-    let reason = q.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    let (doc, bytes) =
-        crate::pdf::assessment_pdf(&state.store, &caller.subject, id, reason.unwrap_or("distribution to the audience"))
-            .await?;
+    let (doc, bytes) = crate::pdf::assessment_pdf(&state.store, &caller.subject, id, q.given()).await?;
     Ok(crate::pdf::pdf_response(bytes, &crate::pdf::assessment_filename(&doc)))
 }

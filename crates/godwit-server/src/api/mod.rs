@@ -103,7 +103,7 @@ impl Modify for SecuritySchemes {
         assessments::list, assessments::create, assessments::read, assessments::update, assessments::history,
         surveys::list, surveys::create, surveys::read, surveys::update, surveys::response, surveys::save,
         surveys::delegate, surveys::submit, surveys::approve, surveys::return_answers, surveys::findings,
-        surveys::findings_data,
+        surveys::findings_data, surveys::findings_report,
         stix::bundle, stix::import,
         assessments::pdf,
     ),
@@ -227,6 +227,7 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/surveys/{id}/response/return", post(surveys::return_answers))
         .route("/surveys/{id}/findings", get(surveys::findings))
         .route("/surveys/{id}/findings/data", get(surveys::findings_data))
+        .route("/surveys/{id}/findings/pdf", get(surveys::findings_report))
         .route("/assessments/{id}/pdf", get(assessments::pdf))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)

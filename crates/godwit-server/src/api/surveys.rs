@@ -8,7 +8,8 @@
 //!   member's response; save answers as a draft;
 //! - `POST /surveys/{id}/response/delegate|submit|approve|return`: the steps;
 //! - `GET /surveys/{id}/findings`: the findings as the caller may see them;
-//! - `GET /surveys/{id}/findings/data?format=csv|xlsx`: the same as a file.
+//! - `GET /surveys/{id}/findings/data?format=csv|xlsx`: the same as a file;
+//! - `GET /surveys/{id}/findings/pdf?reason=`: the same printed to PDF.
 //!
 //! Rules, notifications and audit are the store's ([`godwit_store::surveys`]);
 //! the disclosure rule of the findings is `godwit_domain::survey::findings`'.
@@ -23,13 +24,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::assessments::ExportReason;
 use crate::api::incidents::ExportParams;
 use crate::auth::Caller;
 use crate::collect::ExportFormat;
 use crate::error::ApiResult;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
-use crate::surveys::{ResponseView, file_name, findings_file, response_view};
+use crate::surveys::{ResponseView, file_name, findings_file, findings_pdf, pdf_file_name, response_view};
 
 /// The questionnaires the caller designs, is asked to answer or reads the
 /// findings of, latest closing first.
@@ -241,4 +243,23 @@ pub async fn findings_data(
     let disposition = format!("attachment; filename=\"{}\"", file_name(id, format));
     Ok(([(header::CONTENT_TYPE, format.content_type().to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
+}
+
+/// The findings as the caller may see them, printed to PDF with the
+/// questionnaire's marking at the top and bottom of every page: counts and
+/// shares per question, ranked priorities in overall order, free text, the
+/// comparison with the earlier round, and how the figures were counted.
+/// Audited as `survey.export` (format `pdf`, with the reason).
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/findings/pdf", tag = "surveys",
+    params(("id" = Uuid, Path), ExportReason),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn findings_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ExportReason>,
+) -> ApiResult<HttpResponse> {
+    let (_, bytes) = findings_pdf(&state.store, &caller.subject, id, q.given()).await?;
+    Ok(crate::pdf::pdf_response(bytes, &pdf_file_name(id)))
 }

@@ -136,6 +136,7 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/surveys/{id}/answer", get(surveys::answer_form).post(surveys::answer))
         .route("/surveys/{id}/findings", get(surveys::findings))
         .route("/surveys/{id}/findings/data", get(surveys::findings_data))
+        .route("/surveys/{id}/findings/pdf", get(surveys::findings_report))
         .route("/surveys/{id}/{step}", post(surveys::act))
         .route("/threats/{member}/entries", post(threats::assess))
         .route("/threats/{member}/entries/{threat}/delete", post(threats::delete_entry))

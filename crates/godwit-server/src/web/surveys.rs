@@ -31,7 +31,7 @@ use crate::api::incidents::ExportParams;
 use crate::collect::ExportFormat;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::surveys::{ResponseView, file_name, findings_file, response_view};
+use crate::surveys::{ResponseView, file_name, findings_file, findings_pdf, pdf_file_name, response_view};
 use crate::web::chart::horizontal_bars;
 use crate::web::forms::{FieldErrors, when, words};
 use crate::web::item_form::Choice;
@@ -755,4 +755,17 @@ pub async fn findings_data(
     let disposition = format!("attachment; filename=\"{}\"", file_name(id, format));
     Ok(([(header::CONTENT_TYPE, format.content_type().to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
+}
+
+/// The findings printed to PDF (audited).
+pub async fn findings_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Result<Response, WebError> {
+    allowed(&viewer)?;
+    let (_, bytes) = findings_pdf(&state.store, &viewer.caller.subject, id, "downloaded from the portal")
+        .await
+        .map_err(ApiError::from)?;
+    Ok(crate::pdf::pdf_response(bytes, &pdf_file_name(id)))
 }

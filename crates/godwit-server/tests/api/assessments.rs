@@ -143,7 +143,7 @@ async fn an_assessment_holds_only_what_its_whole_audience_may_read() {
 /// is not installed (scripts/test installs it). The PDF is kept as
 /// `NAME.pdf` in cargo's temporary directory for tests
 /// (`target/tmp`), to look at (`pdftoppm -png`).
-fn pdf_pages(name: &str, pdf: &[u8]) -> Option<Vec<String>> {
+pub(crate) fn pdf_pages(name: &str, pdf: &[u8]) -> Option<Vec<String>> {
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.pdf"));
     std::fs::write(&path, pdf).unwrap();
     let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;

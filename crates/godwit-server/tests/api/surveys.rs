@@ -241,6 +241,50 @@ async fn designed_answered_approved_submitted_and_found() {
         let wrong = call(&node, Method::GET, &secretariat, &format!("{findings}/data?format=pdf"), None).await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
 
+        // The report as PDF, as Fiji may see it: the marking on every page, Fiji's figures, no Tongan text.
+        let pdf =
+            call(&node, Method::GET, &ana_fji, &format!("{findings}/pdf?reason=for%20the%20working%20group"), None)
+                .await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.json);
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        assert!(pdf.headers["content-disposition"].to_str().unwrap().contains(&format!("survey-{id}-findings.pdf")));
+        if let Some(pages) = crate::assessments::pdf_pages("survey-findings", &pdf.bytes) {
+            for page in &pages {
+                assert_eq!(page.lines().filter(|l| l.trim() == "UNCLASSIFIED // TLP:CLEAR").count(), 2, "{page}");
+                assert!(page.contains("REL TO PIDCSEC (originator), NZL"), "{page}");
+            }
+            let all = pages.concat();
+            for text in [
+                "Findings: Information sharing capacity",
+                "2 responding members of 3 asked",
+                "over the answers released to you only",
+                "Yes (50%)",
+                "No (50%)",
+                "Stored in Excel",
+                "Policies, SOPs and guidelines",
+            ] {
+                assert!(all.contains(text), "{text}: {all}");
+            }
+            assert!(!all.contains("Paper arrival cards"));
+        }
+        let too_long = format!("{findings}/pdf?reason={}", "x".repeat(501));
+        let wrong = call(&node, Method::GET, &ana_fji, &too_long, None).await;
+        assert_eq!((wrong.status, field(&wrong)), (StatusCode::UNPROCESSABLE_ENTITY, "reason"));
+
+        // Every download audited as an export, the PDF with its reason.
+        let auditor = node.login("auditor.fji").await;
+        let audit = node.call(Method::GET, "/api/v1/audit?action=survey.export", Some(&auditor), None).await;
+        let formats: Vec<(String, Value)> = audit
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_str::<Value>(r["detail"].as_str().unwrap()).unwrap())
+            .map(|d| (d["format"].as_str().unwrap().to_owned(), d["reason"].clone()))
+            .collect();
+        let expected = [("csv", Value::Null), ("xlsx", Value::Null), ("pdf", json!("for the working group"))];
+        assert_eq!(formats, expected.map(|(f, r)| (f.to_owned(), r)), "{}", audit.json);
+
         // Outsiders and bad ids.
         let border = node.login("border.fji").await;
         assert_eq!(call(&node, Method::GET, &border, &findings, None).await.status, StatusCode::NOT_FOUND);
@@ -251,6 +295,7 @@ async fn designed_answered_approved_submitted_and_found() {
         let openapi = node.call(Method::GET, "/api/openapi.json", None, None).await;
         assert!(openapi.json["paths"]["/api/v1/surveys/{id}/response/approve"].is_object());
         assert!(openapi.json["components"]["schemas"]["RoundChange"].is_object());
+        assert!(openapi.json["paths"]["/api/v1/surveys/{id}/findings/pdf"]["get"].is_object());
     }
 }
 
@@ -320,6 +365,10 @@ async fn answered_approved_and_read_in_the_portal() {
         assert!(findings.contains(&format!("/surveys/{id}/findings/data?format=xlsx")));
         let csv = node.page(&reader, &format!("/surveys/{id}/findings/data?format=csv")).await;
         assert!(String::from_utf8(csv.bytes).unwrap().contains("Kept in spreadsheets"));
+        assert!(findings.contains(&format!("/surveys/{id}/findings/pdf")));
+        let pdf = node.page(&reader, &format!("/surveys/{id}/findings/pdf")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert!(pdf.bytes.starts_with(b"%PDF"));
         let questionnaire_page = node.page(&reader, &format!("/surveys/{id}")).await.text();
         assert!(questionnaire_page.contains("Provisions for sharing") && questionnaire_page.contains("class=\"banner"));
     }
