@@ -158,6 +158,8 @@ fn check_text(errors: &mut ValidationErrors, field: &str, text: &str, max: usize
 
 /// The requester's judgement of an answer.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart from the threat `Rating`: the OpenAPI document has one namespace.
+#[cfg_attr(feature = "openapi", schema(as = RfiRating))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rating {
     /// 1 (useless) to 5 (fully answered).

@@ -6,4 +6,5 @@
 mod access_probe;
 mod browser;
 mod demo;
+mod schemathesis;
 mod tls;

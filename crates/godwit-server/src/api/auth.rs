@@ -177,7 +177,7 @@ pub struct TotpConfirm {
     pub code: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm, responses((status = 204), (status = 422, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpConfirm, responses((status = 204), (status = 409, description = "No enrolment started", body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn totp_confirm(
     State(state): State<AppState>,
     EnrollingCaller(caller): EnrollingCaller,

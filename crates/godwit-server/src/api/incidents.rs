@@ -116,6 +116,7 @@ pub async fn mapping(
     request_body(description = "Sheet header → field key; headers are compared ignoring case, spaces and punctuation", content = BTreeMap<String, String>),
     responses(
         (status = 200, description = "Saved for the caller's member; imports under the template use it", body = BTreeMap<String, String>),
+        (status = 404, description = "No such template", body = crate::error::Problem),
         (status = 422, description = "A field key the template does not have", body = crate::error::Problem),
     ))]
 pub async fn put_mapping(

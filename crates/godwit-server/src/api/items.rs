@@ -311,7 +311,7 @@ pub struct UploadQuery {
 
 #[utoipa::path(post, path = "/api/v1/items/{id}/attachments", tag = "items", params(("id" = Uuid, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentMeta), (status = 404, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = AttachmentMeta), (status = 404, body = crate::error::Problem), (status = 409, description = "The item cannot be edited in its state", body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,

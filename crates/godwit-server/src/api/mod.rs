@@ -69,6 +69,47 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The problems any operation can answer before its handler decides anything,
+/// documented on every operation that can meet them: 401 without a valid
+/// session or token; 400 for a path, query or body that does not parse and 422
+/// for one that parses but is invalid; 413 and 415 for a body that is too large
+/// or not of the documented type.
+struct StandardProblems;
+
+impl StandardProblems {
+    fn add(operation: &mut utoipa::openapi::path::Operation) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let takes_input = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        let takes_body = operation.request_body.is_some();
+        let statuses = [
+            ("400", "The request does not parse.", takes_input || takes_body),
+            ("401", "Not signed in, or the session or token has ended.", true),
+            ("413", "The body is larger than this operation accepts.", takes_body),
+            ("415", "The body is not of the documented media type.", takes_body),
+            ("422", "The request parses but is invalid; `errors` names the fields.", takes_input || takes_body),
+        ];
+        for (status, description, applies) in statuses {
+            if applies && !operation.responses.responses.contains_key(status) {
+                let problem = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+                let response =
+                    ResponseBuilder::new().description(description).content("application/problem+json", problem);
+                operation.responses.responses.insert(status.to_owned(), response.build().into());
+            }
+        }
+    }
+}
+
+impl Modify for StandardProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                Self::add(operation);
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Godwit API", description = "Share immigration information and intelligence between member agencies. Errors are RFC 9457 problem+json with a stable `code`."),
@@ -107,7 +148,8 @@ impl Modify for SecuritySchemes {
         stix::bundle, stix::import,
         assessments::pdf,
     ),
-    modifiers(&SecuritySchemes),
+    components(schemas(crate::collect::ExportFormat)),
+    modifiers(&SecuritySchemes, &StandardProblems),
     security(("bearer" = []), ("session_cookie" = [])),
 )]
 pub struct ApiDoc;

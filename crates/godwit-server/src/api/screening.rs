@@ -730,7 +730,7 @@ pub struct ScreeningResultDoc {
     score: f64,
     matches: Vec<MatchDoc>,
     /// Risk rules that fired: `{rule_id, weight, reason}` (absent when none).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Object>, required = false)]
     rules: Vec<()>,
     /// For a traveller that could not be read: `{location: {kind: segment, tag, index, offset} | {kind: cell, row, column} | {kind: byte, offset}, message}`.
     #[schema(value_type = Option<Object>)]
