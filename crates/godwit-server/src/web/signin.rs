@@ -35,9 +35,17 @@ pub struct LoginQuery {
 }
 
 /// Only paths on this node, never `//elsewhere` or a full URL: no open redirect.
+/// Browsers drop tabs and line breaks from a `Location` (`/\t/elsewhere` is
+/// `//elsewhere` to them), and a header cannot carry control characters: only
+/// visible ASCII is kept.
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/login") => {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/login")
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             p.to_owned()
         }
         _ => "/".into(),

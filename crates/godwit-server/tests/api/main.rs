@@ -9,6 +9,7 @@ mod assessments;
 mod auth;
 mod bad_input;
 mod harness;
+mod hostile;
 mod incidents;
 mod items;
 mod notices;
