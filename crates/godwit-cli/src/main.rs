@@ -65,6 +65,8 @@ enum Command {
     /// Export an annual threat assessment as a user may open it.
     #[command(subcommand)]
     Assessment(commands::assessment::AssessmentCommand),
+    /// Compile a bulletin for an audience and distribute it as PDF or JSON, as a user.
+    Bulletin(commands::bulletin::BulletinArgs),
     /// Export the items a user may read as a STIX 2.1 bundle, or import one as their drafts.
     #[command(subcommand)]
     Stix(commands::stix::StixCommand),
@@ -101,6 +103,7 @@ fn main() -> anyhow::Result<()> {
             Command::Import(command) => commands::import::run(command).await,
             Command::Threats(command) => commands::threats::run(command).await,
             Command::Assessment(command) => commands::assessment::run(command).await,
+            Command::Bulletin(args) => commands::bulletin::run(args).await,
             Command::Stix(command) => commands::stix::run(command).await,
             Command::Survey(command) => commands::survey::run(command).await,
         }

@@ -5,29 +5,22 @@
 //! executive summary and other sections they write.
 //!
 //! SECURITY-CRITICAL: an assessment goes to every member of its audience, so
-//! it may hold only what EVERY one of them may read. Each member (of the
-//! audience, and the member that writes it) is stood for by a reader
-//! ([`stand_in_readers`]): an analyst of that member in no particular
-//! organisation, cleared to the assessment's classification. A register, a
-//! report or an incident record goes in only when [`decide`] allows it to
-//! every such reader ([`includable`]). The document's marking is at least
-//! the one its authors chose and the highest of what it holds
-//! ([`DocumentMarking::of`]); its releasability is its audience, which every
-//! element included was just checked to allow.
+//! it may hold only what EVERY one of them may read: a register, a report or
+//! an incident record goes in only when it is includable for the stand-in
+//! reader of every member it reaches ([`crate::document`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::agreement::Agreement;
+use crate::document::check_audience;
 use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 pub use crate::member::Audience;
 use crate::member::MemberCode;
-use crate::policy::decide;
 use crate::threat::check_text;
-use crate::user::{Role, Subject};
+use crate::user::Subject;
 use crate::{Timestamp, ValidationErrors};
 
 /// The categories of the reports an assessment may cite (seed 003's priority
@@ -114,15 +107,7 @@ impl AssessmentDraft {
             errors.push("year", format!("must be from {} to {}", YEARS.start(), YEARS.end()));
         }
         check_text(&mut errors, "title", &self.title, MAX_TITLE_CHARS, true);
-        if self.audience.members.is_empty() && self.audience.groups.is_empty() {
-            errors.push("audience", "name at least one member or group");
-        }
-        for m in self.audience.members.iter().filter(|m| !members.contains(*m)) {
-            errors.push("audience/members", format!("{m} is not a member of this node"));
-        }
-        for g in self.audience.groups.iter().filter(|g| !groups.contains(*g)) {
-            errors.push("audience/groups", format!("{g} is not a group of this node"));
-        }
+        check_audience(&mut errors, &self.audience, members, groups);
         if self.classification > scale.highest() {
             errors.push("classification", "is above the highest level of this node's scale");
         }
@@ -206,63 +191,9 @@ pub fn edits_assessment(subject: &Subject, member: &MemberCode) -> bool {
     crate::threat::edits_register(subject, member)
 }
 
-/// The readers that stand for every member an assessment reaches, given each
-/// member with the groups it belongs to: an analyst of that member in no
-/// particular organisation (so only a release to the whole member counts),
-/// cleared to `ceiling`.
-pub fn stand_in_readers(members: &BTreeMap<MemberCode, BTreeSet<String>>, ceiling: Classification) -> Vec<Subject> {
-    members
-        .iter()
-        .map(|(member, groups)| Subject {
-            user: Uuid::nil(),
-            member: member.clone(),
-            organisation: Uuid::nil(),
-            roles: BTreeSet::from([Role::Analyst]),
-            clearance: ceiling,
-            member_groups: groups.clone(),
-        })
-        .collect()
-}
-
-/// Whether an element with `envelope` may go into a document read by
-/// `readers`: only when [`decide`] allows it to every one of them. No
-/// readers, nothing goes in.
-pub fn includable(envelope: &Envelope, readers: &[Subject], agreements: &[Agreement], now: Timestamp) -> bool {
-    !readers.is_empty() && readers.iter().all(|r| decide(r, envelope, agreements, now).is_allowed())
-}
-
-/// The marking a document carries: at least the authors' and the highest
-/// classification and TLP, and every caveat, of what it holds.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct DocumentMarking {
-    pub classification: Classification,
-    pub tlp: Tlp,
-    pub caveats: Caveats,
-}
-
-impl DocumentMarking {
-    /// The marking of a document marked `chosen` by its authors holding
-    /// elements with `envelopes`.
-    pub fn of<'a>(chosen: DocumentMarking, envelopes: impl IntoIterator<Item = &'a Envelope>) -> DocumentMarking {
-        envelopes.into_iter().fold(chosen, |m, e| DocumentMarking {
-            classification: m.classification.max(e.classification),
-            tlp: m.tlp.max(e.tlp),
-            caveats: Caveats {
-                no_third_party: m.caveats.no_third_party || e.caveats.no_third_party,
-                not_for_judicial_use: m.caveats.not_for_judicial_use || e.caveats.not_for_judicial_use,
-                personal_data: m.caveats.personal_data || e.caveats.personal_data,
-            },
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
-    use crate::testing::{arb_agreements, arb_envelope, groups_of, member};
 
     fn code(c: &str) -> MemberCode {
         MemberCode(c.into())
@@ -316,43 +247,5 @@ mod tests {
         e.category = Category::TraffickingInPersons;
         e.state = ItemState::Draft;
         assert!(!is_citable_report(&e));
-    }
-
-    fn audience_members() -> impl Strategy<Value = BTreeMap<MemberCode, BTreeSet<String>>> {
-        proptest::collection::btree_set(0usize..6, 1..4)
-            .prop_map(|ix| ix.into_iter().map(member).map(|m| (m.clone(), groups_of(&m))).collect())
-    }
-
-    proptest! {
-        /// Whatever goes into a document, every audience member may read, and
-        /// the document is marked at least as high as all of it: so its
-        /// releasability (the audience) is never wider than an element allows.
-        #[test]
-        fn a_document_holds_only_what_every_audience_member_may_read(
-            envelopes in proptest::collection::vec(arb_envelope(), 0..24),
-            agreements in arb_agreements(),
-            audience in audience_members(),
-            ceiling in 0u8..4,
-        ) {
-            let now = crate::testing::NOW;
-            let readers = stand_in_readers(&audience, Classification(ceiling));
-            let included: Vec<&Envelope> =
-                envelopes.iter().filter(|e| includable(e, &readers, &agreements, now)).collect();
-            let chosen = DocumentMarking { classification: Classification(0), tlp: Tlp::Clear, caveats: Caveats::default() };
-            let marking = DocumentMarking::of(chosen, included.iter().copied());
-            for e in &included {
-                for member in audience.keys() {
-                    let reader = readers.iter().find(|r| r.member == *member);
-                    prop_assert!(reader.is_some_and(|r| decide(r, e, &agreements, now).is_allowed()));
-                }
-                prop_assert!(e.classification <= marking.classification && e.classification.0 <= ceiling);
-                prop_assert!(e.tlp <= marking.tlp);
-                prop_assert!(!e.caveats.no_third_party || marking.caveats.no_third_party);
-            }
-            // Nothing left out was readable by everyone.
-            for e in envelopes.iter().filter(|e| !included.contains(e)) {
-                prop_assert!(readers.iter().any(|r| !decide(r, e, &agreements, now).is_allowed()));
-            }
-        }
     }
 }

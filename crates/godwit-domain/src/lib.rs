@@ -7,7 +7,9 @@
 
 pub mod agreement;
 pub mod assessment;
+pub mod bulletin;
 pub mod codes;
+pub mod document;
 pub mod error;
 pub mod grading;
 pub mod incident;

@@ -2,7 +2,7 @@
 //! agreements and items, where collisions (same member, same author, an agreement
 //! that just expired) are frequent enough to exercise every branch of the policy.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
@@ -35,6 +35,14 @@ pub fn org(member_index: usize, n: usize) -> Uuid {
 /// Users are numbered; a small range makes "the subject is the author" common.
 pub fn user_id(n: u8) -> Uuid {
     Uuid::from_u128(0x0b00 + u128::from(n % 8))
+}
+
+/// [`GROUPS`] with their members.
+pub fn node_groups() -> BTreeMap<String, BTreeSet<MemberCode>> {
+    GROUPS
+        .iter()
+        .map(|(g, members)| ((*g).to_owned(), members.iter().map(|m| MemberCode((*m).into())).collect()))
+        .collect()
 }
 
 pub fn groups_of(member: &MemberCode) -> BTreeSet<String> {

@@ -8,7 +8,7 @@
 //! answers "not found" when denied. What the document holds is judged for its
 //! audience, not for whoever opens it: a register, a report or an incident
 //! record counts only when `decide` allows it to a stand-in reader of every
-//! member the assessment reaches (`godwit_domain::assessment`), so every
+//! member the assessment reaches (`godwit_domain::document`), so every
 //! viewer and every export shows the same document, and none holds what a
 //! member of its audience may not read. Reads above the lowest
 //! classification are audited (`assessment.read`), exports always
@@ -17,13 +17,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use godwit_domain::Timestamp;
-use godwit_domain::assessment::{
-    Assessment, AssessmentDraft, DocumentMarking, edits_assessment, includable, is_citable_report, stand_in_readers,
-};
+use godwit_domain::assessment::{Assessment, AssessmentDraft, edits_assessment, is_citable_report};
+use godwit_domain::document::{DocumentMarking, includable, reached_members, stand_in_readers};
 use godwit_domain::incident::Dimension;
 use godwit_domain::item::Item;
 use godwit_domain::marking::Classification;
-use godwit_domain::member::MemberCode;
+use godwit_domain::member::{Audience, MemberCode};
 use godwit_domain::policy::decide;
 use godwit_domain::threat::Register;
 use godwit_domain::user::Subject;
@@ -134,7 +133,7 @@ const COLUMNS: [Assessments; 9] = [
 pub const MAX_REASON_CHARS: usize = 500;
 
 /// Checks the reason given for an export of a document (an assessment, a
-/// survey's findings): said, and at most [`MAX_REASON_CHARS`] characters.
+/// survey's findings, a bulletin): said, and at most [`MAX_REASON_CHARS`] characters.
 pub fn check_export_reason(reason: &str) -> Result<(), StoreError> {
     if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(StoreError::Invalid(godwit_domain::ValidationErrors::single(
@@ -413,24 +412,18 @@ impl Store {
             .collect()
     }
 
-    /// The stand-in readers of every member `assessment` reaches: its
-    /// audience's members, the members of its audience's groups, and its own.
-    async fn assessment_readers(&self, assessment: &Assessment) -> Result<Vec<Subject>, StoreError> {
-        let groups = self.groups().await?;
-        let audience = &assessment.draft.audience;
-        let mut reached: BTreeSet<MemberCode> = audience.members.clone();
-        reached.insert(assessment.member.clone());
-        for g in groups.iter().filter(|g| audience.groups.contains(&g.code)) {
-            reached.extend(g.members.iter().cloned());
-        }
-        let members: BTreeMap<MemberCode, BTreeSet<String>> = reached
-            .into_iter()
-            .map(|m| {
-                let of = groups.iter().filter(|g| g.members.contains(&m)).map(|g| g.code.clone()).collect();
-                (m, of)
-            })
-            .collect();
-        Ok(stand_in_readers(&members, assessment.draft.classification))
+    /// The stand-in readers, cleared to `ceiling`, of every member a document
+    /// of `own` member for `audience` reaches: its audience's members, the
+    /// members of its audience's groups, and its own.
+    pub(crate) async fn document_readers(
+        &self,
+        own: &MemberCode,
+        audience: &Audience,
+        ceiling: Classification,
+    ) -> Result<Vec<Subject>, StoreError> {
+        let groups: BTreeMap<String, BTreeSet<MemberCode>> =
+            self.groups().await?.into_iter().map(|g| (g.code, g.members.into_iter().collect())).collect();
+        Ok(stand_in_readers(&reached_members(own, audience, &groups), ceiling))
     }
 
     /// The assessment `id` assembled for its audience, as `subject` opens it
@@ -438,7 +431,8 @@ impl Store {
     /// editors also learn what was left out.
     pub async fn assemble_assessment(&self, subject: &Subject, id: Uuid) -> Result<AssembledAssessment, StoreError> {
         let assessment = self.openable_assessment(subject, id).await?;
-        let readers = self.assessment_readers(&assessment).await?;
+        let d = &assessment.draft;
+        let readers = self.document_readers(&assessment.member, &d.audience, d.classification).await?;
         let agreements = self.agreements().await?;
         let now = self.clock().now();
         let fits = |envelope: &godwit_domain::item::Envelope| includable(envelope, &readers, &agreements, now);
@@ -457,7 +451,7 @@ impl Store {
             .cloned()
             .collect();
 
-        let year = assessment.draft.year;
+        let year = d.year;
         let filter = AnalysisFilter {
             from: time::Date::from_calendar_date(year, time::Month::January, 1).ok(),
             to: time::Date::from_calendar_date(year, time::Month::December, 31).ok(),
@@ -466,7 +460,6 @@ impl Store {
         let trend = self.incident_trend(Readers::all(&readers), &filter, Dimension::Category).await?;
         let totals = self.incident_totals(Readers::all(&readers), &filter).await?;
 
-        let d = &assessment.draft;
         let chosen = DocumentMarking { classification: d.classification, tlp: d.tlp, caveats: d.caveats };
         let envelopes: Vec<_> =
             registers.iter().map(Register::envelope).chain(reports.iter().map(Item::envelope)).collect();

@@ -15,6 +15,7 @@ pub mod agreements;
 pub mod analysis;
 pub mod assessments;
 pub mod audit;
+pub mod bulletins;
 pub mod incidents;
 pub mod items;
 pub mod members;

@@ -548,6 +548,38 @@ pub enum AssessmentVersions {
     ChangedAt,
 }
 
+/// Bulletins (version 16): what their editors wrote and chose, as JSON
+/// (`godwit_domain::bulletin::BulletinDraft`), with the edition, first month
+/// (`2026-10`) and title for lists.
+#[derive(Iden, Clone, Copy)]
+pub enum Bulletins {
+    Table,
+    Id,
+    Member,
+    Organisation,
+    CreatedBy,
+    Edition,
+    Period,
+    Title,
+    Draft,
+    Version,
+    CreatedAt,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+/// Every saved version of a bulletin: its history.
+#[derive(Iden, Clone, Copy)]
+pub enum BulletinVersions {
+    Table,
+    BulletinId,
+    Version,
+    Draft,
+    ChangedBy,
+    ChangedMember,
+    ChangedAt,
+}
+
 /// Members' threat and risk registers: one per member, with an item's markings.
 #[derive(Iden, Clone, Copy)]
 pub enum ThreatRegisters {
@@ -1503,6 +1535,41 @@ fn version_15() -> Vec<Step> {
     ]
 }
 
+/// Version 16: bulletins and their saved versions.
+fn version_16() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(Bulletins::Table)
+                .col(pk_text(Bulletins::Id))
+                .col(text(Bulletins::Member))
+                .col(text(Bulletins::Organisation))
+                .col(text(Bulletins::CreatedBy))
+                .col(text(Bulletins::Edition))
+                .col(text(Bulletins::Period))
+                .col(text(Bulletins::Title))
+                .col(text(Bulletins::Draft))
+                .col(int(Bulletins::Version))
+                .col(int(Bulletins::CreatedAt))
+                .col(text(Bulletins::UpdatedBy))
+                .col(int(Bulletins::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(BulletinVersions::Table)
+                .col(text(BulletinVersions::BulletinId))
+                .col(int(BulletinVersions::Version))
+                .col(text(BulletinVersions::Draft))
+                .col(text(BulletinVersions::ChangedBy))
+                .col(text(BulletinVersions::ChangedMember))
+                .col(int(BulletinVersions::ChangedAt))
+                .primary_key(Index::create().col(BulletinVersions::BulletinId).col(BulletinVersions::Version))
+                .to_owned(),
+        ),
+    ]
+}
+
 fn render(step: &Step, backend: Backend) -> String {
     match (step, backend) {
         (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
@@ -1583,7 +1650,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 15] = [
+    let migrations: [(i64, Migration); 16] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1599,6 +1666,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (13, version_13),
         (14, version_14),
         (15, version_15),
+        (16, version_16),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

@@ -2,6 +2,7 @@
 
 pub mod acting;
 pub mod assessment;
+pub mod bulletin;
 pub mod import;
 pub mod index;
 pub mod rfi;

@@ -6,6 +6,7 @@
 //! demo on the same data directory keeps what was done in it.
 
 pub mod agreements;
+mod bulletins;
 mod catalogue;
 mod early_warning;
 pub mod items;

@@ -84,6 +84,7 @@ pub async fn seed(store: &Store, seed: u64, now: Timestamp) -> anyhow::Result<Se
     super::regional::seed(store, &all_users).await?;
     super::threats::seed(store, &all_users, &planted, now).await?;
     super::surveys::seed(store, &all_users, now).await?;
+    super::bulletins::seed(store, &all_users, now).await?;
 
     Ok(SeedSummary {
         members: region.members.len(),

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod bulletins;
 pub mod directory;
 pub mod incidents;
 pub mod items;
@@ -147,6 +148,7 @@ impl Modify for StandardProblems {
         surveys::findings_data, surveys::findings_report,
         stix::bundle, stix::import,
         assessments::pdf,
+        bulletins::list, bulletins::create, bulletins::read, bulletins::update, bulletins::history, bulletins::pdf,
     ),
     components(schemas(crate::collect::ExportFormat)),
     modifiers(&SecuritySchemes, &StandardProblems),
@@ -271,6 +273,10 @@ pub fn routes(max_json_bytes: usize) -> Router<AppState> {
         .route("/surveys/{id}/findings/data", get(surveys::findings_data))
         .route("/surveys/{id}/findings/pdf", get(surveys::findings_report))
         .route("/assessments/{id}/pdf", get(assessments::pdf))
+        .route("/bulletins", get(bulletins::list).post(bulletins::create))
+        .route("/bulletins/{id}", get(bulletins::read).put(bulletins::update))
+        .route("/bulletins/{id}/history", get(bulletins::history))
+        .route("/bulletins/{id}/pdf", get(bulletins::pdf))
         .layer(DefaultBodyLimit::max(max_json_bytes))
         .merge(attachments)
         .merge(manifests)

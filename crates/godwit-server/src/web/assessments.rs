@@ -125,7 +125,8 @@ pub struct AssessmentForm {
     reports: Vec<String>,
 }
 
-fn codes(text: &str) -> impl Iterator<Item = String> + '_ {
+/// Codes separated by commas, spaces or semicolons, in capitals.
+pub(crate) fn codes(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split([',', ' ', ';']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_uppercase)
 }
 

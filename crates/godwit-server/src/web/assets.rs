@@ -25,6 +25,11 @@ impl Asset {
         let href = format!("/static/{hash}/{name}");
         Asset { name, content_type, body, hash, href }
     }
+
+    /// Its text, for a page that must stand alone (a bulletin saved as a file).
+    pub fn text(&self) -> &'static str {
+        std::str::from_utf8(self.body).unwrap_or_default()
+    }
 }
 
 /// Every static file of the portal.

@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`surveys`] (member capacity surveys), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`assessments`] and [`bulletins`] (documents for an audience), [`surveys`] (member capacity surveys), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod assessments;
 pub mod assets;
 pub mod audit;
+pub mod bulletins;
 pub mod chart;
 pub mod dashboard;
 pub mod directory;
@@ -130,6 +131,12 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/assessments/{id}/edit", get(assessments::edit).post(assessments::save))
         .route("/assessments/{id}/pdf", get(assessments::pdf))
         .route("/assessments/{id}/history", get(assessments::history))
+        .route("/bulletins", get(bulletins::list).post(bulletins::create))
+        .route("/bulletins/new", get(bulletins::new))
+        .route("/bulletins/{id}", get(bulletins::show))
+        .route("/bulletins/{id}/edit", get(bulletins::edit).post(bulletins::save))
+        .route("/bulletins/{id}/foreword", post(bulletins::foreword))
+        .route("/bulletins/{id}/pdf", get(bulletins::pdf))
         .route("/surveys", get(surveys::list))
         .route("/surveys/{id}", get(surveys::show))
         .route("/surveys/{id}/publish", post(surveys::publish))

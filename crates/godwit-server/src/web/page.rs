@@ -62,6 +62,7 @@ const SECTIONS: &[Section] = &[
     ("/rfis", "Requests", crate::web::plans::sees_plans),
     ("/threats", "Threats", crate::web::plans::sees_plans),
     ("/assessments", "Assessments", crate::web::plans::sees_plans),
+    ("/bulletins", "Bulletins", crate::web::plans::sees_plans),
     ("/surveys", "Surveys", crate::web::plans::sees_plans),
     ("/items?state=submitted", "Approvals", |v| v.caller.subject.has(Role::AuthorisingOfficer)),
     ("/directory", "Directory", |v| v.caller.subject.reads_content() || v.caller.user.has(Role::NationalFocalPoint)),

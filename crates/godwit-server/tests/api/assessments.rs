@@ -8,13 +8,26 @@ use serde_json::{Value, json};
 
 use crate::harness::{Node, nodes};
 
-async fn call(node: &Node, method: Method, token: &str, path: &str, body: Option<Value>) -> crate::harness::Response {
+pub(crate) async fn call(
+    node: &Node,
+    method: Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> crate::harness::Response {
     node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
 }
 
 /// A strategic report of `category`, released to `members` and `groups`
 /// (Fiji's own whole member among them, as the document reaches it too).
-fn report(title: &str, category: &str, classification: u8, tlp: &str, members: &[&str], groups: &[&str]) -> Value {
+pub(crate) fn report(
+    title: &str,
+    category: &str,
+    classification: u8,
+    tlp: &str,
+    members: &[&str],
+    groups: &[&str],
+) -> Value {
     json!({
         "title": title,
         "summary": "Boats leave from the south coast.",

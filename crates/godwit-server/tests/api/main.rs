@@ -8,6 +8,7 @@ mod analysis;
 mod assessments;
 mod auth;
 mod bad_input;
+mod bulletins;
 mod harness;
 mod hostile;
 mod incidents;

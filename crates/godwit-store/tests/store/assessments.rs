@@ -23,6 +23,20 @@ use crate::rfis::{People, code, person, region};
 /// A report of Fiji in `category`, published with four eyes, released to
 /// Fiji itself and to `members` and `groups`.
 async fn report(store: &Store, p: &People, category: Category, members: &[&str], groups: &[&str]) -> Uuid {
+    let details = ItemDetails::IntelligenceReport { level: ReportLevel::Strategic };
+    published(store, p, category, details, members, groups).await
+}
+
+/// An item of Fiji with `details` in `category`, published with four eyes,
+/// released to Fiji itself and to `members` and `groups`.
+pub(crate) async fn published(
+    store: &Store,
+    p: &People,
+    category: Category,
+    details: ItemDetails,
+    members: &[&str],
+    groups: &[&str],
+) -> Uuid {
     let mut release: BTreeSet<_> = members.iter().map(|m| code(m)).collect();
     release.insert(code("FJI"));
     let content = ItemContent {
@@ -30,7 +44,7 @@ async fn report(store: &Store, p: &People, category: Category, members: &[&str],
         summary: String::new(),
         body: "Departures rose.".into(),
         category,
-        details: ItemDetails::IntelligenceReport { level: ReportLevel::Strategic },
+        details,
         classification: Classification::LOWEST,
         tlp: Tlp::Clear,
         caveats: Caveats::default(),

@@ -5,6 +5,7 @@
 mod analysis;
 mod assessments;
 mod audit;
+mod bulletins;
 mod harness;
 mod incidents;
 mod notices;
