@@ -3,7 +3,7 @@
 // that member finds and reads it, a third member and an administrator cannot,
 // and the auditor sees the release and the read. New Zealand finds it by search and saves the search.
 // A national focal point opens an agreement's change form. A front-line officer
-// screens a manifest. A focal point answers the capacity survey and an analyst reads its findings. axe-core checks every main page for serious or critical accessibility violations.
+// screens a manifest. A focal point answers the capacity survey and an analyst reads its findings; the secretariat designs a questionnaire in the editor. axe-core checks every main page for serious or critical accessibility violations.
 //
 // Usage: node portal.mjs BASE_URL CREDENTIALS_JSON MANIFEST [SCREENSHOT_DIR]
 // (MANIFEST: the demo flight's manifest that `godwit demo` writes beside its database)
@@ -337,6 +337,37 @@ try {
     expect(await page.isVisible("figure.chart svg"), "the findings have no chart");
     await accessible(page, "survey findings");
     await shot(page, "survey-findings");
+    await context.close();
+  }
+  {
+    // 12. The PIDC secretariat designs a questionnaire in the editor: its settings, a section, a
+    // question asked only for one answer of the first, shown in the design as saved.
+    const { context, page } = await signIn("sec.pidcsec");
+    await page.goto(`${base}/surveys`);
+    await Promise.all([page.waitForURL(/\/surveys\/new$/), page.click("a:text('New questionnaire')")]);
+    await page.fill("#title", "Training needs");
+    await page.check('input[name="audience_groups"][value="PIDC"]');
+    await accessible(page, "new questionnaire");
+    await Promise.all([page.waitForURL(/\/design/), page.click("button:text('Create the questionnaire')")]);
+    await page.fill("#new-section-title", "Training");
+    await Promise.all([page.waitForNavigation(), page.click("button:text('Add the section')")]);
+    const addQuestion = async (text, kind, extra) => {
+      await Promise.all([page.waitForNavigation(), page.click("a:text('Add a question to Training')")]);
+      await page.fill("#text", text);
+      await page.selectOption("#kind", kind);
+      await extra();
+      await Promise.all([page.waitForNavigation(), page.click("button:text('Save the question')")]);
+      expect((await page.textContent("main")).includes(text), `the question "${text}" is not in the design`);
+    };
+    await addQuestion("Do you run induction training?", "yes_no", async () => {});
+    await addQuestion("Who trains your officers?", "single_choice", async () => {
+      await page.fill("#options", "own: Our own trainers\nA partner agency");
+      await page.selectOption("#show_if_question", "do_you_run_induction_training");
+      await page.fill("#show_if_values", "yes");
+      await accessible(page, "survey question editor");
+    });
+    expect((await page.textContent("main")).includes("asked if do_you_run_induction_training is yes"), "the condition is not shown");
+    await accessible(page, "survey design");
     await context.close();
   }
   console.log(`portal: every step passed; axe-core found no serious or critical violation on ${checkedPages.length} pages`);

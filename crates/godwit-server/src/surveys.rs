@@ -8,7 +8,9 @@
 use godwit_domain::marking::ClassificationScale;
 use godwit_domain::survey::Questionnaire;
 use godwit_domain::survey::answers::{Response, answers_for_member};
-use godwit_domain::survey::findings::{Basis, Count, Findings, MIN_RESPONDENTS_FOR_ALL, QuestionFindings, Tally};
+use godwit_domain::survey::findings::{
+    Basis, Count, Findings, MIN_RESPONDENTS_FOR_ALL, QuestionFindings, Tally, TextAnswer,
+};
 use godwit_domain::user::Subject;
 use godwit_report::{Bar, Block, Report, Section, Span};
 use godwit_sheets::export::{Out, named_table_xlsx, table_csv};
@@ -58,9 +60,21 @@ pub async fn response_view(
 /// The columns: `row` is a matrix item; `value` a count of members (choices,
 /// scales, matrices), Borda points (ranked priorities) or a figure (numbers);
 /// `rank` the overall place of a priority; `member` the author of a free-text
-/// answer; `responding` the N of "of N responding members".
-pub const HEADERS: [&str; 10] =
-    ["section", "question", "question_text", "row", "answer", "value", "percent", "rank", "member", "responding"];
+/// answer and `theme` the theme it is listed under (once per theme it
+/// matches); `responding` the N of "of N responding members".
+pub const HEADERS: [&str; 11] = [
+    "section",
+    "question",
+    "question_text",
+    "row",
+    "answer",
+    "value",
+    "percent",
+    "rank",
+    "member",
+    "theme",
+    "responding",
+];
 
 fn text(t: &str) -> Out {
     Out::Text(t.to_owned())
@@ -79,7 +93,7 @@ pub fn rows(findings: &Findings) -> Vec<Vec<Out>> {
     let responding = findings.responding as f64;
     let mut out = Vec::new();
     for q in &findings.questions {
-        let mut row = |item: Out, answer: Out, value: Out, percent: Out, rank: Out, member: Out| {
+        let mut row = |item: Out, answer: Out, value: Out, percent: Out, rank: Out, member: Out, theme: Out| {
             out.push(vec![
                 text(&q.section),
                 text(&q.key),
@@ -90,13 +104,14 @@ pub fn rows(findings: &Findings) -> Vec<Vec<Out>> {
                 percent,
                 rank,
                 member,
+                theme,
                 number(responding),
             ]);
         };
         match &q.tally {
             Tally::Options { options } => {
                 for o in options {
-                    row(blank(), text(&o.label), number(o.count as f64), number(o.percent), blank(), blank());
+                    row(blank(), text(&o.label), number(o.count as f64), number(o.percent), blank(), blank(), blank());
                 }
             }
             Tally::Matrix { rows } => {
@@ -109,26 +124,33 @@ pub fn rows(findings: &Findings) -> Vec<Vec<Out>> {
                             number(o.percent),
                             blank(),
                             blank(),
+                            blank(),
                         );
                     }
                 }
             }
             Tally::Ranking { order } => {
                 for (place, r) in order.iter().enumerate() {
-                    row(blank(), text(&r.label), number(r.points as f64), blank(), number((place + 1) as f64), blank());
+                    let place = number((place + 1) as f64);
+                    row(blank(), text(&r.label), number(r.points as f64), blank(), place, blank(), blank());
                 }
             }
             Tally::Numbers { min, max, median, total } => {
                 let figures = [("minimum", *min), ("median", *median), ("maximum", *max), ("total", Some(*total))];
                 for (name, figure) in figures {
                     if let Some(figure) = figure {
-                        row(blank(), text(name), number(figure as f64), blank(), blank(), blank());
+                        row(blank(), text(name), number(figure as f64), blank(), blank(), blank(), blank());
                     }
                 }
             }
-            Tally::Text { answers } => {
+            Tally::Text { answers, themes } if themes.is_empty() => {
                 for a in answers {
-                    row(blank(), text(&a.text), blank(), blank(), blank(), text(a.member.as_str()));
+                    row(blank(), text(&a.text), blank(), blank(), blank(), text(a.member.as_str()), blank());
+                }
+            }
+            Tally::Text { themes, .. } => {
+                for (theme, a) in themes.iter().flat_map(|t| t.answers.iter().map(move |a| (t, a))) {
+                    row(blank(), text(&a.text), blank(), blank(), blank(), text(a.member.as_str()), text(&theme.label));
                 }
             }
         }
@@ -223,6 +245,18 @@ pub fn basis_note(findings: &Findings) -> String {
     }
 }
 
+/// Free-text answers as a list, each under its member's code.
+fn text_list(answers: &[TextAnswer]) -> Block {
+    Block::List {
+        items: answers
+            .iter()
+            .map(|a| {
+                vec![Span { strong: true, ..Span::plain(a.member.as_str()) }, Span::plain(format!(": {}", a.text))]
+            })
+            .collect(),
+    }
+}
+
 /// The blocks that print one question's findings, `n` the responding members.
 fn question_blocks(q: &QuestionFindings, n: usize) -> Vec<Block> {
     let mut blocks = vec![
@@ -276,17 +310,20 @@ fn question_blocks(q: &QuestionFindings, n: usize) -> Vec<Block> {
                 vec![vec![figure(min), figure(median), figure(max), total.to_string()]],
             ));
         }
-        Tally::Text { answers } if answers.is_empty() => {
+        Tally::Text { answers, .. } if answers.is_empty() => {
             blocks.push(Block::note("No answer released to you."));
         }
-        Tally::Text { answers } => blocks.push(Block::List {
-            items: answers
-                .iter()
-                .map(|a| {
-                    vec![Span { strong: true, ..Span::plain(a.member.as_str()) }, Span::plain(format!(": {}", a.text))]
-                })
-                .collect(),
-        }),
+        Tally::Text { answers, themes } if themes.is_empty() => blocks.push(text_list(answers)),
+        Tally::Text { themes, .. } => {
+            blocks.push(Block::note("By theme: an answer that matches several themes is listed under each."));
+            for theme in themes {
+                let title = Span { strong: true, ..Span::plain(format!("{} ({})", theme.label, theme.answers.len())) };
+                blocks.push(Block::Paragraph { spans: vec![title] });
+                if !theme.answers.is_empty() {
+                    blocks.push(text_list(&theme.answers));
+                }
+            }
+        }
     }
     blocks
 }

@@ -406,8 +406,9 @@ impl Store {
     }
 
     /// Replaces a draft questionnaire's design, or publishes it (`publish`)
-    /// to its audience; by its member's designers. Once published, only the
-    /// closing date, markings and release of the findings may change (the
+    /// to its audience, once every section has a question; by its member's
+    /// designers. Once published, only the dates, markings, release of the
+    /// findings and the themes of free-text questions may change (the
     /// questions stay as members answer them). Audited as `survey.update` or
     /// `survey.publish`.
     pub async fn update_questionnaire(
@@ -423,11 +424,14 @@ impl Store {
         }
         let draft = draft.normalised();
         if current.state == QuestionnaireState::Published
-            && (draft.sections != current.draft.sections || draft.audience != current.draft.audience)
+            && (!draft.asks_as(&current.draft) || draft.audience != current.draft.audience)
         {
             return Err(StoreError::Conflict("the questions and audience of a published questionnaire stay".into()));
         }
         self.check_draft(subject, &draft).await?;
+        if publish {
+            draft.check_publishable()?;
+        }
         let now = self.clock().now();
         let state = if publish { QuestionnaireState::Published } else { current.state };
         let next = Questionnaire { state, draft, updated_at: now, ..current.clone() };

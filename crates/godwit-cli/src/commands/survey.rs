@@ -134,9 +134,17 @@ async fn findings(args: FindingsArgs) -> anyhow::Result<()> {
                 let show = |v: &Option<i64>| v.map_or_else(|| "-".to_owned(), |x| x.to_string());
                 println!("  lowest {}, median {}, highest {}, total {total}", show(min), show(median), show(max));
             }
-            Tally::Text { answers } => {
+            Tally::Text { answers, themes } if themes.is_empty() => {
                 for a in answers {
                     println!("  {}: {}", a.member, a.text);
+                }
+            }
+            Tally::Text { themes, .. } => {
+                for t in themes {
+                    println!("  {} ({})", t.label, t.answers.len());
+                    for a in &t.answers {
+                        println!("    {}: {}", a.member, a.text);
+                    }
                 }
             }
         }

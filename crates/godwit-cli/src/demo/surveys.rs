@@ -93,7 +93,11 @@ fn questionnaire(
                       ("products", "Password-protected intelligence products"),
                       ("training", "Online training manuals and courses"),
                       ("legislation", "Regional model legislation")]) } },
-                { "key": "comments", "text": "Anything else the Working Group should know?", "kind": { "type": "free_text" } },
+                { "key": "comments", "text": "Anything else the Working Group should know?", "kind": { "type": "free_text" },
+                  "themes": [
+                      { "key": "systems", "label": "Information systems", "keywords": ["abmis", "system", "spreadsheet", "database"] },
+                      { "key": "training", "label": "Training and workshops", "keywords": ["training", "workshop", "course"] },
+                      { "key": "agencies", "label": "Records of other agencies", "keywords": ["agency", "agencies", "department"] } ] },
             ]},
         ],
     });

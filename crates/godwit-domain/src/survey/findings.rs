@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::answers::{AnswerValue, Answers};
-use super::{Choice, QuestionKind, QuestionnaireDraft};
+use super::{Choice, OTHER_THEME, QuestionKind, QuestionnaireDraft, Theme};
 use crate::member::MemberCode;
 
 /// The fewest responding members whose answers are counted together for a
@@ -111,7 +111,45 @@ pub enum Tally {
     /// Only from responses released to the viewer, whatever the basis.
     Text {
         answers: Vec<TextAnswer>,
+        /// The same answers listed under each theme of the question they
+        /// match, then "Other" for those matching none; empty when the
+        /// question has no themes.
+        themes: Vec<ThemeAnswers>,
     },
+}
+
+/// The free-text answers listed under one theme.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThemeAnswers {
+    /// The theme's key; [`OTHER_THEME`] for the answers matching no theme.
+    pub key: String,
+    pub label: String,
+    pub answers: Vec<TextAnswer>,
+}
+
+/// `answers` listed under every theme of `themes` they match (an answer
+/// matching several is listed under each), each theme in its order even when
+/// none matches, then under "Other" those matching none, if any. Nothing
+/// when there are no themes.
+pub fn by_theme(themes: &[Theme], answers: &[TextAnswer]) -> Vec<ThemeAnswers> {
+    if themes.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: Vec<ThemeAnswers> = themes
+        .iter()
+        .map(|t| ThemeAnswers {
+            key: t.key.clone(),
+            label: t.label.clone(),
+            answers: answers.iter().filter(|a| t.matches(&a.text)).cloned().collect(),
+        })
+        .collect();
+    let other: Vec<TextAnswer> =
+        answers.iter().filter(|a| !themes.iter().any(|t| t.matches(&a.text))).cloned().collect();
+    if !other.is_empty() {
+        groups.push(ThemeAnswers { key: OTHER_THEME.to_owned(), label: "Other".to_owned(), answers: other });
+    }
+    groups
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -156,8 +194,8 @@ pub fn findings(questionnaire: &QuestionnaireDraft, respondents: &[Respondent], 
             let answers: Vec<(&MemberCode, &AnswerValue)> =
                 counted.iter().filter_map(|r| r.answers.get(&question.key).map(|a| (r.member, a))).collect();
             let tally = match &question.kind {
-                QuestionKind::FreeText => Tally::Text {
-                    answers: counted
+                QuestionKind::FreeText => {
+                    let answers: Vec<TextAnswer> = counted
                         .iter()
                         .filter(|r| r.released)
                         .filter_map(|r| match r.answers.get(&question.key) {
@@ -166,8 +204,9 @@ pub fn findings(questionnaire: &QuestionnaireDraft, respondents: &[Respondent], 
                             }
                             _ => None,
                         })
-                        .collect(),
-                },
+                        .collect();
+                    Tally::Text { themes: by_theme(&question.themes, &answers), answers }
+                }
                 kind => tally(kind, answers.iter().map(|(_, a)| *a), n),
             };
             QuestionFindings {
@@ -256,7 +295,7 @@ fn tally<'a>(kind: &QuestionKind, answers: impl Iterator<Item = &'a AnswerValue>
                 .collect(),
         },
         QuestionKind::Ranking { options, .. } => Tally::Ranking { order: borda(options, answers) },
-        QuestionKind::FreeText => Tally::Text { answers: Vec::new() },
+        QuestionKind::FreeText => Tally::Text { answers: Vec::new(), themes: Vec::new() },
     }
 }
 

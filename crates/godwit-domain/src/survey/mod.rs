@@ -37,6 +37,11 @@ pub const MAX_QUESTIONS: usize = 200;
 pub const MAX_OPTIONS: usize = 50;
 /// The widest scale: 0 to 10 at most.
 pub const MAX_SCALE_POINTS: i64 = 11;
+pub const MAX_THEMES: usize = 30;
+pub const MAX_KEYWORDS: usize = 50;
+pub const MAX_KEYWORD_CHARS: usize = 100;
+/// The key of the group of free-text answers that match no theme.
+pub const OTHER_THEME: &str = "other";
 
 named_enum! {
     /// A questionnaire is designed as a draft, seen only by its member's
@@ -137,6 +142,27 @@ pub struct Condition {
     pub any_of: Vec<String>,
 }
 
+/// A theme the answers to a free-text question are listed under in the
+/// findings. Themes are analysis, not the question: they may change after
+/// the questionnaire is published. An answer belongs to every theme one of
+/// whose keywords it contains (letter case aside); one that matches none is
+/// listed under "Other".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Theme {
+    pub key: String,
+    pub label: String,
+    pub keywords: Vec<String>,
+}
+
+impl Theme {
+    /// Whether `text` contains one of the keywords, letter case aside.
+    pub fn matches(&self, text: &str) -> bool {
+        let text = text.to_lowercase();
+        self.keywords.iter().map(|k| k.trim().to_lowercase()).any(|k| !k.is_empty() && text.contains(&k))
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
@@ -151,6 +177,9 @@ pub struct Question {
     pub required: bool,
     #[serde(default)]
     pub show_if: Option<Condition>,
+    /// Free text only: the themes its answers are listed under in the findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub themes: Vec<Theme>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -254,6 +283,37 @@ impl QuestionnaireDraft {
         self.questions().find(|(_, q)| q.key == question).map(|(s, _)| s)
     }
 
+    /// The sections as members answer them: without the themes of free-text
+    /// questions, which are analysis.
+    fn as_asked(&self) -> Vec<Section> {
+        let mut sections = self.sections.clone();
+        for question in sections.iter_mut().flat_map(|s| s.questions.iter_mut()) {
+            question.themes.clear();
+        }
+        sections
+    }
+
+    /// Whether `other` asks the same questions, themes aside.
+    pub fn asks_as(&self, other: &QuestionnaireDraft) -> bool {
+        self.as_asked() == other.as_asked()
+    }
+
+    /// The faults that keep a valid draft from being published: a section
+    /// without questions, or no section at all. A draft may be saved so
+    /// while it is designed a piece at a time.
+    pub fn check_publishable(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if self.sections.is_empty() {
+            errors.push("sections", "a questionnaire needs at least one section");
+        }
+        for (s, section) in self.sections.iter().enumerate() {
+            if section.questions.is_empty() {
+                errors.push(format!("sections/{s}/questions"), "a section needs at least one question");
+            }
+        }
+        errors.into_result()
+    }
+
     /// Every fault, by field. `known_members` and `known_groups` are those of
     /// the region.
     pub fn validate(
@@ -295,9 +355,6 @@ impl QuestionnaireDraft {
     }
 
     fn validate_sections(&self, errors: &mut ValidationErrors) {
-        if self.sections.is_empty() {
-            errors.push("sections", "a questionnaire needs at least one section");
-        }
         if self.questions().count() > MAX_QUESTIONS {
             errors.push("sections", format!("at most {MAX_QUESTIONS} questions"));
         }
@@ -313,9 +370,6 @@ impl QuestionnaireDraft {
             }
             check_text(errors, &format!("{field}/title"), &section.title, MAX_TITLE_CHARS, true);
             check_text(errors, &format!("{field}/description"), &section.description, MAX_TEXT_CHARS, false);
-            if section.questions.is_empty() {
-                errors.push(format!("{field}/questions"), "a section needs at least one question");
-            }
             for (n, question) in section.questions.iter().enumerate() {
                 let field = format!("{field}/questions/{n}");
                 if !is_key(&question.key) {
@@ -329,6 +383,7 @@ impl QuestionnaireDraft {
                 if let Some(condition) = &question.show_if {
                     validate_condition(errors, &format!("{field}/show_if"), condition, &earlier);
                 }
+                validate_themes(errors, &format!("{field}/themes"), question);
                 earlier.push(question);
             }
         }
@@ -382,6 +437,37 @@ fn validate_kind(errors: &mut ValidationErrors, field: &str, kind: &QuestionKind
             if most.is_some_and(|m| m == 0 || m > options.len()) {
                 errors.push(format!("{field}/most"), "must be 1 to the number of options");
             }
+        }
+    }
+}
+
+fn validate_themes(errors: &mut ValidationErrors, field: &str, question: &Question) {
+    if question.themes.is_empty() {
+        return;
+    }
+    if question.kind != QuestionKind::FreeText {
+        errors.push(field, "only free-text answers are listed by theme");
+    }
+    if question.themes.len() > MAX_THEMES {
+        errors.push(field, format!("at most {MAX_THEMES} themes"));
+    }
+    let mut seen = BTreeSet::new();
+    for (n, theme) in question.themes.iter().enumerate() {
+        let field = format!("{field}/{n}");
+        if !is_key(&theme.key) {
+            errors.push(format!("{field}/key"), "must be lower-case letters, digits, _ or -");
+        } else if theme.key == OTHER_THEME {
+            errors.push(format!("{field}/key"), "other is kept for the answers that match no theme");
+        } else if !seen.insert(theme.key.as_str()) {
+            errors.push(format!("{field}/key"), format!("{} is used twice", theme.key));
+        }
+        check_text(errors, &format!("{field}/label"), &theme.label, MAX_LABEL_CHARS, true);
+        let blank = theme.keywords.iter().any(|k| k.trim().is_empty());
+        if theme.keywords.is_empty() || theme.keywords.len() > MAX_KEYWORDS || blank {
+            errors.push(format!("{field}/keywords"), format!("give 1 to {MAX_KEYWORDS} keywords"));
+        }
+        if theme.keywords.iter().any(|k| k.chars().count() > MAX_KEYWORD_CHARS) {
+            errors.push(format!("{field}/keywords"), format!("a keyword is at most {MAX_KEYWORD_CHARS} characters"));
         }
     }
 }

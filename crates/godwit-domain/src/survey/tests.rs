@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::answers::{AnswerValue, Answers, Response, ResponseAction, ResponseRelease, ResponseState, SurveyError};
-use super::findings::{Basis, Respondent, Tally, borda, compare, findings, percent};
+use super::findings::{Basis, Respondent, Tally, TextAnswer, borda, by_theme, compare, findings, percent};
 use super::*;
 
 fn code(c: &str) -> MemberCode {
@@ -26,7 +26,12 @@ fn question(key: &str, kind: QuestionKind, required: bool, show_if: Option<(&str
             question: q.into(),
             any_of: values.iter().map(|v| (*v).to_owned()).collect(),
         }),
+        themes: Vec::new(),
     }
+}
+
+fn theme(key: &str, keywords: &[&str]) -> Theme {
+    Theme { key: key.into(), label: key.to_uppercase(), keywords: keywords.iter().map(|k| (*k).to_owned()).collect() }
 }
 
 /// A small questionnaire in the shape of seed 003: "Do you have an automated
@@ -307,6 +312,71 @@ fn rounds_are_compared_by_question_and_option() {
     assert_eq!((abmis_yes.then, abmis_yes.now), (33, 67));
 }
 
+#[test]
+fn free_text_is_listed_under_each_theme_it_matches_and_other() {
+    let themes = [theme("systems", &["ABMIS", "spreadsheet"]), theme("training", &["training", "workshop"])];
+    let answer = |member: &str, text: &str| TextAnswer { member: code(member), text: text.into() };
+    let answers = [
+        answer("FJI", "Our abmis is new; analysis still in spreadsheets."),
+        answer("TON", "We need Training before systems."),
+        answer("NZL", "Training on the ABMIS, please."),
+        answer("PNG", "Arrival cards are keyed in late."),
+    ];
+    let groups = by_theme(&themes, &answers);
+    let listed: Vec<(&str, Vec<&str>)> =
+        groups.iter().map(|g| (g.key.as_str(), g.answers.iter().map(|a| a.member.as_str()).collect())).collect();
+    assert_eq!(listed, [("systems", vec!["FJI", "NZL"]), ("training", vec!["TON", "NZL"]), ("other", vec!["PNG"])]);
+    assert_eq!(groups[2].label, "Other");
+    // A theme nobody matched is still listed; no "Other" when all matched; no themes, no groups.
+    let groups = by_theme(&[theme("law", &["legislation"]), theme("systems", &["abmis"])], &answers[..1]);
+    assert_eq!(groups.iter().map(|g| g.answers.len()).collect::<Vec<_>>(), [0, 1]);
+    assert!(by_theme(&[], &answers).is_empty());
+}
+
+#[test]
+fn themes_are_checked_and_change_after_publishing() {
+    let (members, groups) = known();
+    let scale = ClassificationScale::default();
+    let mut q = capacity();
+    let set_themes = |q: &mut QuestionnaireDraft, key: &str, themes: Vec<Theme>| {
+        let question = q.sections.iter_mut().flat_map(|s| s.questions.iter_mut()).find(|x| x.key == key);
+        question.expect("a question").themes = themes;
+    };
+    set_themes(&mut q, "comments", vec![theme("systems", &["abmis"]), theme("other", &["x"]), theme("law", &[" "])]);
+    set_themes(&mut q, "abmis", vec![theme("systems", &["abmis"])]);
+    let errors = q.validate(&members, &groups, &scale).expect_err("faults");
+    let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "sections/0/questions/0/themes",
+            "sections/1/questions/3/themes/1/key",
+            "sections/1/questions/3/themes/2/keywords"
+        ]
+    );
+    // Themes are analysis: the questionnaire still asks the same questions.
+    let mut themed = capacity();
+    set_themes(&mut themed, "comments", vec![theme("systems", &["abmis"])]);
+    assert!(themed.asks_as(&capacity()));
+    assert_eq!(themed.validate(&members, &groups, &scale), Ok(()));
+    let mut reworded = capacity();
+    reworded.sections[0].questions[0].text = "Another question?".into();
+    assert!(!reworded.asks_as(&capacity()));
+}
+
+#[test]
+fn a_draft_may_be_unfinished_but_is_published_only_whole() {
+    let (members, groups) = known();
+    let mut q = capacity();
+    q.sections[1].questions.clear();
+    assert_eq!(q.validate(&members, &groups, &ClassificationScale::default()), Ok(()));
+    let errors = q.check_publishable().expect_err("an empty section");
+    assert_eq!(errors.0[0].field, "sections/1/questions");
+    q.sections.clear();
+    assert_eq!(q.check_publishable().expect_err("no section").0[0].field, "sections");
+    assert_eq!(capacity().check_publishable(), Ok(()));
+}
+
 // ---- Property tests ----
 
 /// A random questionnaire of one section: each question is yes/no or a
@@ -429,7 +499,9 @@ proptest! {
         responses in prop::collection::vec((any::<bool>(), any::<bool>(), prop::collection::vec(0usize..6, 10)), 0..8),
         findings_released in any::<bool>(),
     ) {
-        let q = capacity();
+        let mut q = capacity();
+        let themes = vec![theme("low", &["note 0", "note 1", "note 2"]), theme("even", &["note 0", "note 2", "note 4"])];
+        q.sections[1].questions[3].themes = themes.clone();
         let members: Vec<MemberCode> = (0..responses.len()).map(|n| MemberCode(format!("M{n:02}"))).collect();
         let answers: Vec<Answers> = responses
             .iter()
@@ -474,11 +546,57 @@ proptest! {
                     // Each respondent ranked sops then law: 4 + 3 points.
                     prop_assert_eq!(order.iter().map(|r| r.points).sum::<u64>(), 7 * question.answered as u64);
                 }
-                Tally::Text { answers } => {
+                Tally::Text { answers, themes: groups } => {
                     prop_assert!(answers.iter().all(|t| released_members.contains(&t.member)));
                     prop_assert_eq!(answers.len(), released.len());
+                    // By theme: only these answers, each under exactly the themes it
+                    // matches, or under "Other" alone.
+                    for group in groups {
+                        prop_assert!(group.answers.iter().all(|a| answers.contains(a)));
+                    }
+                    for answer in answers {
+                        let under: Vec<&str> =
+                            groups.iter().filter(|g| g.answers.contains(answer)).map(|g| g.key.as_str()).collect();
+                        let matching: Vec<&str> =
+                            themes.iter().filter(|t| t.matches(&answer.text)).map(|t| t.key.as_str()).collect();
+                        let expected = if matching.is_empty() { vec![OTHER_THEME] } else { matching };
+                        prop_assert_eq!(under, expected);
+                    }
                 }
                 Tally::Numbers { total, .. } => prop_assert_eq!(*total, 3 * question.answered as i64),
+            }
+        }
+    }
+
+    /// Every free-text answer is listed under at least one theme or "Other",
+    /// under a theme only if it holds one of its keywords, and nothing else is listed.
+    #[test]
+    fn every_answer_is_listed_under_a_theme_or_other(
+        texts in prop::collection::vec("[a-cA-C ]{0,12}", 0..12),
+        keywords in prop::collection::vec(prop::collection::vec("[a-cA-C]{1,3}", 1..4), 0..4),
+    ) {
+        let themes: Vec<Theme> = keywords
+            .iter()
+            .enumerate()
+            .map(|(n, k)| Theme { key: format!("t{n}"), label: format!("T{n}"), keywords: k.clone() })
+            .collect();
+        let answers: Vec<TextAnswer> =
+            texts.iter().enumerate().map(|(n, t)| TextAnswer { member: MemberCode(format!("M{n:02}")), text: t.clone() }).collect();
+        let groups = by_theme(&themes, &answers);
+        if themes.is_empty() {
+            prop_assert!(groups.is_empty());
+        } else {
+            for answer in &answers {
+                prop_assert!(groups.iter().any(|g| g.answers.contains(answer)));
+            }
+            for group in &groups {
+                for answer in &group.answers {
+                    prop_assert!(answers.contains(answer));
+                    match themes.iter().find(|t| t.key == group.key) {
+                        Some(t) => prop_assert!(t.keywords.iter().any(|k| answer.text.to_lowercase().contains(&k.to_lowercase()))),
+                        None => prop_assert!(group.key == OTHER_THEME && !themes.iter().any(|t| t.matches(&answer.text))),
+                    }
+                }
             }
         }
     }

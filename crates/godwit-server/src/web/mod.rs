@@ -7,7 +7,7 @@
 //! - [`page`]: the layout every page shares, errors as pages.
 //! - [`assets`]: CSS and scripts compiled into the binary, cached by content hash.
 //! - one module per area: [`signin`], [`account`], [`dashboard`], [`items`] and
-//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`assessments`] and [`bulletins`] (documents for an audience), [`surveys`] (member capacity surveys), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
+//!   [`item_form`], [`search`] and [`saved`], [`plans`] (collection plans), [`regional`] (regional aggregates), [`rfis`] (requests for information), [`threats`] (threat registers, drawn by [`threat_charts`]), [`assessments`] and [`bulletins`] (documents for an audience), [`surveys`] (member capacity surveys, designed in [`survey_editor`] with [`survey_form`]), [`screening`] and [`screening_lists`], [`directory`], [`agreements`], [`library`], [`audit`],
 //!   [`admin`] (accounts and membership); [`chart`] draws SVG charts.
 
 pub mod account;
@@ -37,6 +37,8 @@ pub mod screening;
 pub mod screening_lists;
 pub mod search;
 pub mod signin;
+pub mod survey_editor;
+pub mod survey_form;
 pub mod surveys;
 pub mod threat_charts;
 pub mod threats;
@@ -138,7 +140,14 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/bulletins/{id}/foreword", post(bulletins::foreword))
         .route("/bulletins/{id}/pdf", get(bulletins::pdf))
         .route("/surveys", get(surveys::list))
+        .route("/surveys/new", get(survey_editor::new_form).post(survey_editor::create))
         .route("/surveys/{id}", get(surveys::show))
+        .route("/surveys/{id}/design", get(survey_editor::design).post(survey_editor::rearrange))
+        .route("/surveys/{id}/settings", post(survey_editor::save_settings))
+        .route("/surveys/{id}/sections", post(survey_editor::add_section))
+        .route("/surveys/{id}/sections/{key}", get(survey_editor::section_form).post(survey_editor::save_section))
+        .route("/surveys/{id}/questions", get(survey_editor::new_question).post(survey_editor::add_question))
+        .route("/surveys/{id}/questions/{key}", get(survey_editor::question_form).post(survey_editor::save_question))
         .route("/surveys/{id}/publish", post(surveys::publish))
         .route("/surveys/{id}/answer", get(surveys::answer_form).post(surveys::answer))
         .route("/surveys/{id}/findings", get(surveys::findings))

@@ -21,7 +21,7 @@ use godwit_domain::member::MemberCode;
 use godwit_domain::survey::answers::{
     AnswerValue, Answers, ResponseAction, ResponseRelease, ResponseState, may_be_delegated,
 };
-use godwit_domain::survey::findings::{Basis, Tally};
+use godwit_domain::survey::findings::{Basis, Tally, TextAnswer};
 use godwit_domain::survey::{Question, QuestionKind, Questionnaire, QuestionnaireState, designs_questionnaire};
 use godwit_domain::user::Role;
 use godwit_store::surveys::{FindingsView, QuestionnaireListed};
@@ -41,7 +41,7 @@ use crate::web::viewer::{Viewer, WebForm};
 
 /// Surveys are for those who read intelligence (not front-line officers),
 /// as the store's rules also say.
-fn allowed(viewer: &Viewer) -> Result<(), WebError> {
+pub(crate) fn allowed(viewer: &Viewer) -> Result<(), WebError> {
     if sees_plans(viewer) {
         Ok(())
     } else {
@@ -54,12 +54,16 @@ fn allowed(viewer: &Viewer) -> Result<(), WebError> {
 struct SurveysPage {
     chrome: Chrome,
     rows: Vec<QuestionnaireListed>,
+    /// Whether the viewer designs its member's questionnaires.
+    designs: bool,
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
     allowed(&viewer)?;
     let rows = state.store.questionnaires(&viewer.caller.subject).await?;
-    render(&SurveysPage { chrome: Chrome::new(&viewer, "Surveys", "/surveys"), rows })
+    let subject = &viewer.caller.subject;
+    let designs = designs_questionnaire(subject, &subject.member);
+    render(&SurveysPage { chrome: Chrome::new(&viewer, "Surveys", "/surveys"), rows, designs })
 }
 
 /// A question as the pages show it: its answer in words, and for the form
@@ -109,7 +113,7 @@ pub struct SectionView {
     pub delegated_to: Option<(String, String)>,
 }
 
-fn kind_tag(kind: &QuestionKind) -> &'static str {
+pub(crate) fn kind_tag(kind: &QuestionKind) -> &'static str {
     match kind {
         QuestionKind::YesNo => "yes_no",
         QuestionKind::SingleChoice { .. } => "single_choice",
@@ -276,7 +280,10 @@ struct SurveyPage {
     q: Questionnaire,
     classification: String,
     sections: Vec<SectionView>,
+    /// A designer, of a draft (it may publish it).
     designs: bool,
+    /// A designer, of a draft or a published questionnaire.
+    edits: bool,
     asked: bool,
     findings_released: bool,
     done: Option<&'static str>,
@@ -315,6 +322,7 @@ pub async fn show(
         classification: state.store.scale().name(q.draft.classification).to_owned(),
         sections: section_views(&q, &Answers::new(), &[], &BTreeMap::new(), &FieldErrors::default()),
         designs: designs_questionnaire(subject, &q.member) && q.state == QuestionnaireState::Draft,
+        edits: designs_questionnaire(subject, &q.member),
         asked: q.asks(subject),
         findings_released,
         done: done_message(&done),
@@ -637,6 +645,8 @@ pub struct FindingView {
     pub numbers: Option<(String, String, String, i64)>,
     /// Free text: member, text.
     pub texts: Vec<(String, String)>,
+    /// Free text by theme, when the question has themes: label, then member, text.
+    pub themes: Vec<(String, Vec<(String, String)>)>,
 }
 
 fn finding_view(n: usize, q: &godwit_domain::survey::findings::QuestionFindings) -> FindingView {
@@ -651,6 +661,7 @@ fn finding_view(n: usize, q: &godwit_domain::survey::findings::QuestionFindings)
         ranking: Vec::new(),
         numbers: None,
         texts: Vec::new(),
+        themes: Vec::new(),
     };
     let shown = |o: &godwit_domain::survey::findings::Count| (o.label.clone(), o.count, o.percent);
     match &q.tally {
@@ -678,8 +689,11 @@ fn finding_view(n: usize, q: &godwit_domain::survey::findings::QuestionFindings)
             let figure = |v: &Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "–".into());
             view.numbers = Some((figure(min), figure(median), figure(max), *total));
         }
-        Tally::Text { answers } => {
-            view.texts = answers.iter().map(|a| (a.member.to_string(), a.text.clone())).collect();
+        Tally::Text { answers, themes } => {
+            let listed =
+                |answers: &[TextAnswer]| answers.iter().map(|a| (a.member.to_string(), a.text.clone())).collect();
+            view.texts = listed(answers);
+            view.themes = themes.iter().map(|t| (t.label.clone(), listed(&t.answers))).collect();
         }
     }
     view

@@ -186,6 +186,19 @@ async fn designed_answered_approved_submitted_and_found() {
                           "comments": "Paper arrival cards", "support": ["law", "sops"] });
         respond(&node, "ton", &id, ton, json!({})).await;
 
+        // Themes of free text are analysis: set after publishing; the questions themselves stay.
+        let mut themed = questionnaire(json!({ "members": ["NZL"] }));
+        themed["sections"][0]["questions"][4]["themes"] =
+            json!([{ "key": "storage", "label": "Storage", "keywords": ["excel", "paper"] }]);
+        let changed = call(&node, Method::PUT, &secretariat, &format!("surveys/{id}"), Some(themed.clone())).await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.json);
+        themed["sections"][0]["questions"][4]["themes"][0]["key"] = json!("other");
+        let wrong = call(&node, Method::PUT, &secretariat, &format!("surveys/{id}"), Some(themed.clone())).await;
+        assert_eq!(field(&wrong), "sections/0/questions/4/themes/0/key", "{}", wrong.json);
+        themed["sections"][0]["questions"][4]["text"] = json!("Reworded");
+        let wrong = call(&node, Method::PUT, &secretariat, &format!("surveys/{id}"), Some(themed)).await;
+        assert_eq!(wrong.status, StatusCode::CONFLICT);
+
         // The secretariat reads all three; New Zealand, to which the findings are
         // released, counts all three but reads Tonga's answers nowhere.
         let findings = format!("surveys/{id}/findings");
@@ -218,6 +231,16 @@ async fn designed_answered_approved_submitted_and_found() {
         assert_eq!(counts(&seen, "provisions"), [(1, 50), (1, 50)]);
         assert_eq!(members(&seen), ["FJI", "NZL"]);
         assert!(!seen.to_string().contains("Paper arrival cards"));
+        let themes: Vec<(&str, Vec<&str>)> = question(&seen, "comments")["tally"]["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let texts = t["answers"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
+                (t["key"].as_str().unwrap(), texts)
+            })
+            .collect();
+        assert_eq!(themes, [("storage", vec!["Stored in Excel"]), ("other", vec!["Shared with police"])]);
 
         // The data as CSV and XLSX, as the reader may see it.
         let csv = call(&node, Method::GET, &ana_fji, &format!("{findings}/data?format=csv"), None).await;
@@ -225,16 +248,17 @@ async fn designed_answered_approved_submitted_and_found() {
         assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
         let csv = String::from_utf8(csv.bytes).unwrap();
         assert!(
-            csv.starts_with("section,question,question_text,row,answer,value,percent,rank,member,responding\n"),
+            csv.starts_with("section,question,question_text,row,answer,value,percent,rank,member,theme,responding\n"),
             "{csv}"
         );
         assert!(
             csv.contains(
-                "sharing,provisions,Do you have provisions allowing for sharing of information?,,Yes,1,50,,,2\n"
+                "sharing,provisions,Do you have provisions allowing for sharing of information?,,Yes,1,50,,,,2\n"
             ),
             "{csv}"
         );
-        assert!(csv.contains("Stored in Excel") && !csv.contains("Paper arrival cards"));
+        assert!(csv.contains("sharing,comments,Comments,,Stored in Excel,,,,FJI,Storage,2\n"), "{csv}");
+        assert!(csv.contains(",Shared with police,,,,NZL,Other,2\n") && !csv.contains("Paper arrival cards"));
         let xlsx = call(&node, Method::GET, &secretariat, &format!("{findings}/data?format=xlsx"), None).await;
         assert_eq!(xlsx.status, StatusCode::OK);
         assert!(xlsx.bytes.starts_with(b"PK"), "an XLSX workbook is a zip");
@@ -261,6 +285,8 @@ async fn designed_answered_approved_submitted_and_found() {
                 "Yes (50%)",
                 "No (50%)",
                 "Stored in Excel",
+                "Storage (1)",
+                "Other (1)",
                 "Policies, SOPs and guidelines",
             ] {
                 assert!(all.contains(text), "{text}: {all}");
@@ -371,5 +397,130 @@ async fn answered_approved_and_read_in_the_portal() {
         assert!(pdf.bytes.starts_with(b"%PDF"));
         let questionnaire_page = node.page(&reader, &format!("/surveys/{id}")).await.text();
         assert!(questionnaire_page.contains("Provisions for sharing") && questionnaire_page.contains("class=\"banner"));
+    }
+}
+
+/// The version a portal form of the editor was drawn from.
+fn updated(page: &str) -> String {
+    let at = page.find("name=\"updated\" value=\"").expect("a version") + "name=\"updated\" value=\"".len();
+    page[at..].chars().take_while(char::is_ascii_digit).collect()
+}
+
+#[tokio::test]
+async fn designed_in_the_portal_editor() {
+    for node in nodes().await {
+        let designer = node.portal_login("sec.pidc").await;
+        assert!(node.page(&designer, "/surveys").await.text().contains("href=\"/surveys/new\""));
+        let analyst = node.portal_login("ana.fji").await;
+        assert_eq!(node.page(&analyst, "/surveys/new").await.status, StatusCode::FORBIDDEN);
+
+        // The settings; a fault is shown beside its field, with what was typed.
+        let mut settings = vec![
+            ("title", "Training needs"),
+            ("round", "2026"),
+            ("opens_on", "2026-11-01"),
+            ("closes_on", "2026-10-01"),
+            ("audience_groups", "PIDC"),
+            ("category", "border_management"),
+            ("classification", "UNCLASSIFIED"),
+            ("tlp", "CLEAR"),
+            ("release_groups", "PIDC"),
+        ];
+        let refused = node.post_form(&designer, "/surveys/new", &settings).await.text();
+        assert!(
+            refused.contains("id=\"closes_on-error\"") && refused.contains("value=\"Training needs\""),
+            "{refused}"
+        );
+        settings[3] = ("closes_on", "2026-12-15");
+        let created = node.post_form(&designer, "/surveys/new", &settings).await;
+        let design = created.location().replace("?done=created", "");
+        let id = design.trim_start_matches("/surveys/").trim_end_matches("/design").to_owned();
+        assert!(design.ends_with("/design"), "{}", created.text());
+
+        // A section, then questions in it.
+        let page = node.page(&designer, &design).await.text();
+        let added = node
+            .post_form(
+                &designer,
+                &format!("/surveys/{id}/sections"),
+                &[("updated", &updated(&page)), ("title", "Training")],
+            )
+            .await;
+        assert_eq!(added.location(), format!("{design}?done=saved"), "{}", added.text());
+        let form = node.page(&designer, &format!("/surveys/{id}/questions?section=training")).await.text();
+        assert!(form.contains("name=\"kind\"") && form.contains("Ranked priorities"), "{form}");
+        let add = |fields: Vec<(&'static str, &'static str)>| {
+            let (node, designer, id) = (&node, &designer, id.clone());
+            async move {
+                let page = node.page(designer, &format!("/surveys/{id}/design")).await.text();
+                let version = updated(&page);
+                let mut all = vec![("updated", version.as_str()), ("section", "training")];
+                all.extend(fields);
+                node.post_form(designer, &format!("/surveys/{id}/questions"), &all).await
+            }
+        };
+        let saved = add(vec![("text", "Do you run induction training?"), ("kind", "yes_no"), ("required", "on")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        let one_option = add(vec![("text", "Who trains?"), ("kind", "single_choice"), ("options", "Ourselves")]).await;
+        let page = one_option.text();
+        assert!(page.contains("id=\"options-error\"") && page.contains("Who trains?"), "{page}");
+        let saved = add(vec![
+            ("text", "Who trains?"),
+            ("kind", "single_choice"),
+            ("options", "own: Ourselves\nA partner agency"),
+            ("show_if_question", "do_you_run_induction_training"),
+            ("show_if_values", "yes"),
+        ])
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        let saved = add(vec![
+            ("text", "What training do you need?"),
+            ("key", "needs"),
+            ("kind", "free_text"),
+            ("themes", "analysis: Analysis = analys, charting\nlaw: Legislation = law"),
+        ])
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+
+        // Moving the conditional question above the one it depends on is refused, naming why.
+        let page = node.page(&designer, &design).await.text();
+        let fields = [
+            ("updated", updated(&page)),
+            ("what", "question".into()),
+            ("key", "who_trains".into()),
+            ("step", "up".into()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = node.post_form(&designer, &design, &fields).await.text();
+        assert!(refused.contains("is not an earlier question"), "{refused}");
+        // A form drawn from an older version changes nothing.
+        let stale = [("updated", "1"), ("what", "question"), ("key", "needs"), ("step", "remove")];
+        assert!(node.post_form(&designer, &design, &stale).await.text().contains("changed meanwhile"));
+
+        // Published, the questionnaire is as designed; its themes still change.
+        let secretariat = node.login("sec.pidc").await;
+        node.post_form(&designer, &format!("/surveys/{id}/publish"), &[]).await;
+        let q = call(&node, Method::GET, &secretariat, &format!("surveys/{id}"), None).await.json;
+        assert_eq!(q["state"], "published", "{q}");
+        let questions = &q["sections"][0]["questions"];
+        let keys: Vec<&str> = questions.as_array().unwrap().iter().map(|x| x["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["do_you_run_induction_training", "who_trains", "needs"]);
+        assert_eq!(
+            questions[1]["kind"]["options"][1],
+            json!({ "key": "a_partner_agency", "label": "A partner agency" })
+        );
+        assert_eq!(questions[1]["show_if"], json!({ "question": "do_you_run_induction_training", "any_of": ["yes"] }));
+        assert_eq!(questions[2]["themes"][0]["keywords"], json!(["analys", "charting"]));
+        let form = node.page(&designer, &format!("/surveys/{id}/questions/needs")).await.text();
+        let themes = [("updated", updated(&form)), ("themes", "law: Legislation = law, legal".to_owned())];
+        let themes: Vec<(&str, &str)> = themes.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = node.post_form(&designer, &format!("/surveys/{id}/questions/needs"), &themes).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        let q = call(&node, Method::GET, &secretariat, &format!("surveys/{id}"), None).await.json;
+        assert_eq!(
+            q["sections"][0]["questions"][2]["themes"],
+            json!([{ "key": "law", "label": "Legislation", "keywords": ["law", "legal"] }])
+        );
+        assert_eq!(q["sections"][0]["questions"][2]["text"], "What training do you need?");
     }
 }

@@ -13,9 +13,9 @@ use godwit_domain::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdP
 use godwit_domain::item::Category;
 use godwit_domain::marking::Classification;
 use godwit_domain::member::{AgencyKind, Member, MemberCode, MemberGroup, MemberKind, Organisation};
-use godwit_domain::survey::QuestionnaireDraft;
 use godwit_domain::survey::answers::{AnswerValue, Answers, ResponseAction, ResponseRelease, ResponseState};
 use godwit_domain::survey::findings::{Basis, Tally};
+use godwit_domain::survey::{QuestionnaireDraft, QuestionnaireState, Theme};
 use godwit_domain::user::{Role, Subject, User};
 use godwit_domain::{FixedClock, Timestamp};
 use godwit_store::audit::{AuditEvent, AuditQuery};
@@ -148,19 +148,36 @@ async fn answered_by_focal_point_and_delegate_approved_by_the_officer() {
         assert!(matches!(store.create_questionnaire(&analyst, questionnaire()).await, Err(StoreError::Forbidden(_))));
         let q = store.create_questionnaire(&secretariat, questionnaire()).await.unwrap();
         assert!(store.questionnaires(&nfp).await.unwrap().is_empty());
+        // A draft is designed a piece at a time: a section without questions
+        // is saved, but not published.
+        let mut unfinished = q.draft.clone();
+        unfinished.sections[1].questions.clear();
+        let saved = store.update_questionnaire(&secretariat, q.id, unfinished.clone(), false).await.unwrap();
+        assert!(matches!(
+            store.update_questionnaire(&secretariat, q.id, unfinished, true).await,
+            Err(StoreError::Invalid(e)) if e.0[0].field == "sections/1/questions"
+        ));
+        assert_eq!(store.questionnaire(&secretariat, q.id).await.unwrap().state, QuestionnaireState::Draft);
+        assert!(saved.draft.sections[1].questions.is_empty());
         let q = store.update_questionnaire(&secretariat, q.id, q.draft.clone(), true).await.unwrap();
         let listed = store.questionnaires(&nfp).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert!(listed[0].asked && listed[0].findings_released);
         assert!(store.questionnaires(&australia).await.unwrap().is_empty());
         assert!(matches!(store.questionnaire(&australia, q.id).await, Err(StoreError::NotFound(_))));
-        // The questions stay once published.
+        // The questions stay once published; the themes of free text are analysis, and change.
         let mut changed = q.draft.clone();
         changed.sections.pop();
         assert!(matches!(
             store.update_questionnaire(&secretariat, q.id, changed, false).await,
             Err(StoreError::Conflict(_))
         ));
+        let mut themed = q.draft.clone();
+        let comments = themed.sections.iter_mut().flat_map(|s| s.questions.iter_mut()).find(|x| x.key == "comments");
+        comments.unwrap().themes =
+            vec![Theme { key: "storage".into(), label: "Storage".into(), keywords: vec!["excel".into()] }];
+        let q = store.update_questionnaire(&secretariat, q.id, themed, false).await.unwrap();
+        assert_eq!(q.draft.question("comments").unwrap().themes.len(), 1);
 
         // The focal point starts, delegates the priorities; the analyst answers only those.
         let save = |who: &Subject, a: Answers| {
@@ -259,8 +276,9 @@ async fn findings_count_all_only_where_released_and_text_only_from_released_answ
         assert_eq!(order[0].key, "law");
         // Free text and individual answers: Fiji's own only.
         let comments = seen.findings.questions.iter().find(|x| x.key == "comments").unwrap();
-        let Tally::Text { answers } = &comments.tally else { panic!("text") };
+        let Tally::Text { answers, themes } = &comments.tally else { panic!("text") };
         assert_eq!(answers.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["Excel only"]);
+        assert!(themes.is_empty(), "no themes defined");
         assert_eq!(seen.released.len(), 1);
 
         let seen = store.survey_findings(tonga, q.id).await.unwrap();
