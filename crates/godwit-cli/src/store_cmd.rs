@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use godwit_store::Store;
 use godwit_store::audit::AuditQuery;
+use godwit_store::secret_key::SecretKey;
 
 /// Where the node's data lives.
 #[derive(Args, Clone, Debug)]
@@ -16,6 +17,11 @@ pub struct DatabaseArgs {
     /// Directory for the embedded database and the search index.
     #[arg(long, env = "GODWIT_DATA_DIR", default_value = "godwit-data")]
     pub data_dir: std::path::PathBuf,
+    /// The node's secret key, which seals TOTP secrets in the database;
+    /// defaults to `secret.key` in the data directory, created (readable by
+    /// its owner only) when missing. Every process on one database needs the same file.
+    #[arg(long, env = "GODWIT_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<std::path::PathBuf>,
 }
 
 impl DatabaseArgs {
@@ -26,13 +32,22 @@ impl DatabaseArgs {
         }
     }
 
-    /// Opens the store, creating the data directory for SQLite.
+    pub fn secret_key_path(&self) -> std::path::PathBuf {
+        self.secret_key_file.clone().unwrap_or_else(|| self.data_dir.join("secret.key"))
+    }
+
+    /// Opens the store with the node's secret key, creating the data directory
+    /// for SQLite and the key file when missing.
     pub async fn open(&self) -> anyhow::Result<Store> {
-        if self.database_url.is_none() {
+        if self.database_url.is_none() || self.secret_key_file.is_none() {
             std::fs::create_dir_all(&self.data_dir)
                 .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
         }
-        Store::open(&self.url()).await.with_context(|| format!("opening the database at {}", redact(&self.url())))
+        let key = SecretKey::load_or_create(&self.secret_key_path())?;
+        let store = Store::open(&self.url())
+            .await
+            .with_context(|| format!("opening the database at {}", redact(&self.url())))?;
+        Ok(store.with_secret_key(key).await?)
     }
 }
 

@@ -91,7 +91,7 @@ impl From<StoreError> for ApiError {
                 detail: Some("the request has invalid fields".into()),
                 errors: errors.0,
             },
-            StoreError::Corrupt(_) | StoreError::Database(_) => {
+            StoreError::Corrupt(_) | StoreError::SecretKey(_) | StoreError::Database(_) => {
                 tracing::error!(%error, "store failure");
                 ApiError::internal()
             }

@@ -15,6 +15,9 @@ pub enum StoreError {
     Invalid(#[from] ValidationErrors),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A sealed secret that this node's secret key does not open, or no key to seal with.
+    #[error("secret key: {0}")]
+    SecretKey(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -27,6 +27,7 @@ pub mod requirement_notices;
 pub mod requirements;
 pub mod rfis;
 pub mod screening_lists;
+pub mod secret_key;
 pub mod statistics;
 pub mod stix;
 pub mod subscriptions;
@@ -53,6 +54,8 @@ pub struct Store {
     pool: Pool,
     clock: Arc<dyn Clock>,
     taxonomies: Arc<Taxonomies>,
+    /// Seals TOTP secrets; without it they can be neither stored nor read.
+    secret_key: Option<Arc<secret_key::SecretKey>>,
 }
 
 impl Store {
@@ -66,7 +69,19 @@ impl Store {
         let pool = Pool::connect(url).await?;
         schema::migrate(&pool).await?;
         schema::refresh_statistics_if_missing(&pool).await?;
-        Ok(Store { pool, clock, taxonomies: Arc::new(Taxonomies::default()) })
+        Ok(Store { pool, clock, taxonomies: Arc::new(Taxonomies::default()), secret_key: None })
+    }
+
+    /// Seals and opens TOTP secrets with `key`; seals those still stored in
+    /// the clear (a database from before secrets were sealed) and fails if a
+    /// sealed one does not open with it.
+    pub async fn with_secret_key(mut self, key: secret_key::SecretKey) -> Result<Store, StoreError> {
+        self.secret_key = Some(Arc::new(key));
+        let sealed = self.seal_totp_secrets().await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed TOTP secrets stored in the clear");
+        }
+        Ok(self)
     }
 
     /// Uses these tag taxonomies (the defaults plus the node's own).

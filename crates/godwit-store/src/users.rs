@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
 use crate::schema::{ApiTokens, Sessions, Users};
+use crate::secret_key::SecretKey;
 use crate::{Store, StoreError};
 
 /// A user with what is needed to authenticate them.
@@ -68,7 +69,14 @@ fn roles_text(roles: &BTreeSet<Role>) -> String {
 }
 
 impl UserRow {
-    fn into_record(self) -> Result<UserRecord, StoreError> {
+    /// The record, its TOTP secret opened with `key` (left out without one).
+    fn into_record(self, key: Option<&SecretKey>) -> Result<UserRecord, StoreError> {
+        let totp_secret = match (self.totp_secret, key) {
+            (Some(stored), Some(key)) if SecretKey::is_sealed(&stored) => Some(key.open(&self.id, &stored)?),
+            // Not sealed yet: the store seals it when it gets the key.
+            (Some(stored), Some(_)) => Some(stored),
+            _ => None,
+        };
         let roles = self
             .roles
             .split(',')
@@ -90,7 +98,7 @@ impl UserRow {
                 disabled: self.disabled,
             },
             password_hash: self.password_hash,
-            totp_secret: self.totp_secret,
+            totp_secret,
             totp_enabled: self.totp_enabled,
             failed_logins: self.failed_logins,
             locked_until: self.locked_until.map(Timestamp),
@@ -205,7 +213,7 @@ impl Store {
                 Query::select().columns(USER_COLUMNS).from(Users::Table).and_where(Expr::col(column).eq(value)),
             )
             .await?;
-        row.map(UserRow::into_record).transpose()
+        row.map(|r| r.into_record(self.secret_key.as_deref())).transpose()
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -228,7 +236,7 @@ impl Store {
             query.and_where(Expr::col(Users::MemberCode).eq(member.as_str()));
         }
         let rows: Vec<UserRow> = self.pool.target().fetch_all(&query).await?;
-        rows.into_iter().map(|r| r.into_record().map(|r| r.user)).collect()
+        rows.into_iter().map(|r| r.into_record(None).map(|r| r.user)).collect()
     }
 
     /// The subject the access policy judges for this user.
@@ -284,7 +292,46 @@ impl Store {
         self.update_credentials(user, [(Users::PasswordHash, hash.into())], audit_event).await
     }
 
-    /// Stores a TOTP secret; `enabled` once the user has proved they hold it.
+    fn secret_key(&self) -> Result<&SecretKey, StoreError> {
+        self.secret_key
+            .as_deref()
+            .ok_or_else(|| StoreError::SecretKey("no secret key: TOTP secrets are stored only sealed".into()))
+    }
+
+    /// Seals the TOTP secrets an earlier version stored in the clear, and
+    /// checks that the sealed ones open: a wrong key file stops the node here
+    /// rather than at its users' next sign-in.
+    pub(crate) async fn seal_totp_secrets(&self) -> Result<usize, StoreError> {
+        let key = self.secret_key()?;
+        let rows: Vec<(String, String)> = self
+            .pool
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([Users::Id, Users::TotpSecret])
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::TotpSecret).is_not_null()),
+            )
+            .await?;
+        let mut sealed = 0;
+        for (id, stored) in rows {
+            if SecretKey::is_sealed(&stored) {
+                key.open(&id, &stored)?;
+                continue;
+            }
+            let update = Query::update()
+                .table(Users::Table)
+                .value(Users::TotpSecret, key.seal(&id, &stored)?)
+                .and_where(Expr::col(Users::Id).eq(id.as_str()))
+                // Another process may have sealed it meanwhile.
+                .and_where(Expr::col(Users::TotpSecret).eq(stored.as_str()))
+                .to_owned();
+            sealed += self.pool.target().execute(&update).await?;
+        }
+        Ok(sealed as usize)
+    }
+
+    /// Stores a TOTP secret, sealed; `enabled` once the user has proved they hold it.
     pub async fn set_totp(
         &self,
         user: Uuid,
@@ -292,9 +339,11 @@ impl Store {
         enabled: bool,
         audit_event: AuditEvent,
     ) -> Result<(), StoreError> {
+        let sealed =
+            secret.map(|s| self.secret_key()?.seal(&user.to_string(), s).map_err(StoreError::from)).transpose()?;
         self.update_credentials(
             user,
-            [(Users::TotpSecret, secret.map(str::to_owned).into()), (Users::TotpEnabled, enabled.into())],
+            [(Users::TotpSecret, sealed.into()), (Users::TotpEnabled, enabled.into())],
             audit_event,
         )
         .await

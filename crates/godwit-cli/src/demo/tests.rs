@@ -65,6 +65,8 @@ fn the_demo_password_meets_the_policy_for_every_user() {
 async fn seeding_fills_a_store_with_a_whole_region() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&format!("sqlite:{}", dir.path().join("godwit.db").display())).await.expect("open");
+    let key = godwit_store::secret_key::SecretKey::generate().expect("key");
+    let store = store.with_secret_key(key).await.expect("key");
     let now = SystemClock.now();
     let summary = super::seed::seed(&store, 3, now).await.expect("seed");
 

@@ -17,6 +17,7 @@ use godwit_server::auth::credentials::{hash_password, new_totp_secret, totp_code
 use godwit_server::{AppState, ServerConfig};
 use godwit_store::Store;
 use godwit_store::audit::AuditEvent;
+use godwit_store::secret_key::SecretKey;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::Connection;
@@ -51,13 +52,15 @@ fn code(c: &str) -> MemberCode {
 async fn open_store(clock: Arc<FixedClock>) -> Vec<(Store, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("godwit.db").display());
-    let mut out = vec![(Store::open_with_clock(&url, clock.clone()).await.unwrap(), Some(dir))];
+    let key = || SecretKey::generate().unwrap();
+    let sqlite = Store::open_with_clock(&url, clock.clone()).await.unwrap().with_secret_key(key()).await.unwrap();
+    let mut out = vec![(sqlite, Some(dir))];
     if let Ok(base) = std::env::var("GODWIT_TEST_DATABASE_URL") {
         let name = format!("godwit_t_{}", Uuid::now_v7().simple());
         let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
         let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-        out.push((Store::open_with_clock(&url, clock).await.unwrap(), None));
+        out.push((Store::open_with_clock(&url, clock).await.unwrap().with_secret_key(key()).await.unwrap(), None));
     }
     out
 }

@@ -13,6 +13,7 @@ mod regional;
 mod reminders;
 mod requirements;
 mod rfis;
+mod secrets;
 mod surveys;
 mod threats;
 mod visibility;

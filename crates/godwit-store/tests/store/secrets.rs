@@ -1,0 +1,96 @@
+//! TOTP secrets at rest: sealed under the node's secret key, plaintext left
+//! by an earlier version sealed in place when the key arrives, a wrong key
+//! refused with a clear error.
+
+use godwit_domain::Timestamp;
+use godwit_domain::marking::Classification;
+use godwit_domain::member::{Member, MemberCode, MemberKind};
+use godwit_domain::user::{Role, User};
+use godwit_store::audit::AuditEvent;
+use godwit_store::secret_key::SecretKey;
+use godwit_store::{Store, StoreError};
+use sqlx::Connection;
+use uuid::Uuid;
+
+use crate::harness::backends;
+
+const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// Every stored TOTP secret, read behind the store's back.
+async fn stored_secrets(url: &str) -> Vec<String> {
+    const SQL: &str = "SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL";
+    let rows: Vec<(String,)> = if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap()
+    };
+    rows.into_iter().map(|(s,)| s).collect()
+}
+
+async fn user(store: &Store, n: u128) -> User {
+    let member = MemberCode("FJI".into());
+    store.upsert_member(&Member { code: member.clone(), name: "Fiji".into(), kind: MemberKind::State }).await.unwrap();
+    let user = User {
+        id: Uuid::from_u128(n),
+        username: format!("user{n}"),
+        display_name: format!("User {n}"),
+        email: format!("user{n}@example.org"),
+        member,
+        organisation: Uuid::from_u128(1),
+        roles: [Role::Analyst].into_iter().collect(),
+        clearance: Classification(3),
+        disabled: false,
+    };
+    store.create_user(&user, "not a hash", AuditEvent::new("user.create")).await.unwrap();
+    user
+}
+
+#[tokio::test]
+async fn totp_secrets_are_sealed_at_rest_and_plaintext_ones_are_sealed_on_upgrade() {
+    for db in backends(Timestamp(1_793_491_200_000)).await {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("secret.key");
+        let store = db.store.clone().with_secret_key(SecretKey::load_or_create(&key_file).unwrap()).await.unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let sealed = user(&store, 1).await;
+        store.set_totp(sealed.id, Some(SECRET), true, AuditEvent::new("totp.enrol")).await.unwrap();
+        // A secret stored in the clear, as before this version.
+        let legacy = user(&store, 2).await;
+        db.raw(&format!("UPDATE users SET totp_secret = '{SECRET}' WHERE id = '{}'", legacy.id)).await;
+
+        // The key comes back from its file; opening seals the plaintext one.
+        let reopened = Store::open(&db.url).await.unwrap();
+        let reopened = reopened.with_secret_key(SecretKey::load_or_create(&key_file).unwrap()).await.unwrap();
+        let stored = stored_secrets(&db.url).await;
+        assert_eq!(stored.len(), 2);
+        assert!(stored.iter().all(|s| s.starts_with("v1:") && !s.contains(SECRET)), "{stored:?}");
+        assert_ne!(stored[0], stored[1], "a fresh nonce for each");
+        for id in [sealed.id, legacy.id] {
+            assert_eq!(reopened.user(id).await.unwrap().totp_secret.as_deref(), Some(SECRET));
+        }
+
+        // Another key: the store refuses to open, saying why.
+        let wrong = Store::open(&db.url).await.unwrap().with_secret_key(SecretKey::generate().unwrap()).await;
+        let Err(StoreError::SecretKey(why)) = wrong else { panic!("a wrong key was accepted") };
+        assert!(why.contains("does not open with this node's key"), "{why}");
+        // And a store without a key stores no secret at all.
+        let keyless = Store::open(&db.url).await.unwrap();
+        let refused = keyless.set_totp(sealed.id, Some(SECRET), true, AuditEvent::new("totp.enrol")).await;
+        assert!(matches!(refused, Err(StoreError::SecretKey(_))), "{refused:?}");
+    }
+}
+
+#[test]
+fn a_malformed_key_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.key");
+    std::fs::write(&path, "not a key\n").unwrap();
+    let error = SecretKey::load_or_create(&path).unwrap_err().to_string();
+    assert!(error.contains("does not hold a key"), "{error}");
+}
