@@ -8,9 +8,7 @@
 use godwit_domain::marking::ClassificationScale;
 use godwit_domain::survey::Questionnaire;
 use godwit_domain::survey::answers::{Response, answers_for_member};
-use godwit_domain::survey::findings::{
-    Basis, Count, Findings, MIN_RESPONDENTS_FOR_ALL, QuestionFindings, Tally, TextAnswer,
-};
+use godwit_domain::survey::findings::{Count, Findings, QuestionFindings, Tally, TextAnswer};
 use godwit_domain::user::Subject;
 use godwit_report::{Bar, Block, Report, Section, Span};
 use godwit_sheets::export::{Out, named_table_xlsx, table_csv};
@@ -164,7 +162,7 @@ pub fn file_name(id: Uuid, format: ExportFormat) -> String {
 }
 
 /// Records that `reader` downloaded the findings `view` as `format`, with
-/// `detail` added: the basis, N, and the members whose answers it shows.
+/// `detail` added: N, and the members whose answers it counts and shows.
 /// Audited as `survey.export`.
 async fn record_export(
     store: &Store,
@@ -174,7 +172,6 @@ async fn record_export(
     mut detail: serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), StoreError> {
     detail.insert("format".into(), format.into());
-    detail.insert("basis".into(), serde_json::json!(view.findings.basis));
     detail.insert("responding".into(), view.findings.responding.into());
     detail.insert("answers_of".into(), serde_json::json!(view.released.iter().map(|r| &r.member).collect::<Vec<_>>()));
     let event = AuditEvent::new("survey.export").by(reader.user, &reader.member).on(view.questionnaire.id);
@@ -225,24 +222,43 @@ pub fn pdf_file_name(id: Uuid) -> String {
     format!("survey-{id}-findings.pdf")
 }
 
+/// "member" or "members", for `count` of them.
+fn members(count: usize) -> &'static str {
+    if count == 1 { "member" } else { "members" }
+}
+
+/// Who responded and whose answers are counted, in words, as the portal, the
+/// PDF and the CLI lead with it: how many members submitted only where the
+/// findings are released to the reader (as the list of questionnaires).
+pub fn responding_line(view: &FindingsView) -> String {
+    let n = view.findings.responding;
+    match view.findings.submitted {
+        Some(submitted) => format!(
+            "{submitted} responding {} of {} asked; counted: the {n} whose answers are released to you",
+            members(submitted),
+            view.asked
+        ),
+        None => format!("{n} responding {} whose answers are released to you, of {} asked", members(n), view.asked),
+    }
+}
+
 /// How the figures of `findings` were counted, in words: the disclosure rule
 /// as it applied to this reader.
 pub fn basis_note(findings: &Findings) -> String {
     let n = findings.responding;
-    match findings.basis {
-        Basis::AllRespondents => format!(
-            "Counts and shares are of {n} responding members: every member whose approved answers were \
-             submitted. The findings are released to you and at least {MIN_RESPONDENTS_FOR_ALL} members \
-             responded, so all answers are counted together. A share is a count of {n}, rounded half up to a \
-             whole per cent. A member's own answers, free text included, are shown only where that member \
-             released them to you."
+    let not_counted = match findings.submitted.map(|s| s.saturating_sub(n)) {
+        Some(0) | None => String::new(),
+        Some(other) => format!(
+            " The answers of {other} other {} that responded are not released to you and are not counted.",
+            members(other)
         ),
-        Basis::ReleasedResponses => format!(
-            "Counts and shares are over the answers released to you only ({n} members): the findings as a \
-             whole are not released to you, or fewer than {MIN_RESPONDENTS_FOR_ALL} members responded to count \
-             them together. A share is a count of {n}, rounded half up to a whole per cent."
-        ),
-    }
+    };
+    format!(
+        "Counts and shares are of {n} responding {} whose answers are released to you: only answers \
+         released to you are counted, so that no figure gives away an answer you may not read.{not_counted} A \
+         share is a count of {n}, rounded half up to a whole per cent.",
+        members(n)
+    )
 }
 
 /// Free-text answers as a list, each under its member's code.
@@ -261,7 +277,10 @@ fn text_list(answers: &[TextAnswer]) -> Block {
 fn question_blocks(q: &QuestionFindings, n: usize) -> Vec<Block> {
     let mut blocks = vec![
         Block::Heading { text: q.text.clone() },
-        Block::note(format!("Answered by {} of {n} responding members.", q.answered)),
+        Block::note(format!(
+            "Answered by {} of the {n} responding members whose answers are released to you.",
+            q.answered
+        )),
     ];
     let share = |o: &Count| format!("{} ({}%)", o.count, o.percent);
     match &q.tally {
@@ -354,7 +373,7 @@ pub fn findings_report(view: &FindingsView, scale: &ClassificationScale) -> Repo
             Section::new("Compared with the earlier round")
                 .with(Block::paragraph(
                     "Shares of the responding members, and the places of ranked priorities, then and now; the \
-                     earlier round counted under the same rule.",
+                     earlier round counted under the same rule, over the answers released to you.",
                 ))
                 .with(Block::table(["Question", "Answer", "Then", "Now"].map(String::from).to_vec(), rows)),
         );
@@ -365,12 +384,11 @@ pub fn findings_report(view: &FindingsView, scale: &ClassificationScale) -> Repo
         scale,
         format!("Findings: {}", q.draft.title),
         format!(
-            "A survey by {}{round}, open {} to {}: {n} responding member{} of {} asked.",
+            "A survey by {}{round}, open {} to {}: {}.",
             q.member,
             q.draft.opens_on,
             q.draft.closes_on,
-            if n == 1 { "" } else { "s" },
-            view.asked
+            responding_line(view)
         ),
         report,
     )

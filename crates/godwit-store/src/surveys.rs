@@ -6,8 +6,8 @@
 //! those the access policy lets read its envelope (its findings). A response
 //! is read, before approval, only by the people of its member who work on it;
 //! after approval only through `decide` on its envelope. Findings follow the
-//! disclosure rule of `godwit_domain::survey::findings`: individual answers
-//! and free text come only from responses released to the viewer. Reads of
+//! disclosure rule of `godwit_domain::survey::findings`: counts, individual
+//! answers and free text come only from responses released to the viewer. Reads of
 //! classified questionnaires, findings and answers are audited; every step of
 //! a response is audited. Questionnaires are few, so they are judged in Rust.
 
@@ -659,7 +659,6 @@ impl Store {
         let asked = asked.len();
         self.record(&[AuditEvent::new("survey.findings").by(subject.user, &subject.member).on(q.id).with(
             serde_json::json!({
-                "basis": findings.basis,
                 "responding": findings.responding,
                 "answers_of": released.iter().map(|r| &r.member).collect::<Vec<_>>(),
             }),

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use godwit_domain::survey::findings::{Basis, Tally};
+use godwit_domain::survey::findings::Tally;
 use godwit_server::collect::ExportFormat;
-use godwit_server::surveys::{findings_file, findings_pdf};
+use godwit_server::surveys::{findings_file, findings_pdf, responding_line};
 use uuid::Uuid;
 
 use crate::commands::acting::ActingArgs;
@@ -100,14 +100,7 @@ async fn findings(args: FindingsArgs) -> anyhow::Result<()> {
         (None, None) => store.survey_findings(&subject, args.id).await?,
     };
     let f = &view.findings;
-    let basis = match f.basis {
-        Basis::AllRespondents => "every submitted response",
-        Basis::ReleasedResponses => "the responses released to you",
-    };
-    println!(
-        "{} ({}): {} responding members of {} asked; counts over {basis}",
-        view.questionnaire.draft.title, view.questionnaire.draft.round, f.responding, view.asked
-    );
+    println!("{} ({}): {}", view.questionnaire.draft.title, view.questionnaire.draft.round, responding_line(&view));
     if file.is_some() || args.pdf.is_some() {
         return Ok(());
     }

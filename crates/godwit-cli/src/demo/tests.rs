@@ -150,14 +150,14 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     let own = store.threat_register_view(&subject, &subject.member).await.expect("register");
     assert!(own.entries.iter().any(|e| e.review_overdue) && own.entries.iter().any(|e| !e.evidence.is_empty()));
 
-    // The capacity survey: six members submitted, Papua New Guinea's answers
-    // are counted for Fiji (the findings are released to PIDC) but not shown,
-    // and this round is compared with last year's.
+    // The capacity survey: six members submitted (Fiji is told so: the findings
+    // are released to PIDC), Papua New Guinea's answers are neither counted
+    // nor shown to Fiji, and this round is compared with last year's.
     let surveys = store.questionnaires(&subject).await.expect("questionnaires");
     let current = surveys.iter().find(|q| q.round == "This year").expect("this year's round");
     assert_eq!((current.responses, current.response_state.map(|s| s.as_str())), (Some(6), Some("submitted")));
     let findings = store.survey_findings(&subject, current.id).await.expect("findings");
-    assert_eq!(findings.findings.responding, 6);
+    assert_eq!((findings.findings.submitted, findings.findings.responding), (Some(6), 5));
     assert_eq!(findings.asked, 8);
     let shown: Vec<&str> = findings.released.iter().map(|r| r.member.as_str()).collect();
     assert_eq!(shown, ["AUS", "FJI", "NZL", "TON", "WSM"]);

@@ -1,17 +1,15 @@
 //! Findings: what a questionnaire's submitted responses say, as a viewer may
 //! see them.
 //!
-//! SECURITY — the disclosure rule (docs/surveys.md has it in words):
-//! - A member's individual answers, free text included, are shown only from
-//!   responses the access policy releases to the viewer ([`Respondent::released`]
-//!   is `decide` on the response's envelope).
-//! - Counts and percentages are taken over **all** submitted responses only
-//!   when the questionnaire's findings are released to the viewer (`decide`
-//!   on the questionnaire's envelope) and at least
-//!   [`MIN_RESPONDENTS_FOR_ALL`] members responded, so that a percentage
-//!   cannot be read back to one member's answer. Members answer knowing who
-//!   the findings are released to. Otherwise counts are taken over the
-//!   released responses alone, and say so ([`Basis`]).
+//! SECURITY — the disclosure rule (docs/surveys.md has it in words): counts,
+//! percentages and a member's individual answers, free text included, come
+//! only from the responses the access policy releases to the viewer
+//! ([`Respondent::released`] is `decide` on the response's envelope). An
+//! answer not released is never counted, however many members responded:
+//! a unanimous result, or the findings compared before and after one member
+//! submits, would give it away. Where the questionnaire's findings are
+//! released to the viewer it also learns how many members submitted (as the
+//! list of questionnaires shows), never what they answered.
 
 use std::collections::BTreeMap;
 
@@ -21,10 +19,6 @@ use super::answers::{AnswerValue, Answers};
 use super::{Choice, OTHER_THEME, QuestionKind, QuestionnaireDraft, Theme};
 use crate::member::MemberCode;
 
-/// The fewest responding members whose answers are counted together for a
-/// viewer who may not read each of them.
-pub const MIN_RESPONDENTS_FOR_ALL: usize = 3;
-
 /// One submitted response, as the findings see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Respondent<'a> {
@@ -32,17 +26,6 @@ pub struct Respondent<'a> {
     pub answers: &'a Answers,
     /// Whether the access policy releases this response to the viewer.
     pub released: bool,
-}
-
-/// Which responses the counts are taken over.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// Every submitted response: the findings are released to the viewer.
-    AllRespondents,
-    /// Only the responses released to the viewer.
-    ReleasedResponses,
 }
 
 /// The count of respondents who gave one answer, and its share of the
@@ -108,7 +91,7 @@ pub enum Tally {
     Ranking {
         order: Vec<Ranked>,
     },
-    /// Only from responses released to the viewer, whatever the basis.
+    /// Like every tally, only from responses released to the viewer.
     Text {
         answers: Vec<TextAnswer>,
         /// The same answers listed under each theme of the question they
@@ -166,9 +149,12 @@ pub struct QuestionFindings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Findings {
-    pub basis: Basis,
-    /// N in "of N responding members": the respondents counted.
+    /// N in "of N responding members": the responses counted, those released
+    /// to the viewer.
     pub responding: usize,
+    /// How many members submitted, released or not; only where the
+    /// questionnaire's findings are released to the viewer.
+    pub submitted: Option<usize>,
     pub questions: Vec<QuestionFindings>,
 }
 
@@ -177,16 +163,11 @@ pub fn percent(count: usize, n: usize) -> u32 {
     if n == 0 { 0 } else { u32::try_from((count * 200 + n) / (2 * n)).unwrap_or(u32::MAX) }
 }
 
-/// The findings of `questionnaire` over `respondents` for a viewer to whom the
-/// questionnaire's findings are (`findings_released`) or are not released.
+/// The findings of `questionnaire` over the `respondents` released to the
+/// viewer, to whom the questionnaire's findings are (`findings_released`) or
+/// are not released.
 pub fn findings(questionnaire: &QuestionnaireDraft, respondents: &[Respondent], findings_released: bool) -> Findings {
-    let basis = if findings_released && respondents.len() >= MIN_RESPONDENTS_FOR_ALL {
-        Basis::AllRespondents
-    } else {
-        Basis::ReleasedResponses
-    };
-    let counted: Vec<&Respondent> =
-        respondents.iter().filter(|r| basis == Basis::AllRespondents || r.released).collect();
+    let counted: Vec<&Respondent> = respondents.iter().filter(|r| r.released).collect();
     let n = counted.len();
     let questions = questionnaire
         .questions()
@@ -197,7 +178,6 @@ pub fn findings(questionnaire: &QuestionnaireDraft, respondents: &[Respondent], 
                 QuestionKind::FreeText => {
                     let answers: Vec<TextAnswer> = counted
                         .iter()
-                        .filter(|r| r.released)
                         .filter_map(|r| match r.answers.get(&question.key) {
                             Some(AnswerValue::Text(t)) => {
                                 Some(TextAnswer { member: r.member.clone(), text: t.clone() })
@@ -218,7 +198,7 @@ pub fn findings(questionnaire: &QuestionnaireDraft, respondents: &[Respondent], 
             }
         })
         .collect();
-    Findings { basis, responding: n, questions }
+    Findings { responding: n, submitted: findings_released.then_some(respondents.len()), questions }
 }
 
 fn option_counts<'a>(choices: &[Choice], picked: impl Iterator<Item = &'a str>, n: usize) -> Vec<Count> {

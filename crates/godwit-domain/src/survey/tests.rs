@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::answers::{AnswerValue, Answers, Response, ResponseAction, ResponseRelease, ResponseState, SurveyError};
-use super::findings::{Basis, Respondent, Tally, TextAnswer, borda, by_theme, compare, findings, percent};
+use super::findings::{Respondent, Tally, TextAnswer, borda, by_theme, compare, findings, percent};
 use super::*;
 
 fn code(c: &str) -> MemberCode {
@@ -303,7 +303,7 @@ fn rounds_are_compared_by_question_and_option() {
     };
     let view = |list: &[(MemberCode, Answers)]| {
         let r: Vec<Respondent> =
-            list.iter().map(|(m, a)| Respondent { member: m, answers: a, released: false }).collect();
+            list.iter().map(|(m, a)| Respondent { member: m, answers: a, released: true }).collect();
         findings(&q, &r, true)
     };
     let (then, now) = (view(&respondents(&before)), view(&respondents(&after)));
@@ -491,9 +491,11 @@ proptest! {
         }
     }
 
-    /// Totals are consistent, and a viewer to whom the findings are not
-    /// released sees exactly what the released responses alone give; free
-    /// text never comes from an unreleased response.
+    /// Totals are consistent, and no answer of a response not released to the
+    /// viewer is counted or shown: the findings are those of the released
+    /// responses alone, whatever the unreleased ones say, however many there
+    /// are and whether or not the findings are released to the viewer (which
+    /// adds only how many members submitted).
     #[test]
     fn findings_count_only_what_the_viewer_may_count(
         responses in prop::collection::vec((any::<bool>(), any::<bool>(), prop::collection::vec(0usize..6, 10)), 0..8),
@@ -514,21 +516,38 @@ proptest! {
                 a
             })
             .collect();
-        let respondents: Vec<Respondent> = members
+        // What the unreleased members might have answered instead.
+        let otherwise: Vec<Answers> = responses
             .iter()
             .zip(&answers)
-            .zip(&responses)
-            .map(|((m, a), (_, released, _))| Respondent { member: m, answers: a, released: *released })
+            .map(|((abmis, released, _), a)| {
+                if *released {
+                    return a.clone();
+                }
+                let mut other = full_answers(!abmis);
+                other.insert("comments".into(), AnswerValue::Text("note 2, unreleased".into()));
+                other
+            })
             .collect();
-        let seen = findings(&q, &respondents, findings_released);
-        let released: Vec<Respondent> = respondents.iter().filter(|r| r.released).copied().collect();
-        if seen.basis == Basis::ReleasedResponses {
-            prop_assert_eq!(&seen, &findings(&q, &released, false));
-            prop_assert_eq!(seen.responding, released.len());
-        } else {
-            prop_assert!(findings_released && respondents.len() >= super::findings::MIN_RESPONDENTS_FOR_ALL);
-            prop_assert_eq!(seen.responding, respondents.len());
-        }
+        let respondents_of = |answers: &'_ [Answers]| -> Vec<(MemberCode, Answers, bool)> {
+            members.iter().cloned().zip(answers.iter().cloned()).zip(&responses).map(|((m, a), (_, r, _))| (m, a, *r)).collect()
+        };
+        let view = |list: &[(MemberCode, Answers, bool)], findings_released: bool| {
+            let r: Vec<Respondent> =
+                list.iter().map(|(m, a, released)| Respondent { member: m, answers: a, released: *released }).collect();
+            findings(&q, &r, findings_released)
+        };
+        let all = respondents_of(&answers);
+        let seen = view(&all, findings_released);
+        prop_assert_eq!(&seen, &view(&respondents_of(&otherwise), findings_released));
+        let released_only: Vec<(MemberCode, Answers, bool)> = all.iter().filter(|r| r.2).cloned().collect();
+        prop_assert_eq!(&seen.questions, &view(&released_only, false).questions);
+        prop_assert_eq!(seen.responding, released_only.len());
+        prop_assert_eq!(seen.submitted, findings_released.then_some(responses.len()));
+        let released: Vec<Respondent> = released_only
+            .iter()
+            .map(|(m, a, _)| Respondent { member: m, answers: a, released: true })
+            .collect();
         let released_members: BTreeSet<&MemberCode> = released.iter().map(|r| r.member).collect();
         for question in &seen.questions {
             prop_assert!(question.answered <= seen.responding);

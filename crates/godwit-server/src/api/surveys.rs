@@ -211,11 +211,9 @@ pub async fn return_answers(
 }
 
 /// The findings as the caller may see them: counts and percentages "of N
-/// responding members" over every submitted response only where the findings
-/// are released to the caller and enough members responded, otherwise over
-/// the responses released to it (`basis` says which); free text and
-/// individual answers only from responses released to it; the comparison with
-/// the earlier round. Audited.
+/// responding members", free text and individual answers, all only from the
+/// responses released to it; how many members submitted where the findings
+/// are released to it; the comparison with the earlier round. Audited.
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/findings", tag = "surveys", params(("id" = Uuid, Path)),
     responses((status = 200, body = FindingsView), (status = 404, body = crate::error::Problem)))]
 pub async fn findings(

@@ -21,7 +21,7 @@ use godwit_domain::member::MemberCode;
 use godwit_domain::survey::answers::{
     AnswerValue, Answers, ResponseAction, ResponseRelease, ResponseState, may_be_delegated,
 };
-use godwit_domain::survey::findings::{Basis, Tally, TextAnswer};
+use godwit_domain::survey::findings::{Tally, TextAnswer};
 use godwit_domain::survey::{Question, QuestionKind, Questionnaire, QuestionnaireState, designs_questionnaire};
 use godwit_domain::user::Role;
 use godwit_store::surveys::{FindingsView, QuestionnaireListed};
@@ -31,7 +31,9 @@ use crate::api::incidents::ExportParams;
 use crate::collect::ExportFormat;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::surveys::{ResponseView, file_name, findings_file, findings_pdf, pdf_file_name, response_view};
+use crate::surveys::{
+    ResponseView, basis_note, file_name, findings_file, findings_pdf, pdf_file_name, responding_line, response_view,
+};
 use crate::web::chart::horizontal_bars;
 use crate::web::forms::{FieldErrors, when, words};
 use crate::web::item_form::Choice;
@@ -671,7 +673,7 @@ fn finding_view(n: usize, q: &godwit_domain::survey::findings::QuestionFindings)
                 options.iter().map(|o| (o.label.clone(), o.count as u64, o.percent)).collect();
             view.chart = Some(horizontal_bars(
                 &format!("q-{}", q.key),
-                &format!("{} (of {n} responding members)", q.text),
+                &format!("{} (of the {n} responding members whose answers are released to you)", q.text),
                 &bars,
             ));
         }
@@ -705,7 +707,10 @@ struct FindingsPage {
     chrome: Chrome,
     view: FindingsView,
     classification: String,
-    all_respondents: bool,
+    /// Who responded and whose answers are counted.
+    lead: String,
+    /// How the figures are counted.
+    basis: String,
     /// Section key → title.
     section_titles: BTreeMap<String, String>,
     questions: Vec<FindingView>,
@@ -746,7 +751,8 @@ pub async fn findings(
     let page = FindingsPage {
         chrome: Chrome::new(&viewer, format!("Findings: {}", q.draft.title), "/surveys"),
         classification: state.store.scale().name(q.draft.classification).to_owned(),
-        all_respondents: view.findings.basis == Basis::AllRespondents,
+        lead: responding_line(&view),
+        basis: basis_note(&view.findings),
         section_titles: q.draft.sections.iter().map(|s| (s.key.clone(), s.title.clone())).collect(),
         questions,
         changes,

@@ -199,18 +199,24 @@ async fn designed_answered_approved_submitted_and_found() {
         let wrong = call(&node, Method::PUT, &secretariat, &format!("surveys/{id}"), Some(themed)).await;
         assert_eq!(wrong.status, StatusCode::CONFLICT);
 
-        // The secretariat reads all three; New Zealand, to which the findings are
-        // released, counts all three but reads Tonga's answers nowhere.
+        // The secretariat reads and counts all three; New Zealand, to which the
+        // findings are released, learns that three members responded but
+        // counts only the two answers released to it: Tonga's are neither read
+        // nor counted.
         let findings = format!("surveys/{id}/findings");
         let seen = call(&node, Method::GET, &secretariat, &findings, None).await.json;
         assert_eq!(
-            (seen["findings"]["basis"].as_str(), seen["findings"]["responding"].as_u64()),
-            (Some("all_respondents"), Some(3))
+            (seen["findings"]["submitted"].as_u64(), seen["findings"]["responding"].as_u64()),
+            (Some(3), Some(3))
         );
         assert_eq!(members(&seen), ["FJI", "NZL", "TON"]);
         let seen = call(&node, Method::GET, &ana_nzl, &findings, None).await.json;
-        assert_eq!(seen["findings"]["responding"], 3, "{seen}");
-        assert_eq!(counts(&seen, "provisions"), [(1, 33), (2, 67)]);
+        assert_eq!(
+            (seen["findings"]["submitted"].as_u64(), seen["findings"]["responding"].as_u64()),
+            (Some(3), Some(2)),
+            "{seen}"
+        );
+        assert_eq!(counts(&seen, "provisions"), [(1, 50), (1, 50)]);
         assert_eq!(members(&seen), ["FJI", "NZL"]);
         assert_eq!(texts(&seen), ["Stored in Excel", "Shared with police"]);
         let order: Vec<&str> = question(&seen, "support")["tally"]["order"]
@@ -222,12 +228,10 @@ async fn designed_answered_approved_submitted_and_found() {
         assert_eq!(order, ["law", "training", "sops"]);
         assert_eq!(seen["asked"], 3);
 
-        // Fiji, to which the findings are not released, counts only the answers released to it.
+        // Fiji, to which the findings are not released, counts the answers
+        // released to it and is not told how many members responded.
         let seen = call(&node, Method::GET, &ana_fji, &findings, None).await.json;
-        assert_eq!(
-            (seen["findings"]["basis"].as_str(), seen["findings"]["responding"].as_u64()),
-            (Some("released_responses"), Some(2))
-        );
+        assert_eq!((seen["findings"]["submitted"].as_u64(), seen["findings"]["responding"].as_u64()), (None, Some(2)));
         assert_eq!(counts(&seen, "provisions"), [(1, 50), (1, 50)]);
         assert_eq!(members(&seen), ["FJI", "NZL"]);
         assert!(!seen.to_string().contains("Paper arrival cards"));
@@ -280,8 +284,8 @@ async fn designed_answered_approved_submitted_and_found() {
             let all = pages.concat();
             for text in [
                 "Findings: Information sharing capacity",
-                "2 responding members of 3 asked",
-                "over the answers released to you only",
+                "2 responding members whose answers are released to you, of 3 asked",
+                "only answers released to you are counted",
                 "Yes (50%)",
                 "No (50%)",
                 "Stored in Excel",
@@ -386,7 +390,7 @@ async fn answered_approved_and_read_in_the_portal() {
         // Findings: counts of one responding member, a chart, the free text, downloads.
         let reader = node.portal_login("ana.ton").await;
         let findings = node.page(&reader, &format!("/surveys/{id}/findings")).await.text();
-        assert!(findings.contains("1 responding member of 3 asked"), "{findings}");
+        assert!(findings.contains("1 responding member whose answers are released to you, of 3 asked"), "{findings}");
         assert!(findings.contains("<svg") && findings.contains("Kept in spreadsheets"), "{findings}");
         assert!(findings.contains(&format!("/surveys/{id}/findings/data?format=xlsx")));
         let csv = node.page(&reader, &format!("/surveys/{id}/findings/data?format=csv")).await;

@@ -1,10 +1,9 @@
 //! Member capacity surveys through the store, on both backends: a
 //! questionnaire designed and published by the secretariat, answered by Fiji's
 //! focal point with a section delegated, approved by Fiji's authorising
-//! officer; findings as each viewer may see them (counts over all respondents
-//! only where the findings are released and three members responded,
-//! individual answers and free text only where released); reminders before
-//! the closing date once per recipient.
+//! officer; findings as each viewer may see them (counts, individual answers
+//! and free text only from the answers released to it); reminders before the
+//! closing date once per recipient.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use godwit_domain::item::Category;
 use godwit_domain::marking::Classification;
 use godwit_domain::member::{AgencyKind, Member, MemberCode, MemberGroup, MemberKind, Organisation};
 use godwit_domain::survey::answers::{AnswerValue, Answers, ResponseAction, ResponseRelease, ResponseState};
-use godwit_domain::survey::findings::{Basis, Tally};
+use godwit_domain::survey::findings::Tally;
 use godwit_domain::survey::{QuestionnaireDraft, QuestionnaireState, Theme};
 use godwit_domain::user::{Role, Subject, User};
 use godwit_domain::{FixedClock, Timestamp};
@@ -214,7 +213,7 @@ async fn answered_by_focal_point_and_delegate_approved_by_the_officer() {
         // One respondent: Tonga counts only what is released to it (nothing),
         // the secretariat reads Fiji's answers, released to it by default.
         let seen = store.survey_findings(&tonga, q.id).await.unwrap();
-        assert_eq!((seen.findings.basis, seen.findings.responding), (Basis::ReleasedResponses, 0));
+        assert_eq!((seen.findings.submitted, seen.findings.responding), (Some(1), 0));
         assert!(seen.released.is_empty());
         let seen = store.survey_findings(&secretariat, q.id).await.unwrap();
         assert_eq!(seen.findings.responding, 1);
@@ -241,7 +240,7 @@ async fn answered_by_focal_point_and_delegate_approved_by_the_officer() {
 }
 
 #[tokio::test]
-async fn findings_count_all_only_where_released_and_text_only_from_released_answers() {
+async fn findings_count_only_the_answers_released_to_the_reader() {
     for db in backends(NOW).await {
         let store = &db.store;
         region(store).await;
@@ -253,38 +252,50 @@ async fn findings_count_all_only_where_released_and_text_only_from_released_answ
         let q = store.create_questionnaire(&secretariat, draft).await.unwrap();
         let q = store.update_questionnaire(&secretariat, q.id, q.draft.clone(), true).await.unwrap();
         let mut viewers = Vec::new();
+        let mut before_vanuatu = None;
         for (n, (member, abmis, comment)) in
-            [("FJI", false, "Excel only"), ("TON", true, "Arrival cards"), ("VUT", false, "No storage")]
+            [("FJI", false, "Excel only"), ("TON", true, "Arrival cards"), ("VUT", true, "No storage")]
                 .into_iter()
                 .enumerate()
         {
             let n = 10 + 2 * n as u128;
             let nfp = member_user(store, n, member, &[Role::NationalFocalPoint]).await;
             let officer = member_user(store, n + 1, member, &[Role::AuthorisingOfficer]).await;
+            if member == "VUT" {
+                before_vanuatu = Some(store.survey_findings(&viewers[0], q.id).await.unwrap());
+            }
             respond(store, &nfp, &officer, q.id, answers(abmis, comment)).await;
             viewers.push(nfp);
         }
         let (fiji, tonga) = (&viewers[0], &viewers[1]);
 
+        // The findings are released to Fiji, the other members' answers (to
+        // the secretariat only) are not: Fiji learns that three members
+        // responded, and counts its own answers alone. Two others answering
+        // "yes" would otherwise show it what they answered.
         let seen = store.survey_findings(fiji, q.id).await.unwrap();
-        assert_eq!((seen.findings.basis, seen.findings.responding), (Basis::AllRespondents, 3));
+        assert_eq!((seen.findings.submitted, seen.findings.responding), (Some(3), 1));
         let abmis = seen.findings.questions.iter().find(|x| x.key == "abmis").unwrap();
         let Tally::Options { options } = &abmis.tally else { panic!("options") };
-        assert_eq!(options.iter().map(|o| (o.count, o.percent)).collect::<Vec<_>>(), [(1, 33), (2, 67)]);
+        assert_eq!(options.iter().map(|o| (o.count, o.percent)).collect::<Vec<_>>(), [(0, 0), (1, 100)]);
         let support = seen.findings.questions.iter().find(|x| x.key == "support").unwrap();
         let Tally::Ranking { order } = &support.tally else { panic!("ranking") };
-        assert_eq!(order[0].key, "law");
+        assert_eq!((order[0].key.as_str(), order[0].ranked_by), ("law", 1));
         // Free text and individual answers: Fiji's own only.
         let comments = seen.findings.questions.iter().find(|x| x.key == "comments").unwrap();
         let Tally::Text { answers, themes } = &comments.tally else { panic!("text") };
         assert_eq!(answers.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["Excel only"]);
         assert!(themes.is_empty(), "no themes defined");
         assert_eq!(seen.released.len(), 1);
+        // Vanuatu submitting changed nothing Fiji reads but how many responded.
+        let before = before_vanuatu.expect("read before Vanuatu submitted");
+        assert_eq!((before.findings.submitted, before.findings.questions), (Some(2), seen.findings.questions));
 
+        // Tonga, to which the findings are not released, is not told how many responded.
         let seen = store.survey_findings(tonga, q.id).await.unwrap();
-        assert_eq!((seen.findings.basis, seen.findings.responding), (Basis::ReleasedResponses, 1));
+        assert_eq!((seen.findings.submitted, seen.findings.responding), (None, 1));
         let secretariat_view = store.survey_findings(&secretariat, q.id).await.unwrap();
-        assert_eq!(secretariat_view.released.len(), 3);
+        assert_eq!((secretariat_view.findings.responding, secretariat_view.released.len()), (3, 3));
     }
 }
 
