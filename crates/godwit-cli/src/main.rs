@@ -73,6 +73,9 @@ enum Command {
     /// List capacity surveys and read or download their findings as a user may see them.
     #[command(subcommand)]
     Survey(commands::survey::SurveyCommand),
+    /// Pull a collection of another TAXII 2.1 server as a user's drafts.
+    #[command(subcommand)]
+    Taxii(commands::taxii::TaxiiCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -106,6 +109,7 @@ fn main() -> anyhow::Result<()> {
             Command::Bulletin(args) => commands::bulletin::run(args).await,
             Command::Stix(command) => commands::stix::run(command).await,
             Command::Survey(command) => commands::survey::run(command).await,
+            Command::Taxii(command) => commands::taxii::run(command).await,
         }
     })
 }

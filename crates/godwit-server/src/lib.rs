@@ -19,6 +19,7 @@ pub mod regional;
 pub mod security;
 pub mod state;
 pub mod surveys;
+pub mod taxii;
 pub mod warnings;
 pub mod web;
 
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .nest("/api/v1", api::routes(state.config.max_json_bytes))
         .merge(web::routes(state.config.max_json_bytes))
+        .merge(taxii::routes())
         .route("/healthz", get(health))
         .merge(docs)
         .fallback(not_found)

@@ -100,6 +100,11 @@ pub struct ItemFilter {
     pub updated_since: Option<Timestamp>,
     /// Keyset cursor: the (updated_at, id) of the last item of the previous page.
     pub before: Option<(Timestamp, Uuid)>,
+    /// Oldest change first, for feeds read forward (TAXII); the keyset cursor
+    /// is then `after`.
+    pub oldest_first: bool,
+    /// Keyset cursor of a page oldest first: the last item of the previous page.
+    pub after: Option<(Timestamp, Uuid)>,
     pub limit: u64,
 }
 
@@ -922,10 +927,21 @@ impl Store {
                 ),
             );
         }
+        if let Some((at, id)) = filter.after {
+            query.and_where(Expr::col((Items::Table, Items::UpdatedAt)).gte(at.0));
+            query.cond_where(
+                Cond::any().add(Expr::col((Items::Table, Items::UpdatedAt)).gt(at.0)).add(
+                    Cond::all()
+                        .add(Expr::col((Items::Table, Items::UpdatedAt)).eq(at.0))
+                        .add(Expr::col((Items::Table, Items::Id)).gt(id.to_string())),
+                ),
+            );
+        }
         query
     }
 
-    /// A page of the items `subject` may read, newest change first.
+    /// A page of the items `subject` may read, newest change first (or oldest,
+    /// as the filter says).
     pub async fn list_items(&self, subject: &Subject, filter: &ItemFilter) -> Result<ItemPage, StoreError> {
         let (items, next) = self.list_full_items(subject, filter).await?;
         Ok(ItemPage { items: items.into_iter().map(ItemSummary::from).collect(), next })
@@ -944,10 +960,11 @@ impl Store {
         let agreements = self.agreements().await?;
         let limit = filter.limit.clamp(1, 500);
         let mut query = self.filtered_select(subject, &agreements, filter);
+        let order = if filter.oldest_first { Order::Asc } else { Order::Desc };
         query
             .columns(ITEM_COLUMNS.map(|c| (Items::Table, c)))
-            .order_by((Items::Table, Items::UpdatedAt), Order::Desc)
-            .order_by((Items::Table, Items::Id), Order::Desc)
+            .order_by((Items::Table, Items::UpdatedAt), order.clone())
+            .order_by((Items::Table, Items::Id), order)
             .limit(limit + 1);
         let mut items = self.load_items(&query).await?;
         let more = items.len() as u64 > limit;

@@ -9,4 +9,5 @@ pub mod rfi;
 pub mod screening;
 pub mod stix;
 pub mod survey;
+pub mod taxii;
 pub mod threats;

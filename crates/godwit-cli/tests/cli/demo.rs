@@ -200,6 +200,28 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     let refused = godwit(&[&["stix", "import"][..], &user, &[credentials_file.to_str().unwrap()]].concat());
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("bundle/type"));
 
+    // A partner's TAXII server (medallion) holds the same objects; a pull makes them drafts, a second finds nothing new.
+    let partner = crate::taxii_pull::Partner::start(dir.path());
+    partner.add(objects);
+    let password = partner.password_file.to_str().unwrap();
+    let from = ["taxii", "pull", &partner.api_root, crate::taxii_pull::COLLECTION];
+    let pull = [&from[..], &user, &["--login", crate::taxii_pull::LOGIN, "--password-file", password]].concat();
+    let pulled = godwit(&pull);
+    let stdout = String::from_utf8_lossy(&pulled.stdout);
+    assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
+    assert!(
+        stdout.contains("Fraudulently obtained passports via Nadi") && stdout.contains("drafts created"),
+        "{stdout}"
+    );
+    let again = godwit(&pull);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("nothing new"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    let wrong = godwit(&[&from[..], &user, &["--login", "someone", "--password-file", password]].concat());
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("401"));
+
     // The capacity survey as New Zealand sees it: listed, its findings read and written as XLSX and PDF.
     let listed = godwit(&[&["survey", "list"][..], &user].concat());
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();

@@ -7,4 +7,5 @@ mod access_probe;
 mod browser;
 mod demo;
 mod schemathesis;
+mod taxii_pull;
 mod tls;

@@ -1,6 +1,6 @@
 //! Items to a STIX 2.1 bundle.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use godwit_domain::Timestamp;
 use godwit_domain::grading::{GradingScheme, SourceGrading};
@@ -20,11 +20,28 @@ use super::{
 };
 
 /// Names of the members and organisations that authored the exported items,
-/// and the node's classification scale, whose words the markings use.
+/// the node's classification scale, whose words the markings use, and the
+/// first version of every exported item that is not a first version itself.
 pub struct Directory<'a> {
     pub scale: &'a ClassificationScale,
     pub members: &'a [Member],
     pub organisations: &'a [Organisation],
+    /// By item id; an item not listed is its own first version.
+    pub lineages: &'a BTreeMap<Uuid, Lineage>,
+}
+
+/// The first version of an item: every version of an item is a version of the
+/// same STIX objects, which take their id and `created` from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lineage {
+    pub first: Uuid,
+    pub created: Timestamp,
+}
+
+impl Directory<'_> {
+    fn lineage(&self, item: &Item) -> Lineage {
+        self.lineages.get(&item.id).copied().unwrap_or(Lineage { first: item.id, created: item.created_at })
+    }
 }
 
 /// The properties of Godwit's extension on a report: what STIX has no
@@ -82,16 +99,50 @@ pub fn export_bundle(items: &[Item], directory: &Directory<'_>) -> Value {
     objects.add(EXTENSION_ID, extension_definition);
     let mut keys = String::new();
     for item in items {
-        let key = format!("{}/{}", item.id, item.version);
-        export_item(item, &key, directory, &mut objects);
-        keys.push_str(&key);
-        keys.push(',');
+        export_item(item, directory, &mut objects);
+        keys.push_str(&format!("{}/{},", item.id, item.version));
     }
     json!({
         "type": "bundle",
         "id": stix_id("bundle", &format!("bundle/{keys}")),
         "objects": objects.list,
     })
+}
+
+/// The objects of one item, as a TAXII collection serves them: its report
+/// first, then every object the report refers to, Godwit's identity and the
+/// extension definition last.
+pub fn item_objects(item: &Item, directory: &Directory<'_>) -> Vec<Value> {
+    let mut objects = Objects::default();
+    export_item(item, directory, &mut objects);
+    objects.add(GODWIT_IDENTITY, godwit_identity);
+    objects.add(EXTENSION_ID, extension_definition);
+    let report = objects.list.iter().position(|o| o["type"] == "report").unwrap_or(0);
+    objects.list[..=report].rotate_right(1);
+    objects.list
+}
+
+/// The id of the report of every version of the item whose first version is
+/// `item_id`. Item ids are UUIDv7; STIX ids must be of versions 1 to 5 and SHOULD be
+/// version 4, so the version digit 7 becomes 4 and nothing else changes (see
+/// [`item_of_report`]). The variant bits are set as RFC 9562 has them, as
+/// every UUIDv7 already has them.
+pub fn report_id(item_id: Uuid) -> String {
+    let mut bytes = *item_id.as_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    format!("report--{}", Uuid::from_bytes(bytes))
+}
+
+/// The first version of the item whose report is `report_id`, as [`report_id`] made it.
+pub fn item_of_report(report_id: &str) -> Option<Uuid> {
+    let uuid = Uuid::parse_str(report_id.strip_prefix("report--")?).ok()?;
+    let mut bytes = *uuid.as_bytes();
+    if bytes[6] >> 4 != 4 {
+        return None;
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x70;
+    Some(Uuid::from_bytes(bytes))
 }
 
 fn godwit_identity() -> Value {
@@ -123,14 +174,19 @@ fn extension_definition() -> Value {
     })
 }
 
-fn export_item(item: &Item, key: &str, directory: &Directory<'_>, objects: &mut Objects) {
+/// Adds the report of `item` and what it refers to. They are keyed on the
+/// item's first version, so a new version of an item is a new version (a later
+/// `modified`) of the same objects.
+fn export_item(item: &Item, directory: &Directory<'_>, objects: &mut Objects) {
+    let lineage = directory.lineage(item);
+    let key = lineage.first.to_string();
     let content = &item.content;
     let markings = markings(content, directory.scale, objects);
     let member = member_identity(&item.originator_member, directory, objects);
     let author = organisation_identity(item, directory, objects);
-    let report_id = stix_id("report", &format!("report/{key}"));
-    let modified = item.updated_at.max(item.created_at);
-    let common = Common { created: item.created_at, modified, author: &author, markings: &markings };
+    let report_id = report_id(lineage.first);
+    let modified = item.updated_at.max(lineage.created);
+    let common = Common { created: lineage.created, modified, author: &author, markings: &markings };
 
     let mut refs = vec![author.clone(), member];
     for country in &content.countries {
@@ -140,7 +196,7 @@ fn export_item(item: &Item, key: &str, directory: &Directory<'_>, objects: &mut 
             refs.push(location);
         }
     }
-    if let Some(indicator) = indicator(item, key, &common) {
+    if let Some(indicator) = indicator(item, &key, &common) {
         refs.push(indicator.0.clone());
         objects.add(&indicator.0, || indicator.1);
     }

@@ -7,8 +7,9 @@
 //! roles, releasability). Graded items get a `note` explaining the grade; alerts
 //! naming document series get a PCRE `indicator` over document numbers.
 //!
-//! Ids are UUIDv5 of the Godwit item id and version, so exporting the same
-//! items again gives the same objects. TLP uses the TLP 2.0 marking definitions
+//! A report's id is its item's id (see [`report_id`]) and the other ids are
+//! UUIDv5 of what they stand for, so exporting the same items again gives the
+//! same objects and a new version of an item is a new version of its report. TLP uses the TLP 2.0 marking definitions
 //! with their standard ids; classification and caveats are statement markings.
 
 mod countries;
@@ -19,7 +20,7 @@ use godwit_domain::marking::{Caveats, Tlp};
 use sha1::{Digest, Sha1};
 use uuid::Uuid;
 
-pub use export::{Directory, export_bundle};
+pub use export::{Directory, Lineage, export_bundle, item_objects, item_of_report, report_id};
 pub use import::{ImportError, ImportErrors, ImportedItem, import_bundle, stix_property};
 
 pub const SPEC_VERSION: &str = "2.1";

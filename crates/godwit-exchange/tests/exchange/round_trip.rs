@@ -11,10 +11,12 @@ use godwit_domain::item::{
 };
 use godwit_domain::marking::{Caveats, Classification, Tlp};
 use godwit_domain::member::MemberCode;
-use godwit_exchange::stix::{export_bundle, import_bundle, tlp_marking_id};
+use godwit_exchange::stix::{
+    Lineage, export_bundle, import_bundle, item_objects, item_of_report, report_id, tlp_marking_id,
+};
 use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::samples::{self, NOW, World};
@@ -45,11 +47,49 @@ fn the_same_items_give_the_same_bundle() {
     let first = export_bundle(&samples::items(), &world.directory());
     let again = export_bundle(&samples::items(), &world.directory());
     assert_eq!(first, again);
-    let mut next = samples::alert();
+}
+
+#[test]
+fn a_new_version_is_a_new_version_of_the_same_report() {
+    let mut world = World::new();
+    let mut first = samples::alert();
+    first.id = Uuid::now_v7();
+    let mut next = first.clone();
+    next.id = Uuid::now_v7();
     next.version = 2;
-    let other = export_bundle(&[next], &world.directory());
-    let report_ids = |b: &Value| objects_of(b, "report").iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
-    assert!(!report_ids(&first).contains(&report_ids(&other)[0]), "a new version is a new report");
+    next.supersedes = Some(first.id);
+    next.created_at = first.updated_at.plus_days(1);
+    next.updated_at = next.created_at;
+    world.lineages.insert(next.id, Lineage { first: first.id, created: first.created_at });
+    let report = |item| {
+        export_bundle(&[item], &world.directory())["objects"]
+            .as_array()
+            .and_then(|objects| objects.iter().find(|o| o["type"] == "report").cloned())
+            .expect("a report")
+    };
+    let (before, after) = (report(first.clone()), report(next));
+    assert_eq!(before["id"], after["id"]);
+    assert_eq!(before["created"], after["created"]);
+    assert!(after["modified"].as_str() > before["modified"].as_str());
+    assert_eq!(before["id"].as_str().and_then(item_of_report), Some(first.id));
+}
+
+#[test]
+fn an_items_objects_start_with_its_report_and_hold_what_it_refers_to() {
+    let world = World::new();
+    let item = samples::incident();
+    let objects = item_objects(&item, &world.directory());
+    assert_eq!(objects[0]["id"], json!(report_id(item.id)));
+    let ids: BTreeSet<&str> = objects.iter().filter_map(|o| o["id"].as_str()).collect();
+    assert_eq!(ids.len(), objects.len(), "each object once");
+    for reference in objects[0]["object_refs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(objects[0]["object_marking_refs"].as_array().into_iter().flatten())
+    {
+        assert!(ids.contains(reference.as_str().unwrap_or_default()), "{reference} is served beside the report");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Realistic items of every kind that carries something STIX can say, and the
 //! directory that names their authors.
 
+use std::collections::BTreeMap;
+
 use godwit_domain::Timestamp;
 use godwit_domain::grading::{GradingScheme, SourceGrading};
 use godwit_domain::incident::{
@@ -13,7 +15,7 @@ use godwit_domain::item::{
 };
 use godwit_domain::marking::{Caveats, Classification, ClassificationScale, Tlp};
 use godwit_domain::member::{AgencyKind, Member, MemberCode, MemberKind, Organisation};
-use godwit_exchange::stix::Directory;
+use godwit_exchange::stix::{Directory, Lineage};
 use uuid::Uuid;
 
 /// After every sample was written: 2026-11-24.
@@ -32,6 +34,7 @@ pub struct World {
     pub scale: ClassificationScale,
     pub members: Vec<Member>,
     pub organisations: Vec<Organisation>,
+    pub lineages: BTreeMap<Uuid, Lineage>,
 }
 
 impl World {
@@ -45,11 +48,17 @@ impl World {
                 name: "Fiji Immigration Department".into(),
                 agency: AgencyKind::Immigration,
             }],
+            lineages: BTreeMap::new(),
         }
     }
 
     pub fn directory(&self) -> Directory<'_> {
-        Directory { scale: &self.scale, members: &self.members, organisations: &self.organisations }
+        Directory {
+            scale: &self.scale,
+            members: &self.members,
+            organisations: &self.organisations,
+            lineages: &self.lineages,
+        }
     }
 }
 

@@ -197,6 +197,7 @@ pub async fn list(
         updated_since,
         before,
         limit,
+        ..ItemFilter::default()
     };
     let page = state.store.list_items(&caller.subject, &filter).await?;
     Ok(Json(ItemList { items: page.items, next: page.next.map(|(at, id)| format!("{}.{id}", at.0)) }))

@@ -8,13 +8,16 @@
 //!   the `X-CSRF-Token` header (bearer requests are not sent by browsers on
 //!   their own, so they need none).
 //! - API tokens (`gwt_…`) are for machine clients: scoped (`read`, `write`),
-//!   expiring, revocable, hashed at rest.
+//!   expiring, revocable, hashed at rest. Sent as `Authorization: Bearer`, or
+//!   as the password of `Basic` for clients that know only that (TAXII's);
+//!   Basic never takes an account's password.
 //! - A user whose roles require TOTP and who has not enrolled yet may only
 //!   enrol ([`EnrollingCaller`]); every other route refuses them.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
+use base64::Engine;
 use godwit_domain::Timestamp;
 use godwit_domain::user::{Subject, User};
 use godwit_store::users::SessionRecord;
@@ -76,8 +79,38 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
-    parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+/// The token in the `Authorization` header.
+enum SentToken<'a> {
+    /// `Bearer TOKEN`: a session token or an API token.
+    Bearer(&'a str),
+    /// `Basic` with an API token as the password, for clients that know no
+    /// other scheme (TAXII's). The user name must be the token's owner's.
+    Basic { username: String, token: String },
+}
+
+fn sent_token(parts: &Parts) -> Result<Option<SentToken<'_>>, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let value = value.to_str().map_err(|_| ApiError::unauthenticated("the Authorization header is not text"))?;
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return Ok(Some(SentToken::Bearer(token.trim())));
+    }
+    let basic = value.strip_prefix("Basic ").ok_or_else(|| {
+        ApiError::unauthenticated("the Authorization header takes Bearer or Basic (with an API token as the password)")
+    })?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(basic.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| ApiError::unauthenticated("the Basic credentials are not base64 of user:password"))?;
+    let (username, token) = decoded
+        .split_once(':')
+        .ok_or_else(|| ApiError::unauthenticated("the Basic credentials are not base64 of user:password"))?;
+    if !token.starts_with(API_TOKEN_PREFIX) {
+        return Err(ApiError::unauthenticated(
+            "Basic authentication takes an API token (gwt_…) as the password, never the account's password",
+        ));
+    }
+    Ok(Some(SentToken::Basic { username: username.to_owned(), token: token.to_owned() }))
 }
 
 fn is_write(method: &Method) -> bool {
@@ -123,8 +156,14 @@ pub(crate) async fn authenticate(
     csrf: CsrfToken<'_>,
 ) -> Result<(Caller, bool), ApiError> {
     let now = state.store.clock().now();
-    let (user_id, via) = match bearer(parts) {
-        Some(token) if token.starts_with(API_TOKEN_PREFIX) => {
+    let sent = sent_token(parts)?;
+    let (api_token, basic_user) = match &sent {
+        Some(SentToken::Bearer(token)) if token.starts_with(API_TOKEN_PREFIX) => (Some(*token), None),
+        Some(SentToken::Basic { username, token }) => (Some(token.as_str()), Some(username.as_str())),
+        _ => (None, None),
+    };
+    let (user_id, via) = match (api_token, &sent) {
+        (Some(token), _) => {
             let record = state
                 .store
                 .api_token_by_hash(&token_hash(token))
@@ -141,11 +180,11 @@ pub(crate) async fn authenticate(
             }
             (record.user_id, AuthVia::ApiToken { id: record.id })
         }
-        Some(token) => {
+        (None, Some(SentToken::Bearer(token))) => {
             let (session, id_hash) = check_session(state, token).await?;
             (session.user_id, AuthVia::SessionBearer { id_hash })
         }
-        None => {
+        (None, _) => {
             let token =
                 cookie_value(parts, SESSION_COOKIE).ok_or_else(|| ApiError::unauthenticated("sign in first"))?;
             let (session, id_hash) = check_session(state, token).await?;
@@ -168,6 +207,9 @@ pub(crate) async fn authenticate(
     };
     let id = uuid::Uuid::parse_str(&user_id).map_err(|_| ApiError::internal())?;
     let record = state.store.user(id).await?;
+    if basic_user.is_some_and(|name| name != record.user.username) {
+        return Err(ApiError::unauthenticated("the API token is not this user's"));
+    }
     if record.user.disabled {
         return Err(ApiError::unauthenticated("the account is disabled"));
     }

@@ -22,5 +22,6 @@ mod screening;
 mod search;
 mod stix;
 mod surveys;
+mod taxii;
 mod threats;
 mod warnings;

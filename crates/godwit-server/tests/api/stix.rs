@@ -9,7 +9,7 @@ use crate::harness::{Node, nodes};
 
 const EXTENSION: &str = godwit_exchange::stix::EXTENSION_ID;
 
-fn alert(title: &str, release_members: &[&str]) -> Value {
+pub(crate) fn alert(title: &str, release_members: &[&str]) -> Value {
     json!({
         "title": title,
         "summary": "Counterfeits seen at Nadi.",
