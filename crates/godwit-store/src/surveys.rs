@@ -706,10 +706,12 @@ impl Store {
         Ok((findings, released))
     }
 
-    /// Reminds the national focal points of members asked that have not
-    /// submitted, once a questionnaire closes within
-    /// [`REMIND_DAYS_BEFORE_CLOSE`] days (today by the store's clock, UTC);
-    /// once per recipient and closing date. Returns how many notices were new.
+    /// Reminds the people of members asked whose answers are not submitted,
+    /// once a questionnaire closes within [`REMIND_DAYS_BEFORE_CLOSE`] days
+    /// (today by the store's clock, UTC): the focal points, the colleagues
+    /// given a section not done yet, and, for answers awaiting approval, the
+    /// member's authorising officers (not the one who submitted them); once
+    /// per recipient and closing date. Returns how many notices were new.
     pub async fn remind_surveys(&self) -> Result<u64, StoreError> {
         let today = self.clock().now().to_datetime().date();
         let mut notices = Vec::new();
@@ -717,26 +719,48 @@ impl Store {
             if q.days_left(today).is_none_or(|days| days > REMIND_DAYS_BEFORE_CLOSE) {
                 continue;
             }
-            let submitted: BTreeMap<MemberCode, ResponseState> =
-                self.all_responses(q.id).await?.into_iter().map(|r| (r.member, r.state)).collect();
+            let responses: BTreeMap<MemberCode, Response> =
+                self.all_responses(q.id).await?.into_iter().map(|r| (r.member.clone(), r)).collect();
             for member in self.members().await? {
-                if submitted.get(&member.code) == Some(&ResponseState::Submitted) {
+                let response = responses.get(&member.code);
+                let state = response.map_or(ResponseState::Draft, |r| r.state);
+                if state == ResponseState::Submitted {
                     continue;
+                }
+                let mut delegated: BTreeMap<Uuid, Vec<&str>> = BTreeMap::new();
+                for (section, user) in response.into_iter().flat_map(|r| r.delegations_not_done(&q.draft)) {
+                    delegated.entry(user).or_default().push(&section.title);
                 }
                 for user in self.users(Some(&member.code)).await? {
                     let subject = self.subject_for(&user).await?;
-                    if user.disabled || !answers_for_member(&subject, &member.code) || !q.asks(&subject) {
+                    if user.disabled || !q.asks(&subject) {
                         continue;
                     }
+                    let focal_point = answers_for_member(&subject, &member.code);
+                    let approves = subject.has(godwit_domain::user::Role::AuthorisingOfficer)
+                        && response.is_none_or(|r| r.submitted_by != Some(user.id));
+                    let why = match state {
+                        ResponseState::AwaitingApproval if approves => {
+                            "your member's answers await your approval".into()
+                        }
+                        ResponseState::AwaitingApproval if focal_point => {
+                            "your member's answers await its authorising officer's approval".into()
+                        }
+                        ResponseState::AwaitingApproval => continue,
+                        _ if focal_point => "your member's answers are not submitted yet".into(),
+                        _ => match delegated.get(&user.id) {
+                            Some(sections) => {
+                                format!("the sections given to you are not done: {}", sections.join(", "))
+                            }
+                            None => continue,
+                        },
+                    };
                     notices.push(Notice {
                         user: user.id,
                         kind: NoticeKind::Survey,
                         topic: format!("survey:{}:closes:{}", q.id, q.draft.closes_on),
                         about: q.id,
-                        title: format!(
-                            "\"{}\" closes on {}: your member's answers are not submitted yet",
-                            q.draft.title, q.draft.closes_on
-                        ),
+                        title: format!("\"{}\" closes on {}: {why}", q.draft.title, q.draft.closes_on),
                     });
                 }
             }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{MAX_TEXT_CHARS, QuestionKind, Questionnaire, QuestionnaireDraft};
+use super::{MAX_TEXT_CHARS, Question, QuestionKind, Questionnaire, QuestionnaireDraft, Section};
 use crate::item::{Envelope, ItemKind, ItemState, Marking, Originator, Releasability, named_enum};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 use crate::member::MemberCode;
@@ -322,6 +322,23 @@ impl Response {
             return BTreeSet::new();
         }
         self.delegations.iter().filter(|(_, user)| **user == subject.user).map(|(s, _)| s.clone()).collect()
+    }
+
+    /// The sections given to a colleague that are not done yet, each with the
+    /// colleague: a section is done once a question of it is answered and
+    /// every required question of it that is asked is.
+    pub fn delegations_not_done<'a>(
+        &'a self,
+        questionnaire: &'a QuestionnaireDraft,
+    ) -> impl Iterator<Item = (&'a Section, Uuid)> + 'a {
+        let asked = questionnaire.asked(&self.answers);
+        self.delegations.iter().filter_map(move |(key, user)| {
+            let section = questionnaire.sections.iter().find(|s| s.key == *key)?;
+            let answered = |q: &Question| self.answers.contains_key(&q.key);
+            let mut questions = section.questions.iter().filter(|q| asked.contains(&q.key));
+            let done = questions.clone().any(answered) && questions.all(|q| !q.required || answered(q));
+            (!done).then_some((section, *user))
+        })
     }
 
     /// Whether `subject`, of the responding member, works on the response

@@ -262,6 +262,23 @@ fn a_response_goes_from_focal_point_and_delegate_to_the_authorising_officer() {
 }
 
 #[test]
+fn a_delegated_section_is_done_once_answered_with_its_required_questions() {
+    let q = published();
+    let nfp = subject(1, "FJI", &[Role::NationalFocalPoint]);
+    let mut r = Response::started(Uuid::from_u128(9), &q, &nfp, Timestamp(0));
+    r.delegations.insert("priorities".into(), Uuid::from_u128(2));
+    let not_done = |r: &Response| -> Vec<(String, Uuid)> {
+        r.delegations_not_done(&q.draft).map(|(s, user)| (s.key.clone(), user)).collect()
+    };
+    assert_eq!(not_done(&r), [("priorities".to_owned(), Uuid::from_u128(2))], "nothing answered");
+    // An optional answer alone leaves the required ranking and matrix to do.
+    r.answers.insert("comments".into(), AnswerValue::Text("Later".into()));
+    assert_eq!(not_done(&r).len(), 1);
+    r.answers = full_answers(true);
+    assert!(not_done(&r).is_empty(), "every required question of the section answered");
+}
+
+#[test]
 fn the_officer_who_submitted_does_not_approve_too() {
     let q = published();
     let both = subject(1, "FJI", &[Role::NationalFocalPoint, Role::AuthorisingOfficer]);

@@ -300,7 +300,7 @@ async fn findings_count_only_the_answers_released_to_the_reader() {
 }
 
 #[tokio::test]
-async fn focal_points_that_have_not_submitted_are_reminded_once_before_closing() {
+async fn those_who_still_have_to_act_are_reminded_once_before_closing() {
     for db in backends(NOW).await {
         let store = &db.store;
         region(store).await;
@@ -308,16 +308,53 @@ async fn focal_points_that_have_not_submitted_are_reminded_once_before_closing()
         let fiji = member_user(store, 2, "FJI", &[Role::NationalFocalPoint]).await;
         let fiji_officer = member_user(store, 3, "FJI", &[Role::AuthorisingOfficer]).await;
         let tonga = member_user(store, 4, "TON", &[Role::NationalFocalPoint]).await;
+        let tonga_analyst = member_user(store, 5, "TON", &[Role::Analyst]).await;
+        let tonga_officer = member_user(store, 6, "TON", &[Role::AuthorisingOfficer]).await;
+        let vanuatu = member_user(store, 7, "VUT", &[Role::NationalFocalPoint]).await;
+        let vanuatu_officer = member_user(store, 8, "VUT", &[Role::AuthorisingOfficer]).await;
         let q = store.create_questionnaire(&secretariat, questionnaire()).await.unwrap();
         let q = store.update_questionnaire(&secretariat, q.id, q.draft.clone(), true).await.unwrap();
-        respond(store, &fiji, &fiji_officer, q.id, answers(true, "")).await;
+        // Vanuatu is done; Fiji's answers await its officer; Tonga's
+        // priorities are with its analyst, not answered yet.
+        respond(store, &vanuatu, &vanuatu_officer, q.id, answers(true, "")).await;
+        let mut fiji_answers = answers(true, "");
+        fiji_answers.extend(priorities(&["law"]));
+        store.act_on_survey_response(&fiji, q.id, ResponseAction::Save, fiji_answers).await.unwrap();
+        store.act_on_survey_response(&fiji, q.id, ResponseAction::Submit, Answers::new()).await.unwrap();
+        store.act_on_survey_response(&tonga, q.id, ResponseAction::Save, answers(true, "")).await.unwrap();
+        let delegate = ResponseAction::Delegate { section: "priorities".into(), to: Some(tonga_analyst.user) };
+        store.act_on_survey_response(&tonga, q.id, delegate, Answers::new()).await.unwrap();
+
         assert_eq!(store.remind_surveys().await.unwrap(), 0, "more than a week before closing");
         let clock = Arc::new(FixedClock::new(NOW.plus_days(14)));
         let later = store.with_clock(clock);
-        assert_eq!(later.remind_surveys().await.unwrap(), 1);
+        assert_eq!(later.remind_surveys().await.unwrap(), 4);
         assert_eq!(later.remind_surveys().await.unwrap(), 0);
-        let bell = store.notifications_of(tonga.user, false, 10).await.unwrap();
-        assert!(bell[0].title.contains("closes on 2026-11-30"));
-        assert!(store.notifications_of(fiji.user, false, 10).await.unwrap().is_empty());
+        let latest = |who: &Subject| {
+            let (store, user) = (store.clone(), who.user);
+            async move { store.notifications_of(user, false, 10).await.unwrap().into_iter().next().unwrap().title }
+        };
+        let closes = "\"Information sharing capacity\" closes on 2026-11-30: ";
+        assert_eq!(latest(&fiji_officer).await, format!("{closes}your member's answers await your approval"));
+        assert_eq!(
+            latest(&fiji).await,
+            format!("{closes}your member's answers await its authorising officer's approval")
+        );
+        assert_eq!(latest(&tonga).await, format!("{closes}your member's answers are not submitted yet"));
+        assert_eq!(latest(&tonga_analyst).await, format!("{closes}the sections given to you are not done: Priorities"));
+        // Nothing for the officer of answers not submitted for approval, nor
+        // for a member that submitted.
+        for done in [&tonga_officer, &vanuatu, &vanuatu_officer] {
+            assert!(
+                store
+                    .notifications_of(done.user, false, 10)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .all(|n| !n.title.contains("closes on")),
+                "{:?}",
+                done.user
+            );
+        }
     }
 }
