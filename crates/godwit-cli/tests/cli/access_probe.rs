@@ -1,7 +1,7 @@
 //! The access-leak probe (issue 8, point 1): the demo region served over
 //! HTTP, every demo user signed in, and everything an item can be reached
 //! through — its API answer, its page, its history, its attachments, the item
-//! list and the search — compared with what the access policy
+//! list, the search and the TAXII collection — compared with what the access policy
 //! (`godwit_domain::policy::decide`, judged here on the database itself)
 //! allows that user. Zero differences; the audit trail refused to everyone
 //! but auditors; and no password, TOTP secret or session token in the
@@ -187,6 +187,38 @@ fn probe_reader(
         let missing: Vec<_> = reader.readable.difference(&listed).collect();
         differ(format!("item list: {} not readable listed {extra:?}; {} readable missing", extra.len(), missing.len()));
     }
+    // The TAXII collection serves exactly the readable published items.
+    let published: BTreeSet<Uuid> = truth
+        .items
+        .iter()
+        .filter(|i| i.state == ItemState::Published && reader.readable.contains(&i.id))
+        .map(|i| i.id)
+        .collect();
+    let mut served = BTreeSet::new();
+    let mut next: Option<String> = None;
+    loop {
+        let query = next.as_ref().map(|n| format!("&next={n}")).unwrap_or_default();
+        let path = format!("/taxii2/godwit/collections/{}/objects/?limit=1000{query}", godwit_server::taxii::PUBLISHED);
+        let (status, page) = client.call("GET", &path, Some(&token), None);
+        if status != 200 {
+            differ(format!("TAXII collection answered {status}"));
+            break;
+        }
+        let reports = page["objects"].as_array().into_iter().flatten().filter(|o| o["type"] == "report");
+        served.extend(reports.map(|r| {
+            r["extensions"][godwit_exchange::stix::EXTENSION_ID]["item_id"].as_str().unwrap().parse::<Uuid>().unwrap()
+        }));
+        next = page["next"].as_str().map(str::to_owned);
+        if next.is_none() {
+            break;
+        }
+    }
+    if served != published {
+        let extra: Vec<_> = served.difference(&published).collect();
+        let missing = published.difference(&served).count();
+        differ(format!("TAXII collection: {} not readable served {extra:?}; {missing} missing", extra.len()));
+    }
+    checks += 1;
     let mut offset = Some(0);
     while let Some(at) = offset {
         let (status, results) =
