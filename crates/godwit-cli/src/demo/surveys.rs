@@ -401,9 +401,12 @@ pub async fn seed(store: &Store, users: &[User], now: Timestamp) -> anyhow::Resu
     };
     let secretariat = subject("sec.pidcsec".into()).await?;
 
+    // Rounds are named by their year, as the PIDC names its questionnaires.
+    let year = now.to_datetime().year();
+
     // The earlier round, answered a year ago.
     clock.set(now.plus_days(-400));
-    let earlier = questionnaire("Last year", (-395, -365), None, now)?;
+    let earlier = questionnaire(&(year - 1).to_string(), (-395, -365), None, now)?;
     let earlier = store.create_questionnaire(&secretariat, earlier).await.context("the earlier questionnaire")?;
     store.update_questionnaire(&secretariat, earlier.id, earlier.draft.clone(), true).await?;
     for (n, p) in EARLIER_ROUND.iter().enumerate() {
@@ -416,7 +419,7 @@ pub async fn seed(store: &Store, users: &[User], now: Timestamp) -> anyhow::Resu
 
     // This round, open for three more weeks.
     clock.set(now.plus_days(-30));
-    let draft = questionnaire("This year", (-28, 21), Some(earlier.id), now)?;
+    let draft = questionnaire(&year.to_string(), (-28, 21), Some(earlier.id), now)?;
     let current = store.create_questionnaire(&secretariat, draft).await.context("the questionnaire")?;
     store.update_questionnaire(&secretariat, current.id, current.draft.clone(), true).await?;
     for (n, p) in THIS_ROUND.iter().enumerate() {

@@ -154,7 +154,8 @@ async fn seeding_fills_a_store_with_a_whole_region() {
     // are released to PIDC), Papua New Guinea's answers are neither counted
     // nor shown to Fiji, and this round is compared with last year's.
     let surveys = store.questionnaires(&subject).await.expect("questionnaires");
-    let current = surveys.iter().find(|q| q.round == "This year").expect("this year's round");
+    let this_year = now.to_datetime().year().to_string();
+    let current = surveys.iter().find(|q| q.round == this_year).expect("this year's round");
     assert_eq!((current.responses, current.response_state.map(|s| s.as_str())), (Some(6), Some("submitted")));
     let findings = store.survey_findings(&subject, current.id).await.expect("findings");
     assert_eq!((findings.findings.submitted, findings.findings.responding), (Some(6), 5));

@@ -225,7 +225,10 @@ fn the_demo_region_shares_exactly_what_is_released_and_keeps_an_intact_audit_tra
     // The capacity survey as New Zealand sees it: listed, its findings read and written as XLSX and PDF.
     let listed = godwit(&[&["survey", "list"][..], &user].concat());
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    let line = listed.lines().find(|l| l.contains("This year")).unwrap_or_else(|| panic!("{listed}"));
+    // Rounds are named by year; this year's is the current one.
+    let this_year = time::OffsetDateTime::now_utc().year().to_string();
+    let line =
+        listed.lines().find(|l| l.split('\t').nth(3) == Some(this_year.as_str())).unwrap_or_else(|| panic!("{listed}"));
     let survey = line.split('\t').next().unwrap();
     let workbook = dir.path().join("findings.xlsx");
     let found = godwit(&[&["survey", "findings", survey][..], &user, &["--xlsx", workbook.to_str().unwrap()]].concat());
