@@ -3,6 +3,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = godwit_screening::manifest::csv::parse(data);
-});
+fuzz_target!(|data: &[u8]| godwit_screening::fuzz_checks::manifest_csv(data));

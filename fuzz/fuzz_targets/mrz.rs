@@ -3,8 +3,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = godwit_screening::mrz::parse(text);
-    }
-});
+fuzz_target!(|data: &[u8]| godwit_screening::fuzz_checks::mrz(data));

@@ -3,7 +3,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = godwit_screening::watchlist::persons::load(data);
-    let _ = godwit_screening::watchlist::documents::load(data);
-});
+fuzz_target!(|data: &[u8]| godwit_screening::fuzz_checks::watchlist_csv(data));

@@ -158,3 +158,6 @@ mod tests {
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod fuzz_replay;

@@ -6,4 +6,5 @@
 //! cannot represent. Pure: no I/O, no clock; the caller passes the time and
 //! decides which items a user may export (see docs/interoperability.md).
 
+pub mod fuzz_checks;
 pub mod stix;

@@ -10,7 +10,8 @@
 //! markup or code (no injection). The marking banner is the page header and
 //! footer, so it is on every page.
 
-mod markdown;
+pub mod fuzz_checks;
+pub mod markdown;
 
 use std::sync::LazyLock;
 

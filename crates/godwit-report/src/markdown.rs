@@ -1,8 +1,16 @@
-//! The Markdown authors write (executive summaries, forewords, report
-//! bodies) as report blocks: paragraphs with bold, italic and code spans,
-//! headings, bulleted lists. Anything else (quotes, code blocks, links,
-//! images, raw HTML) keeps its text and loses its form: it is printed, never
-//! interpreted.
+//! The Markdown authors write (item bodies, executive summaries, forewords,
+//! report bodies), in the two forms Godwit shows it:
+//!
+//! - [`html`] for the portal and the API: CommonMark with tables and
+//!   strikethrough, sanitised so that it carries no script, style or event
+//!   handler into a reader's browser;
+//! - [`markdown`] as report blocks: paragraphs with bold, italic and code
+//!   spans, headings, bulleted lists. Anything else (quotes, code blocks,
+//!   links, images, raw HTML) keeps its text and loses its form: it is
+//!   printed, never interpreted.
+//!
+//! Both take any text from any author; `fuzz/fuzz_targets/markdown.rs` fuzzes
+//! them (crate::fuzz_checks).
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
@@ -44,6 +52,18 @@ impl Builder {
             None => self.blocks.push(Block::Paragraph { spans }),
         }
     }
+}
+
+/// Renders Markdown `text` to HTML and sanitises the result, so an item body
+/// can never carry script, styles or event handlers into a reader's browser.
+pub fn html(text: &str) -> String {
+    let mut options = pulldown_cmark::Options::empty();
+    options.insert(pulldown_cmark::Options::ENABLE_TABLES);
+    options.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(text, options);
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::Builder::default().link_rel(Some("noopener noreferrer nofollow")).clean(&html).to_string()
 }
 
 /// The blocks of Markdown `text`.

@@ -19,6 +19,7 @@ pub mod countries;
 pub mod csv_table;
 pub mod dates;
 pub mod document_check;
+pub mod fuzz_checks;
 pub mod manifest;
 pub mod matching;
 pub mod mrz;

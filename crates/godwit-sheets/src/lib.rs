@@ -15,5 +15,6 @@
 
 pub mod cell;
 pub mod export;
+pub mod fuzz_checks;
 pub mod plan;
 pub mod read;
