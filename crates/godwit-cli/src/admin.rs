@@ -1,5 +1,5 @@
 //! Administration from the command line: the first administrator of a node,
-//! members, organisations, users, TOTP codes, backup and restore.
+//! members, organisations, users, TOTP codes, the secret key, backup and restore.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -193,6 +193,39 @@ pub fn totp(command: TotpCommand) -> anyhow::Result<()> {
         TotpCommand::Code { secret } => {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
             println!("{}", totp_code(&secret, now)?);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum SecretKeyCommand {
+    /// Replace the node's secret key with a new one and re-seal every TOTP
+    /// secret under it. Stop every process on the database first.
+    Rotate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The config file `godwit serve` reads, for its `secret_key_file`.
+        #[arg(long, env = "GODWIT_CONFIG")]
+        config: Option<PathBuf>,
+    },
+}
+
+pub async fn secret_key(command: SecretKeyCommand) -> anyhow::Result<()> {
+    match command {
+        SecretKeyCommand::Rotate { mut db, config } => {
+            db.secret_key_file =
+                db.secret_key_file.or(crate::serve::ConfigFile::read(config.as_deref())?.secret_key_file);
+            let path = db.secret_key_path();
+            anyhow::ensure!(path.exists(), "no secret key file at {}: nothing to rotate", path.display());
+            let store = db.open_existing().await?;
+            let event = AuditEvent::new("secret_key.rotate").with(serde_json::json!({ "via": "cli" }));
+            let (_, resealed) = store.rotate_secret_key(&path, event).await?;
+            println!(
+                "secret key {} rotated, {resealed} TOTP secrets re-sealed; copy it to every host of this database \
+                 before starting them",
+                path.display()
+            );
         }
     }
     Ok(())

@@ -48,6 +48,9 @@ enum Command {
     /// Second-factor helpers.
     #[command(subcommand)]
     Totp(admin::TotpCommand),
+    /// Rotate the node's secret key, which seals TOTP secrets.
+    #[command(subcommand)]
+    SecretKey(admin::SecretKeyCommand),
     /// Measure the core paths with generated data.
     Bench(bench::BenchArgs),
     /// Rebuild or inspect the full-text search index.
@@ -100,6 +103,7 @@ fn main() -> anyhow::Result<()> {
             Command::Screen(args) => commands::screening::run(args),
             Command::Document(args) => commands::screening::run_document(args),
             Command::Totp(command) => admin::totp(command),
+            Command::SecretKey(command) => admin::secret_key(command).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Rfi(command) => commands::rfi::run(command).await,
             Command::Index(command) => commands::index::run(command).await,

@@ -36,12 +36,24 @@ pub struct ServeArgs {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
+pub struct ConfigFile {
+    /// The node's secret key file, unless `--secret-key-file` or
+    /// `GODWIT_SECRET_KEY_FILE` names one.
+    pub secret_key_file: Option<PathBuf>,
     #[serde(default)]
     server: ServerConfig,
     /// Tag taxonomies added to (or replacing) the defaults.
     #[serde(default)]
     taxonomies: Vec<Taxonomy>,
+}
+
+impl ConfigFile {
+    /// The file at `path`; the defaults without one.
+    pub fn read(path: Option<&std::path::Path>) -> anyhow::Result<ConfigFile> {
+        let Some(path) = path else { return Ok(ConfigFile::default()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+    }
 }
 
 /// How to serve a store.
@@ -54,14 +66,9 @@ pub struct ServeOptions {
     pub search_dir: Option<PathBuf>,
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let file = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str::<ConfigFile>(&text).with_context(|| format!("in {}", path.display()))?
-        }
-        None => ConfigFile::default(),
-    };
+pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
+    let file = ConfigFile::read(args.config.as_deref())?;
+    args.db.secret_key_file = args.db.secret_key_file.or(file.secret_key_file);
     let config = file.server;
     let store = args.db.open().await?.with_taxonomies(Taxonomies::default().extended(file.taxonomies));
     tracing::info!(database = %redact(&args.db.url()), "database ready");

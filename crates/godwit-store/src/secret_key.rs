@@ -30,6 +30,13 @@ pub enum SecretKeyError {
     Malformed(PathBuf),
     #[error("the system's random number generator or cipher failed")]
     Unusable,
+    #[error("replacing the secret key file {0}: {1}")]
+    Replace(PathBuf, std::io::Error),
+    #[error(
+        "{0} exists: an earlier rotation did not finish. Start the node: if it refuses its key, move {0} back \
+         over the key file; if it starts, delete {0}. Then rotate again"
+    )]
+    Unfinished(PathBuf),
 }
 
 impl From<SecretKeyError> for StoreError {
@@ -76,6 +83,40 @@ impl SecretKey {
         }
     }
 
+    /// Writes a new random key to `path` in place of the one there, atomically
+    /// (written beside it, synced, renamed over it), and keeps the old file
+    /// as `path.old` until [`KeyFileSwap::keep`] or [`KeyFileSwap::undo`].
+    pub fn replace_file(path: &Path) -> Result<(SecretKey, KeyFileSwap), SecretKeyError> {
+        let swap = KeyFileSwap { path: path.to_owned(), old: sibling(path, "old") };
+        if swap.old.exists() {
+            return Err(SecretKeyError::Unfinished(swap.old));
+        }
+        let replace = |e| SecretKeyError::Replace(path.to_owned(), e);
+        std::fs::copy(path, &swap.old).map_err(replace)?;
+        // Left by a run that stopped before its rename: never in use.
+        let new = sibling(path, "new");
+        match std::fs::remove_file(&new) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(replace(e)),
+            _ => {}
+        }
+        let bytes = random::<KEY_LEN>()?;
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode_owner_only()
+            .open(&new)
+            .and_then(|mut file| writeln!(file, "{}", STANDARD.encode(bytes)).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&new, path))
+            .and_then(|()| sync_dir(path));
+        if let Err(e) = written {
+            // The old key is still the file's: no copy of it may linger.
+            let _ = std::fs::remove_file(&new);
+            let _ = std::fs::remove_file(&swap.old);
+            return Err(replace(e));
+        }
+        Ok((Self::from_bytes(&bytes)?, swap))
+    }
+
     /// Reads the key in `path`, which must exist.
     pub fn load(path: &Path) -> Result<SecretKey, SecretKeyError> {
         let text = std::fs::read_to_string(path).map_err(|e| SecretKeyError::Read(path.to_owned(), e))?;
@@ -118,6 +159,51 @@ impl SecretKey {
         })?;
         String::from_utf8(plain.to_vec()).map_err(|_| corrupt())
     }
+}
+
+/// A key file replaced by [`SecretKey::replace_file`], its old key kept
+/// beside it until the secrets it sealed are sealed under the new one.
+#[derive(Debug)]
+#[must_use = "the old key stays beside the new one until kept or undone"]
+pub struct KeyFileSwap {
+    path: PathBuf,
+    old: PathBuf,
+}
+
+impl KeyFileSwap {
+    /// The new key is in use: deletes the old one.
+    pub fn keep(self) -> Result<(), SecretKeyError> {
+        std::fs::remove_file(&self.old)
+            .and_then(|()| sync_dir(&self.path))
+            .map_err(|e| SecretKeyError::Replace(self.old.clone(), e))
+    }
+
+    /// The new key is not in use: puts the old one back.
+    pub fn undo(self) -> Result<(), SecretKeyError> {
+        std::fs::rename(&self.old, &self.path)
+            .and_then(|()| sync_dir(&self.path))
+            .map_err(|e| SecretKeyError::Replace(self.path.clone(), e))
+    }
+}
+
+/// `path.EXT`: `secret.key.old` beside `secret.key`.
+fn sibling(path: &Path, ext: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(ext);
+    PathBuf::from(name)
+}
+
+/// Makes a rename in `file`'s directory durable.
+fn sync_dir(file: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = file.parent() {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 fn random<const N: usize>() -> Result<[u8; N], SecretKeyError> {

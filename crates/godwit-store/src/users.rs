@@ -331,6 +331,91 @@ impl Store {
         Ok(sealed as usize)
     }
 
+    /// Rotates the node's secret key: writes a new key to `key_file` (the
+    /// old one kept as `key_file.old`), re-seals every TOTP secret under it
+    /// in one transaction with `audit_event`, then deletes the old key; on
+    /// any failure before the commit the old key is put back. Returns the
+    /// store sealing with the new key and how many secrets were re-sealed.
+    ///
+    /// Every other process on the database must be stopped first: they hold
+    /// the old key, which opens nothing once this commits.
+    pub async fn rotate_secret_key(
+        mut self,
+        key_file: &std::path::Path,
+        audit_event: AuditEvent,
+    ) -> Result<(Store, usize), StoreError> {
+        let old = self.secret_key()?;
+        // The key file must hold the key this store seals with; rotating from
+        // another would leave the database sealed under neither.
+        let on_disk = SecretKey::load(key_file)?;
+        if let Some((id, stored)) = self.first_sealed_secret().await? {
+            on_disk.open(&id, &stored)?;
+        }
+        let (new, swap) = SecretKey::replace_file(key_file)?;
+        match self.reseal(old, &new, audit_event).await {
+            Ok(resealed) => {
+                if let Err(e) = swap.keep() {
+                    tracing::warn!(error = %e, "the secret key is rotated, but the old key file is left: delete it");
+                }
+                self.secret_key = Some(std::sync::Arc::new(new));
+                Ok((self, resealed))
+            }
+            Err(e) => {
+                swap.undo()?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn first_sealed_secret(&self) -> Result<Option<(String, String)>, StoreError> {
+        self.pool
+            .target()
+            .fetch_optional(
+                Query::select()
+                    .columns([Users::Id, Users::TotpSecret])
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::TotpSecret).is_not_null())
+                    .limit(1),
+            )
+            .await
+    }
+
+    /// Re-seals every TOTP secret from `old` to `new` in one transaction.
+    async fn reseal(&self, old: &SecretKey, new: &SecretKey, audit_event: AuditEvent) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // No account may change until the commit, or a secret enrolled
+        // meanwhile would stay sealed under the old key. SQLite's write lock
+        // does this: a change committed after this transaction's read makes
+        // its first write fail.
+        if self.backend() == crate::Backend::Postgres {
+            tx.target().execute_raw("LOCK TABLE users IN EXCLUSIVE MODE").await?;
+        }
+        let rows: Vec<(String, String)> = tx
+            .target()
+            .fetch_all(
+                Query::select()
+                    .columns([Users::Id, Users::TotpSecret])
+                    .from(Users::Table)
+                    .and_where(Expr::col(Users::TotpSecret).is_not_null()),
+            )
+            .await?;
+        for (id, stored) in &rows {
+            let update = Query::update()
+                .table(Users::Table)
+                .value(Users::TotpSecret, new.seal(id, &old.open(id, stored)?)?)
+                .and_where(Expr::col(Users::Id).eq(id.as_str()))
+                .to_owned();
+            tx.target().execute(&update).await?;
+        }
+        let mut audit_event = audit_event;
+        if let Some(detail) = audit_event.detail.as_object_mut() {
+            detail.insert("resealed".into(), rows.len().into());
+        }
+        audit::append(&mut tx, self.clock().now(), &[audit_event]).await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
     /// Stores a TOTP secret, sealed; `enabled` once the user has proved they hold it.
     pub async fn set_totp(
         &self,

@@ -7,5 +7,6 @@ mod access_probe;
 mod browser;
 mod demo;
 mod schemathesis;
+mod secret_key;
 mod taxii_pull;
 mod tls;
