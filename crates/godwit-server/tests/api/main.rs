@@ -13,6 +13,7 @@ mod harness;
 mod hostile;
 mod incidents;
 mod items;
+mod logs;
 mod notices;
 mod regional;
 mod requirements;
