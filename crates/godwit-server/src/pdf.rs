@@ -135,7 +135,7 @@ pub fn assessment_report(
         picture = picture.with(Block::table(header, rows));
     }
     if !p.differences.is_empty() {
-        picture = picture.with(Block::Heading { text: "Rated notably differently".into() }).with(Block::List {
+        picture = picture.with(Block::Heading { text: "Rated differently".into() }).with(Block::List {
             items: p
                 .differences
                 .iter()

@@ -88,7 +88,7 @@ pub struct PictureCell {
     pub trend: Trend,
 }
 
-/// A threat that members rate notably differently.
+/// A threat that members rate differently, by one step or more.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RatingDifference {
@@ -97,6 +97,8 @@ pub struct RatingDifference {
     pub highest_members: Vec<MemberCode>,
     pub lowest: Rating,
     pub lowest_members: Vec<MemberCode>,
+    /// Two steps or more apart (`differ_notably`): shown with emphasis.
+    pub notable: bool,
 }
 
 /// Threats compared across the registers the viewer may read.
@@ -873,8 +875,8 @@ impl Store {
     }
 
     /// Threats compared across the registers `subject` may read: each
-    /// member's rating of each threat, and the threats members rate notably
-    /// differently. Reading classified registers this way is audited once,
+    /// member's rating of each threat, and every threat members rate
+    /// differently (notably: two steps or more). Reading classified registers this way is audited once,
     /// naming them, as `threat_picture.read`.
     pub async fn regional_picture(&self, subject: &Subject) -> Result<RegionalPicture, StoreError> {
         let registers = self.threat_registers(subject).await?;
@@ -890,7 +892,7 @@ impl Store {
     }
 
     /// The picture drawn from `registers`, which the caller judged readable:
-    /// each member's rating of each threat, and the notable differences.
+    /// each member's rating of each threat, and the differences.
     pub(crate) async fn picture_of(&self, registers: Vec<Register>) -> Result<RegionalPicture, StoreError> {
         let mut cells = Vec::new();
         for register in &registers {
@@ -917,14 +919,14 @@ impl Store {
     }
 }
 
-/// The members rating `threat` highest and lowest, when they differ notably.
+/// The members rating `threat` highest and lowest, when they differ at all.
 fn difference(threat: &str, cells: &[PictureCell]) -> Option<RatingDifference> {
     let of_threat: Vec<&PictureCell> = cells.iter().filter(|c| c.threat == threat).collect();
     let ratings: BTreeSet<Rating> = of_threat.iter().map(|c| c.rating).collect();
-    if !differ_notably(&ratings) {
+    let (lowest, highest) = (*ratings.first()?, *ratings.last()?);
+    if lowest == highest {
         return None;
     }
-    let (lowest, highest) = (*ratings.first()?, *ratings.last()?);
     let members = |rating: Rating| of_threat.iter().filter(|c| c.rating == rating).map(|c| c.member.clone()).collect();
     Some(RatingDifference {
         threat: threat.to_owned(),
@@ -932,5 +934,6 @@ fn difference(threat: &str, cells: &[PictureCell]) -> Option<RatingDifference> {
         highest_members: members(highest),
         lowest,
         lowest_members: members(lowest),
+        notable: differ_notably(&ratings),
     })
 }

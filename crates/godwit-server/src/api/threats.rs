@@ -12,7 +12,7 @@
 //! - `PUT /threat-registers/{member}/entries/{threat}/evidence/{item}`,
 //!   `DELETE …`: link an item or incident record the caller may read; unlink;
 //! - `GET /threat-registers/{member}/history`: every change, before and after;
-//! - `GET /threat-picture`: ratings by threat and member, notable differences.
+//! - `GET /threat-picture`: ratings by threat and member, every difference (`notable` when two steps or more).
 //!
 //! Rules and audit are the store's ([`godwit_store::threats`]): a register is
 //! released like an item and every read goes through the access policy.

@@ -42,7 +42,8 @@ fn short(name: &str) -> String {
 }
 
 /// Ratings as a grid: one row per threat (numbered, flagged ◆ when members
-/// differ notably), one column per member whose register the viewer reads.
+/// rate it two steps or more apart, ◇ one step), one column per member whose
+/// register the viewer reads.
 pub fn heat_map(picture: &RegionalPicture) -> String {
     let (left, top, cell_w, cell_h) = (330.0_f64, 34.0_f64, 68.0_f64, 30.0_f64);
     let width = left + cell_w * picture.members.len().max(1) as f64 + 8.0;
@@ -65,7 +66,11 @@ pub fn heat_map(picture: &RegionalPicture) -> String {
     }
     for (row, threat) in picture.threats.iter().enumerate() {
         let y = top + cell_h * row as f64;
-        let flagged = picture.differences.iter().any(|d| d.threat == threat.code);
+        let flag = match picture.differences.iter().find(|d| d.threat == threat.code) {
+            Some(d) if d.notable => " ◆",
+            Some(_) => " ◇",
+            None => "",
+        };
         let _ = write!(
             svg,
             r##"<text x="{lx:.1}" y="{ty:.1}" font-size="12" text-anchor="end" fill="#1f2328"><title>{full}</title>{n}. {name}{flag}</text>"##,
@@ -74,7 +79,6 @@ pub fn heat_map(picture: &RegionalPicture) -> String {
             full = escape(&threat.name),
             n = row + 1,
             name = escape(&short(&threat.name)),
-            flag = if flagged { " ◆" } else { "" },
         );
         for (col, member) in picture.members.iter().enumerate() {
             let x = left + cell_w * col as f64;
@@ -129,7 +133,7 @@ fn legend(svg: &mut String, x0: f64, y: f64) {
     }
     let _ = write!(
         svg,
-        r##"<text x="{x0:.1}" y="{y:.1}" font-size="11" fill="#4a5566">↑ rising → stable ↓ falling · ◆ members differ by two ratings or more</text>"##,
+        r##"<text x="{x0:.1}" y="{y:.1}" font-size="11" fill="#4a5566">↑ rising → stable ↓ falling · ◆ members differ by two ratings or more, ◇ by one</text>"##,
         y = y + 20.0
     );
 }

@@ -69,10 +69,12 @@ fn badge(rating: Rating) -> Badge {
     Badge { word: rating.as_str(), style: format!("background:{fill};color:{ink}") }
 }
 
-/// One notable difference in words: `extreme for FJI; low for NZL`.
+/// One difference in words: `extreme for FJI; low for NZL`.
 pub struct DifferenceRow {
     pub threat: String,
     pub summary: String,
+    /// Two ratings or more apart: emphasised.
+    pub notable: bool,
 }
 
 fn members(list: &[MemberCode]) -> String {
@@ -133,6 +135,7 @@ pub async fn show(
                 d.lowest,
                 members(&d.lowest_members)
             ),
+            notable: d.notable,
         })
         .collect();
     let table = picture

@@ -102,22 +102,36 @@ async fn registers_are_released_like_items_and_compared_in_the_picture() {
         let low =
             call(&node, Method::PUT, &ana_nzl, "threat-registers/NZL/entries/document-fraud", Some(entry(1, 2))).await;
         assert_eq!(low.status, StatusCode::OK);
+        // Airport design: high for Fiji, medium for New Zealand, one step apart.
+        for (analyst, member, likelihood, consequence) in [(&ana_fji, "FJI", 3, 3), (&ana_nzl, "NZL", 3, 2)] {
+            let path = format!("threat-registers/{member}/entries/airport-design");
+            let put = call(&node, Method::PUT, analyst, &path, Some(entry(likelihood, consequence))).await;
+            assert_eq!(put.status, StatusCode::OK, "{}", put.json);
+        }
 
         let fiji_view = call(&node, Method::GET, &ana_fji, "threat-picture", None).await.json;
         assert_eq!(members(&fiji_view), ["FJI", "NZL"]);
         assert_eq!(fiji_view["differences"][0]["threat"], "document-fraud", "{fiji_view}");
         assert_eq!(fiji_view["differences"][0]["highest_members"], json!(["FJI"]));
         assert_eq!(fiji_view["differences"][0]["lowest"], "low");
+        assert_eq!(fiji_view["differences"][0]["notable"], true);
+        // A difference of one step is listed too, without emphasis.
+        let slight = &fiji_view["differences"][1];
+        assert_eq!(
+            (&slight["threat"], &slight["highest"], &slight["lowest"], &slight["notable"]),
+            (&json!("airport-design"), &json!("high"), &json!("medium"), &json!(false)),
+            "{fiji_view}"
+        );
         assert_eq!(members(&call(&node, Method::GET, &ana_nzl, "threat-picture", None).await.json), ["FJI", "NZL"]);
         assert_eq!(members(&call(&node, Method::GET, &ana_ton, "threat-picture", None).await.json), Vec::<&str>::new());
 
         // The history keeps who changed what, before and after.
         let history = call(&node, Method::GET, &ana_fji, "threat-registers/FJI/history", None).await.json;
         let actions: Vec<&str> = history.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, ["settings", "entry.create", "create"]);
-        assert_eq!(history[0]["before"]["release"]["groups"], json!([]));
-        assert_eq!(history[0]["before"]["category"], "border_management");
-        assert_eq!(history[0]["after"]["release"]["groups"], json!(["PIDC"]));
+        assert_eq!(actions, ["entry.create", "settings", "entry.create", "create"]);
+        assert_eq!(history[1]["before"]["release"]["groups"], json!([]));
+        assert_eq!(history[1]["before"]["category"], "border_management");
+        assert_eq!(history[1]["after"]["release"]["groups"], json!(["PIDC"]));
 
         // The portal draws the heat map with exactly the members released to the viewer.
         let session = node.portal_login("ana.fji").await;
@@ -125,8 +139,16 @@ async fn registers_are_released_like_items_and_compared_in_the_picture() {
         let columns: Vec<&str> =
             page.match_indices(r#"class="member">"#).map(|(at, m)| &page[at + m.len()..at + m.len() + 3]).collect();
         assert_eq!(columns, ["FJI", "NZL"], "{page}");
-        assert!(page.contains("Members rate these threats very differently"));
-        assert!(page.contains("1 review overdue"), "{page}");
+        assert!(page.contains("Members rate these threats differently"));
+        assert!(
+            page.contains(
+                "<strong>Document fraud and quality: extreme for FJI; low for NZL, two ratings or more apart</strong>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("<li>Airport design: high for FJI; medium for NZL, one rating apart</li>"), "{page}");
+        assert!(page.contains("Document fraud and quality ◆") && page.contains("Airport design ◇"), "{page}");
+        assert!(page.contains("2 reviews overdue"), "{page}");
         let register = node.page(&session, "/threats/FJI").await.text();
         assert!(register.contains("IN-CONFIDENCE") && register.contains("Assess a threat"), "{register}");
         let assessed = node
