@@ -14,14 +14,14 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::document::check_audience;
-use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability};
+use crate::ValidationErrors;
+use crate::document::{DocumentDraft, DocumentMarking, SavedVersion, Versioned, check_audience};
+use crate::item::{Category, Envelope, ItemKind, ItemState};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 pub use crate::member::Audience;
 use crate::member::MemberCode;
 use crate::threat::check_text;
 use crate::user::Subject;
-use crate::{Timestamp, ValidationErrors};
 
 /// The categories of the reports an assessment may cite (seed 003's priority
 /// data sets): people smuggling, trafficking in persons, irregular migration.
@@ -93,10 +93,29 @@ impl AssessmentDraft {
             reports: Vec::new(),
         }
     }
+}
 
-    /// Checks the fields; `members` and `groups` are the node's, so that an
-    /// audience names only what exists.
-    pub fn validate(
+impl DocumentDraft for AssessmentDraft {
+    const NAME: &'static str = "assessment";
+    const KIND: ItemKind = ItemKind::ThreatAssessment;
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn audience(&self) -> &Audience {
+        &self.audience
+    }
+
+    fn marking(&self) -> DocumentMarking {
+        DocumentMarking { classification: self.classification, tlp: self.tlp, caveats: self.caveats }
+    }
+
+    fn cited(&self) -> &[Uuid] {
+        &self.reports
+    }
+
+    fn validate(
         &self,
         scale: &ClassificationScale,
         members: &BTreeSet<MemberCode>,
@@ -125,8 +144,8 @@ impl AssessmentDraft {
         errors.into_result()
     }
 
-    /// The draft with blanks trimmed and each report cited once, as stored.
-    pub fn normalised(mut self) -> Self {
+    /// Blanks trimmed and each report cited once.
+    fn normalised(mut self) -> Self {
         self.title = self.title.trim().to_owned();
         self.executive_summary = self.executive_summary.trim().to_owned();
         for s in &mut self.sections {
@@ -137,52 +156,17 @@ impl AssessmentDraft {
         self.reports.retain(|r| seen.insert(*r));
         self
     }
+
+    fn edits(subject: &Subject, member: &MemberCode) -> bool {
+        edits_assessment(subject, member)
+    }
 }
 
 /// An assessment as stored.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Assessment {
-    pub id: Uuid,
-    /// The member that writes it.
-    pub member: MemberCode,
-    pub organisation: Uuid,
-    pub created_by: Uuid,
-    #[serde(flatten)]
-    pub draft: AssessmentDraft,
-    /// 1 when created; each saved change counts up.
-    pub version: u32,
-    pub created_at: Timestamp,
-    pub updated_by: Uuid,
-    pub updated_at: Timestamp,
-}
+pub type Assessment = Versioned<AssessmentDraft>;
 
-impl Assessment {
-    /// The envelope the access policy judges for opening the assessment: that
-    /// of a published threat assessment of its member, at the authors'
-    /// marking, released to its audience (its own member always included).
-    pub fn envelope(&self) -> Envelope {
-        let d = &self.draft;
-        let audience = Releasability {
-            members: d.audience.members.clone(),
-            groups: d.audience.groups.clone(),
-            organisations: BTreeSet::new(),
-        };
-        Envelope::shared(
-            self.id,
-            ItemKind::ThreatAssessment,
-            ItemState::Published,
-            Originator { member: &self.member, organisation: self.organisation, author: self.created_by },
-            Marking {
-                category: Category::BorderManagement,
-                classification: d.classification,
-                tlp: d.tlp,
-                caveats: d.caveats,
-                release: &audience,
-            },
-        )
-    }
-}
+/// One saved version of an assessment.
+pub type AssessmentVersion = SavedVersion<AssessmentDraft>;
 
 /// Who writes and edits the assessments of `member`: the content authors of
 /// that member (analysts, authorising officers, focal points, secretariat).
@@ -194,6 +178,7 @@ pub fn edits_assessment(subject: &Subject, member: &MemberCode) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Timestamp;
 
     fn code(c: &str) -> MemberCode {
         MemberCode(c.into())

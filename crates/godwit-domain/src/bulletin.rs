@@ -19,11 +19,10 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::agreement::Agreement;
-use crate::document::{check_audience, includable};
-use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability, named_enum};
+use crate::document::{DocumentDraft, DocumentMarking, SavedVersion, Versioned, check_audience, includable};
+use crate::item::{Envelope, ItemKind, ItemState, named_enum};
 use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 use crate::member::{Audience, MemberCode};
 use crate::threat::check_text;
@@ -197,33 +196,6 @@ impl BulletinDraft {
         }
     }
 
-    /// Checks the fields; `members` and `groups` are the node's, so that an
-    /// audience names only what exists.
-    pub fn validate(
-        &self,
-        scale: &ClassificationScale,
-        members: &BTreeSet<MemberCode>,
-        groups: &BTreeSet<String>,
-    ) -> Result<(), ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        check_text(&mut errors, "title", &self.title, MAX_TITLE_CHARS, true);
-        check_audience(&mut errors, &self.audience, members, groups);
-        if self.classification > scale.highest() {
-            errors.push("classification", "is above the highest level of this node's scale");
-        }
-        check_text(&mut errors, "foreword", &self.foreword, MAX_FOREWORD_CHARS, false);
-        errors.into_result()
-    }
-
-    /// The draft with blanks trimmed and its period starting where its
-    /// edition's do, as stored.
-    pub fn normalised(mut self) -> Self {
-        self.title = self.title.trim().to_owned();
-        self.foreword = self.foreword.trim().to_owned();
-        self.period = self.edition.start(self.period);
-        self
-    }
-
     /// The first and the last day of its period.
     pub fn days(&self) -> (time::Date, time::Date) {
         let start = self.edition.start(self.period);
@@ -273,50 +245,56 @@ fn period_label(edition: Edition, start: Month) -> String {
     }
 }
 
-/// A bulletin as stored.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Bulletin {
-    pub id: Uuid,
-    /// The member that compiles it (a secretariat, usually).
-    pub member: MemberCode,
-    pub organisation: Uuid,
-    pub created_by: Uuid,
-    #[serde(flatten)]
-    pub draft: BulletinDraft,
-    /// 1 when created; each saved change counts up.
-    pub version: u32,
-    pub created_at: Timestamp,
-    pub updated_by: Uuid,
-    pub updated_at: Timestamp,
-}
+impl DocumentDraft for BulletinDraft {
+    const NAME: &'static str = "bulletin";
+    const KIND: ItemKind = ItemKind::Bulletin;
 
-impl Bulletin {
-    /// The envelope the access policy judges for opening the bulletin: that
-    /// of a published bulletin of its member, at the editors' marking,
-    /// released to its audience (its own member always included).
-    pub fn envelope(&self) -> Envelope {
-        let d = &self.draft;
-        let audience = Releasability {
-            members: d.audience.members.clone(),
-            groups: d.audience.groups.clone(),
-            organisations: BTreeSet::new(),
-        };
-        Envelope::shared(
-            self.id,
-            ItemKind::Bulletin,
-            ItemState::Published,
-            Originator { member: &self.member, organisation: self.organisation, author: self.created_by },
-            Marking {
-                category: Category::BorderManagement,
-                classification: d.classification,
-                tlp: d.tlp,
-                caveats: d.caveats,
-                release: &audience,
-            },
-        )
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn audience(&self) -> &Audience {
+        &self.audience
+    }
+
+    fn marking(&self) -> DocumentMarking {
+        DocumentMarking { classification: self.classification, tlp: self.tlp, caveats: self.caveats }
+    }
+
+    fn validate(
+        &self,
+        scale: &ClassificationScale,
+        members: &BTreeSet<MemberCode>,
+        groups: &BTreeSet<String>,
+    ) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        check_text(&mut errors, "title", &self.title, MAX_TITLE_CHARS, true);
+        check_audience(&mut errors, &self.audience, members, groups);
+        if self.classification > scale.highest() {
+            errors.push("classification", "is above the highest level of this node's scale");
+        }
+        check_text(&mut errors, "foreword", &self.foreword, MAX_FOREWORD_CHARS, false);
+        errors.into_result()
+    }
+
+    /// Blanks trimmed and its period starting where its edition's do.
+    fn normalised(mut self) -> Self {
+        self.title = self.title.trim().to_owned();
+        self.foreword = self.foreword.trim().to_owned();
+        self.period = self.edition.start(self.period);
+        self
+    }
+
+    fn edits(subject: &Subject, member: &MemberCode) -> bool {
+        edits_bulletin(subject, member)
     }
 }
+
+/// A bulletin as stored; its member compiles it (a secretariat, usually).
+pub type Bulletin = Versioned<BulletinDraft>;
+
+/// One saved version of a bulletin.
+pub type BulletinVersion = SavedVersion<BulletinDraft>;
 
 /// Who compiles and edits the bulletins of `member`: its content authors
 /// (analysts, authorising officers, focal points, secretariat), as for
@@ -330,6 +308,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use proptest::prelude::*;
+    use uuid::Uuid;
 
     use super::*;
     use crate::document::{reached_members, stand_in_readers};

@@ -11,6 +11,10 @@
 //! chose and the highest of what it holds ([`DocumentMarking::of`]); its
 //! releasability is its audience, which every element included was just
 //! checked to allow.
+//!
+//! Such a document is kept in versions ([`Versioned`]): what its authors
+//! write (its draft, a [`DocumentDraft`]) and who keeps it, counted up with
+//! every saved change.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,8 +22,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::agreement::Agreement;
-use crate::item::Envelope;
-use crate::marking::{Caveats, Classification, Tlp};
+use crate::item::{Category, Envelope, ItemKind, ItemState, Marking, Originator, Releasability};
+use crate::marking::{Caveats, Classification, ClassificationScale, Tlp};
 use crate::member::{Audience, MemberCode};
 use crate::policy::decide;
 use crate::user::{Role, Subject};
@@ -114,6 +118,195 @@ impl DocumentMarking {
                 personal_data: m.caveats.personal_data || e.caveats.personal_data,
             },
         })
+    }
+}
+
+/// What the authors of a document kept in versions write and choose: an
+/// assessment's draft, a bulletin's.
+pub trait DocumentDraft {
+    /// What the document is, in lower case ("assessment"): in messages and
+    /// audit actions.
+    const NAME: &'static str;
+    /// The kind of item the access policy judges the document as.
+    const KIND: ItemKind;
+
+    fn title(&self) -> &str;
+    fn audience(&self) -> &Audience;
+    /// The marking its authors chose.
+    fn marking(&self) -> DocumentMarking;
+    /// The reports it cites, each checked when saved to be one its author may cite.
+    fn cited(&self) -> &[Uuid] {
+        &[]
+    }
+    /// Checks the fields; `members` and `groups` are the node's, so that an
+    /// audience names only what exists.
+    fn validate(
+        &self,
+        scale: &ClassificationScale,
+        members: &BTreeSet<MemberCode>,
+        groups: &BTreeSet<String>,
+    ) -> Result<(), ValidationErrors>;
+    /// The draft as stored (blanks trimmed…).
+    fn normalised(self) -> Self;
+    /// Who writes and edits the documents of `member`.
+    fn edits(subject: &Subject, member: &MemberCode) -> bool;
+}
+
+/// A document as stored: its draft `D` and who keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Versioned<D> {
+    pub id: Uuid,
+    /// The member that writes it.
+    pub member: MemberCode,
+    pub organisation: Uuid,
+    pub created_by: Uuid,
+    #[serde(flatten)]
+    pub draft: D,
+    /// 1 when created; each saved change counts up.
+    pub version: u32,
+    pub created_at: Timestamp,
+    pub updated_by: Uuid,
+    pub updated_at: Timestamp,
+}
+
+impl<D: DocumentDraft> Versioned<D> {
+    /// The envelope the access policy judges for opening the document: that
+    /// of a published item of its kind by its member, at the authors'
+    /// marking, released to its audience (its own member always included).
+    pub fn envelope(&self) -> Envelope {
+        self.envelope_at(self.draft.marking())
+    }
+
+    /// Its envelope at `marking` (the assembled document's, at least the
+    /// authors'): what banners and exports show.
+    pub fn envelope_at(&self, marking: DocumentMarking) -> Envelope {
+        let audience = self.draft.audience();
+        let release = Releasability {
+            members: audience.members.clone(),
+            groups: audience.groups.clone(),
+            organisations: BTreeSet::new(),
+        };
+        Envelope::shared(
+            self.id,
+            D::KIND,
+            ItemState::Published,
+            Originator { member: &self.member, organisation: self.organisation, author: self.created_by },
+            Marking {
+                category: Category::BorderManagement,
+                classification: marking.classification,
+                tlp: marking.tlp,
+                caveats: marking.caveats,
+                release: &release,
+            },
+        )
+    }
+}
+
+/// One saved version of a document: its draft then.
+#[derive(Debug, Clone, Serialize)]
+pub struct SavedVersion<D> {
+    pub version: u32,
+    pub changed_by: Uuid,
+    pub changed_member: MemberCode,
+    pub changed_at: Timestamp,
+    pub draft: D,
+}
+
+/// The API schemas of [`Versioned`] and [`SavedVersion`], written out
+/// because utoipa names a generic type's schema by the type alone: they
+/// are named by the document ("Assessment", "AssessmentVersion").
+#[cfg(feature = "openapi")]
+mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AllOfBuilder, KnownFormat, ObjectBuilder, Ref, Schema, SchemaFormat, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::{DocumentDraft, SavedVersion, Versioned};
+    use crate::Timestamp;
+    use crate::member::MemberCode;
+
+    /// "Assessment" for "assessment".
+    fn document_name<D: DocumentDraft>() -> String {
+        let mut chars = D::NAME.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    }
+
+    fn uuid() -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+    }
+
+    fn reference<T: ToSchema>() -> RefOr<Schema> {
+        RefOr::Ref(Ref::from_schema_name(T::name()))
+    }
+
+    /// The schemas a document's schema refers to.
+    fn referred<D: DocumentDraft + ToSchema>(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((D::name().into_owned(), D::schema()));
+        D::schemas(schemas);
+        schemas.push((MemberCode::name().into_owned(), MemberCode::schema()));
+        schemas.push((Timestamp::name().into_owned(), Timestamp::schema()));
+    }
+
+    impl<D: DocumentDraft + ToSchema> PartialSchema for Versioned<D> {
+        fn schema() -> RefOr<Schema> {
+            let kept = ObjectBuilder::new()
+                .property("id", uuid())
+                .required("id")
+                .property("member", reference::<MemberCode>())
+                .required("member")
+                .property("organisation", uuid())
+                .required("organisation")
+                .property("created_by", uuid())
+                .required("created_by")
+                .property("version", u32::schema())
+                .required("version")
+                .property("created_at", reference::<Timestamp>())
+                .required("created_at")
+                .property("updated_by", uuid())
+                .required("updated_by")
+                .property("updated_at", reference::<Timestamp>())
+                .required("updated_at");
+            AllOfBuilder::new().item(reference::<D>()).item(kept).into()
+        }
+    }
+
+    impl<D: DocumentDraft + ToSchema> ToSchema for Versioned<D> {
+        fn name() -> Cow<'static, str> {
+            Cow::Owned(document_name::<D>())
+        }
+
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            referred::<D>(schemas);
+        }
+    }
+
+    impl<D: DocumentDraft + ToSchema> PartialSchema for SavedVersion<D> {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .property("version", u32::schema())
+                .required("version")
+                .property("changed_by", uuid())
+                .required("changed_by")
+                .property("changed_member", reference::<MemberCode>())
+                .required("changed_member")
+                .property("changed_at", reference::<Timestamp>())
+                .required("changed_at")
+                .property("draft", reference::<D>())
+                .required("draft")
+                .into()
+        }
+    }
+
+    impl<D: DocumentDraft + ToSchema> ToSchema for SavedVersion<D> {
+        fn name() -> Cow<'static, str> {
+            Cow::Owned(format!("{}Version", document_name::<D>()))
+        }
+
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            referred::<D>(schemas);
+        }
     }
 }
 

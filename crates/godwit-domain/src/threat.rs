@@ -323,6 +323,34 @@ pub fn differ_notably(ratings: &BTreeSet<Rating>) -> bool {
     }
 }
 
+/// A threat that members rate differently, by one step or more.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RatingDifference {
+    pub threat: String,
+    pub highest: Rating,
+    pub highest_members: Vec<MemberCode>,
+    pub lowest: Rating,
+    pub lowest_members: Vec<MemberCode>,
+    /// Two steps or more apart (`differ_notably`): shown with emphasis.
+    pub notable: bool,
+}
+
+impl RatingDifference {
+    /// How the difference reads, with `threat_name` for its threat:
+    /// "People smuggling: high for FJI, NZL; low for TON".
+    pub fn sentence(&self, threat_name: &str) -> String {
+        let list = |m: &[MemberCode]| m.iter().map(MemberCode::as_str).collect::<Vec<_>>().join(", ");
+        format!(
+            "{threat_name}: {} for {}; {} for {}",
+            self.highest,
+            list(&self.highest_members),
+            self.lowest,
+            list(&self.lowest_members)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,5 +451,21 @@ mod tests {
         assert!(differ_notably(&[Rating::Medium, Rating::Extreme].into()));
         assert!(!differ_notably(&[Rating::High, Rating::Extreme].into()));
         assert!(!differ_notably(&[Rating::Low].into()));
+    }
+
+    #[test]
+    fn a_difference_names_the_members_at_either_end() {
+        let difference = RatingDifference {
+            threat: "people_smuggling".into(),
+            highest: Rating::High,
+            highest_members: vec![code("FJI"), code("NZL")],
+            lowest: Rating::Low,
+            lowest_members: vec![code("TON")],
+            notable: true,
+        };
+        assert_eq!(
+            difference.sentence("People smuggling"),
+            format!("People smuggling: {} for FJI, NZL; {} for TON", Rating::High, Rating::Low)
+        );
     }
 }

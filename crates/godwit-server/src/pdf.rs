@@ -136,20 +136,7 @@ pub fn assessment_report(
     }
     if !p.differences.is_empty() {
         picture = picture.with(Block::Heading { text: "Rated differently".into() }).with(Block::List {
-            items: p
-                .differences
-                .iter()
-                .map(|x| {
-                    vec![Span::plain(format!(
-                        "{}: {} for {}; {} for {}",
-                        name_of(&x.threat),
-                        x.highest,
-                        members(&x.highest_members),
-                        x.lowest,
-                        members(&x.lowest_members)
-                    ))]
-                })
-                .collect(),
+            items: p.differences.iter().map(|x| vec![Span::plain(x.sentence(&name_of(&x.threat)))]).collect(),
         });
     }
 

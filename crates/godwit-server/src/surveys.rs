@@ -12,8 +12,8 @@ use godwit_domain::survey::findings::{Count, Findings, QuestionFindings, Tally, 
 use godwit_domain::user::Subject;
 use godwit_report::{Bar, Block, Report, Section, Span};
 use godwit_sheets::export::{Out, named_table_xlsx, table_csv};
-use godwit_store::assessments::check_export_reason;
 use godwit_store::audit::AuditEvent;
+use godwit_store::documents::check_export_reason;
 use godwit_store::surveys::FindingsView;
 use godwit_store::{Store, StoreError};
 use serde::Serialize;

@@ -11,6 +11,7 @@ use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
+use crate::error::corrupt;
 use crate::schema::{AgreementCategories, AgreementConfirmations, AgreementDocuments, AgreementParties, Agreements};
 use crate::{Store, StoreError};
 
@@ -25,10 +26,6 @@ struct AgreementRow {
     third_party_rule: String,
     valid_from: i64,
     valid_until: Option<i64>,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value}"))
 }
 
 impl Store {
@@ -269,23 +266,23 @@ impl Store {
                 let categories = categories
                     .iter()
                     .filter(|(a, _)| *a == row.id)
-                    .map(|(_, c)| Category::parse(c).ok_or_else(|| corrupt("category", c)))
+                    .map(|(_, c)| Category::parse(c).ok_or_else(|| corrupt("agreement", "category", c)))
                     .collect::<Result<BTreeSet<_>, _>>()?;
                 Ok(Agreement {
                     id: crate::parse_uuid(&row.id)?,
                     parties: parties.iter().filter(|(a, _)| *a == row.id).map(|(_, m)| MemberCode(m.clone())).collect(),
                     categories,
                     title: row.title,
-                    kind: AgreementKind::parse(&row.kind).ok_or_else(|| corrupt("agreement kind", &row.kind))?,
+                    kind: AgreementKind::parse(&row.kind).ok_or_else(|| corrupt("agreement", "kind", &row.kind))?,
                     status: AgreementStatus::parse(&row.status)
-                        .ok_or_else(|| corrupt("agreement status", &row.status))?,
+                        .ok_or_else(|| corrupt("agreement", "status", &row.status))?,
                     max_classification: Classification(
                         u8::try_from(row.max_classification)
-                            .map_err(|_| corrupt("classification", &row.max_classification.to_string()))?,
+                            .map_err(|_| corrupt("agreement", "classification", row.max_classification))?,
                     ),
                     personal_data: row.personal_data,
                     third_party_rule: ThirdPartyRule::parse(&row.third_party_rule)
-                        .ok_or_else(|| corrupt("third-party rule", &row.third_party_rule))?,
+                        .ok_or_else(|| corrupt("agreement", "third-party rule", &row.third_party_rule))?,
                     valid_from: Timestamp(row.valid_from),
                     valid_until: row.valid_until.map(Timestamp),
                 })

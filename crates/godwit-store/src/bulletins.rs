@@ -4,7 +4,7 @@
 //!
 //! SECURITY: opening a bulletin is judged by [`decide`] on its envelope
 //! (`Bulletin::envelope`: its member's, released to its audience) and
-//! answers "not found" when denied. What the bulletin holds is judged for
+//! answers "not found" when denied (`crate::documents`, with its saving). What the bulletin holds is judged for
 //! its audience, not for whoever opens it: an item or an incident record
 //! counts only when `decide` allows it to a stand-in reader of every member
 //! the bulletin reaches (`godwit_domain::document`), so every viewer and
@@ -13,27 +13,25 @@
 //! classification are audited (`bulletin.read`), distributions always
 //! (`bulletin.distribute`, with the recipients, the method and the reason).
 
-use std::collections::BTreeSet;
-
 use godwit_domain::Timestamp;
 use godwit_domain::bulletin::{Bulletin, BulletinDraft, Edition, edits_bulletin};
-use godwit_domain::document::DocumentMarking;
+use godwit_domain::document::{DocumentDraft, DocumentMarking};
 use godwit_domain::incident::Dimension;
 use godwit_domain::item::{Item, ItemKind, ItemState};
 use godwit_domain::marking::Classification;
 use godwit_domain::member::MemberCode;
 use godwit_domain::policy::decide;
 use godwit_domain::user::Subject;
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{DynIden, Expr, ExprTrait, IntoIden, Order, Query};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::analysis::{AnalysisFilter, Counts, Readers, TopRow};
-use crate::assessments::check_export_reason;
-use crate::audit::{self, AuditEvent};
+use crate::audit::AuditEvent;
+use crate::documents::{StoredDraft, check_export_reason};
 use crate::items::{ITEM_COLUMNS, ItemSummary, read_items};
 use crate::schema::{BulletinVersions, Bulletins, Items};
-use crate::{Store, StoreError, parse_uuid};
+use crate::{Store, StoreError};
 
 /// How many nationalities a bulletin's incident figures name.
 const TOP_NATIONALITIES: usize = 10;
@@ -67,11 +65,7 @@ pub struct AssembledBulletin {
 impl AssembledBulletin {
     /// The bulletin's envelope at its marking: what banners and copies show.
     pub fn envelope(&self) -> godwit_domain::item::Envelope {
-        let mut envelope = self.bulletin.envelope();
-        envelope.classification = self.marking.classification;
-        envelope.tlp = self.marking.tlp;
-        envelope.caveats = self.marking.caveats;
-        envelope
+        self.bulletin.envelope_at(self.marking)
     }
 
     /// What it is, for whom and from whom: "The monthly intelligence
@@ -105,74 +99,34 @@ pub struct BulletinSection {
     pub items: Vec<Item>,
 }
 
-/// One saved version of a bulletin.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Serialize)]
-pub struct BulletinVersion {
-    pub version: u32,
-    pub changed_by: Uuid,
-    pub changed_member: MemberCode,
-    pub changed_at: Timestamp,
-    pub draft: BulletinDraft,
-}
+impl StoredDraft for BulletinDraft {
+    const WRITERS: &'static str = "bulletins are compiled by the analysts, officers and focal points of their member";
 
-#[derive(sqlx::FromRow)]
-struct BulletinRow {
-    id: String,
-    member: String,
-    organisation: String,
-    created_by: String,
-    draft: String,
-    version: i64,
-    created_at: i64,
-    updated_by: String,
-    updated_at: i64,
-}
-
-const COLUMNS: [Bulletins; 9] = [
-    Bulletins::Id,
-    Bulletins::Member,
-    Bulletins::Organisation,
-    Bulletins::CreatedBy,
-    Bulletins::Draft,
-    Bulletins::Version,
-    Bulletins::CreatedAt,
-    Bulletins::UpdatedBy,
-    Bulletins::UpdatedAt,
-];
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("bulletin {what}: {value}"))
-}
-
-fn version_number(value: i64) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| corrupt("version", &value.to_string()))
-}
-
-fn draft_of(text: &str) -> Result<BulletinDraft, StoreError> {
-    serde_json::from_str(text).map_err(|_| corrupt("draft", text))
-}
-
-impl TryFrom<BulletinRow> for Bulletin {
-    type Error = StoreError;
-
-    fn try_from(row: BulletinRow) -> Result<Self, StoreError> {
-        Ok(Bulletin {
-            id: parse_uuid(&row.id)?,
-            member: MemberCode(row.member),
-            organisation: parse_uuid(&row.organisation)?,
-            created_by: parse_uuid(&row.created_by)?,
-            draft: draft_of(&row.draft)?,
-            version: version_number(row.version)?,
-            created_at: Timestamp(row.created_at),
-            updated_by: parse_uuid(&row.updated_by)?,
-            updated_at: Timestamp(row.updated_at),
-        })
+    fn table() -> DynIden {
+        Bulletins::Table.into_iden()
     }
-}
 
-fn forbidden() -> StoreError {
-    StoreError::Forbidden("bulletins are compiled by the analysts, officers and focal points of their member".into())
+    fn versions() -> (DynIden, DynIden) {
+        (BulletinVersions::Table.into_iden(), BulletinVersions::BulletinId.into_iden())
+    }
+
+    fn listed(&self) -> Vec<(DynIden, Expr)> {
+        vec![
+            (Bulletins::Edition.into_iden(), self.edition.as_str().into()),
+            (Bulletins::Period.into_iden(), self.period.to_string().into()),
+        ]
+    }
+
+    fn newest() -> DynIden {
+        Bulletins::Period.into_iden()
+    }
+
+    fn audited(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::from_iter([
+            ("edition".into(), self.edition.as_str().into()),
+            ("period".into(), self.period.to_string().into()),
+        ])
+    }
 }
 
 /// Midnight UTC at the start of `day`.
@@ -181,226 +135,6 @@ fn midnight(day: time::Date) -> Timestamp {
 }
 
 impl Store {
-    /// Every bulletin, WITHOUT any policy check: for this module's own use.
-    async fn all_bulletins(&self) -> Result<Vec<Bulletin>, StoreError> {
-        let rows: Vec<BulletinRow> = self
-            .pool
-            .target()
-            .fetch_all(
-                Query::select()
-                    .columns(COLUMNS)
-                    .from(Bulletins::Table)
-                    .order_by(Bulletins::Period, Order::Desc)
-                    .order_by(Bulletins::UpdatedAt, Order::Desc),
-            )
-            .await?;
-        rows.into_iter().map(Bulletin::try_from).collect()
-    }
-
-    /// The bulletins `subject` may open (judged by `decide`), newest period first.
-    pub async fn bulletins(&self, subject: &Subject) -> Result<Vec<Bulletin>, StoreError> {
-        let agreements = self.agreements().await?;
-        let now = self.clock().now();
-        let mut all = self.all_bulletins().await?;
-        all.retain(|b| decide(subject, &b.envelope(), &agreements, now).is_allowed());
-        Ok(all)
-    }
-
-    /// One bulletin; not found when there is none or `subject` may not open it.
-    async fn openable_bulletin(&self, subject: &Subject, id: Uuid) -> Result<Bulletin, StoreError> {
-        self.bulletins(subject).await?.into_iter().find(|b| b.id == id).ok_or(StoreError::NotFound("bulletin"))
-    }
-
-    async fn check_bulletin_draft(&self, subject: &Subject, draft: &BulletinDraft) -> Result<(), StoreError> {
-        let members: BTreeSet<MemberCode> = self.members().await?.into_iter().map(|m| m.code).collect();
-        let groups: BTreeSet<String> = self.groups().await?.into_iter().map(|g| g.code).collect();
-        draft.validate(&self.scale(), &members, &groups)?;
-        if draft.classification > subject.clearance {
-            return Err(StoreError::Invalid(godwit_domain::ValidationErrors::single(
-                "classification",
-                "is above your clearance",
-            )));
-        }
-        Ok(())
-    }
-
-    /// Writes version `bulletin.version` to the history and the audit chain.
-    async fn record_bulletin_version(
-        tx: &mut crate::db::Tx,
-        subject: &Subject,
-        bulletin: &Bulletin,
-        action: &str,
-    ) -> Result<(), StoreError> {
-        let now = bulletin.updated_at;
-        tx.target()
-            .execute(
-                Query::insert()
-                    .into_table(BulletinVersions::Table)
-                    .columns([
-                        BulletinVersions::BulletinId,
-                        BulletinVersions::Version,
-                        BulletinVersions::Draft,
-                        BulletinVersions::ChangedBy,
-                        BulletinVersions::ChangedMember,
-                        BulletinVersions::ChangedAt,
-                    ])
-                    .values_panic([
-                        bulletin.id.to_string().into(),
-                        i64::from(bulletin.version).into(),
-                        serde_json::to_string(&bulletin.draft)?.into(),
-                        subject.user.to_string().into(),
-                        subject.member.as_str().into(),
-                        now.0.into(),
-                    ]),
-            )
-            .await
-            .map_err(|e| e.unique_as_conflict("this version of the bulletin"))?;
-        let d = &bulletin.draft;
-        audit::append(
-            tx,
-            now,
-            &[AuditEvent::new(action).by(subject.user, &subject.member).on(bulletin.id).with(serde_json::json!({
-                "version": bulletin.version,
-                "edition": d.edition,
-                "period": d.period,
-                "audience": d.audience,
-                "classification": d.classification,
-            }))],
-        )
-        .await
-    }
-
-    /// Starts a bulletin of `subject`'s member; by its content authors.
-    /// Audited as `bulletin.create`.
-    pub async fn create_bulletin(&self, subject: &Subject, draft: BulletinDraft) -> Result<Bulletin, StoreError> {
-        if !edits_bulletin(subject, &subject.member) {
-            return Err(forbidden());
-        }
-        let draft = draft.normalised();
-        self.check_bulletin_draft(subject, &draft).await?;
-        let now = self.clock().now();
-        let bulletin = Bulletin {
-            id: Uuid::now_v7(),
-            member: subject.member.clone(),
-            organisation: subject.organisation,
-            created_by: subject.user,
-            draft,
-            version: 1,
-            created_at: now,
-            updated_by: subject.user,
-            updated_at: now,
-        };
-        let d = &bulletin.draft;
-        let mut tx = self.pool.begin().await?;
-        tx.target()
-            .execute(
-                Query::insert()
-                    .into_table(Bulletins::Table)
-                    .columns(COLUMNS.into_iter().chain([Bulletins::Edition, Bulletins::Period, Bulletins::Title]))
-                    .values_panic([
-                        bulletin.id.to_string().into(),
-                        bulletin.member.as_str().into(),
-                        bulletin.organisation.to_string().into(),
-                        subject.user.to_string().into(),
-                        serde_json::to_string(d)?.into(),
-                        1i64.into(),
-                        now.0.into(),
-                        subject.user.to_string().into(),
-                        now.0.into(),
-                        d.edition.as_str().into(),
-                        d.period.to_string().into(),
-                        d.title.as_str().into(),
-                    ]),
-            )
-            .await?;
-        Self::record_bulletin_version(&mut tx, subject, &bulletin, "bulletin.create").await?;
-        tx.commit().await?;
-        Ok(bulletin)
-    }
-
-    /// Saves a change (the foreword, the markings…) made to version
-    /// `based_on`; a conflict when someone saved another version meanwhile.
-    /// Audited as `bulletin.update`.
-    pub async fn update_bulletin(
-        &self,
-        subject: &Subject,
-        id: Uuid,
-        based_on: u32,
-        draft: BulletinDraft,
-    ) -> Result<Bulletin, StoreError> {
-        let current = self.openable_bulletin(subject, id).await?;
-        if !edits_bulletin(subject, &current.member) {
-            return Err(forbidden());
-        }
-        let draft = draft.normalised();
-        self.check_bulletin_draft(subject, &draft).await?;
-        let now = self.clock().now();
-        let updated =
-            Bulletin { draft, version: current.version + 1, updated_by: subject.user, updated_at: now, ..current };
-        let d = &updated.draft;
-        let mut tx = self.pool.begin().await?;
-        let changed = tx
-            .target()
-            .execute(
-                Query::update()
-                    .table(Bulletins::Table)
-                    .values([
-                        (Bulletins::Edition, d.edition.as_str().into()),
-                        (Bulletins::Period, d.period.to_string().into()),
-                        (Bulletins::Title, d.title.as_str().into()),
-                        (Bulletins::Draft, serde_json::to_string(d)?.into()),
-                        (Bulletins::Version, i64::from(updated.version).into()),
-                        (Bulletins::UpdatedBy, subject.user.to_string().into()),
-                        (Bulletins::UpdatedAt, now.0.into()),
-                    ])
-                    .and_where(Expr::col(Bulletins::Id).eq(id.to_string()))
-                    .and_where(Expr::col(Bulletins::Version).eq(i64::from(based_on))),
-            )
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::Conflict(format!(
-                "the bulletin was changed by someone else (now version {}); reload it and make your change again",
-                updated.version - 1
-            )));
-        }
-        Self::record_bulletin_version(&mut tx, subject, &updated, "bulletin.update").await?;
-        tx.commit().await?;
-        Ok(updated)
-    }
-
-    /// Every saved version of a bulletin `subject` may open, newest first.
-    pub async fn bulletin_history(&self, subject: &Subject, id: Uuid) -> Result<Vec<BulletinVersion>, StoreError> {
-        let bulletin = self.openable_bulletin(subject, id).await?;
-        let rows: Vec<(i64, String, String, String, i64)> = self
-            .pool
-            .target()
-            .fetch_all(
-                Query::select()
-                    .columns([
-                        BulletinVersions::Version,
-                        BulletinVersions::Draft,
-                        BulletinVersions::ChangedBy,
-                        BulletinVersions::ChangedMember,
-                        BulletinVersions::ChangedAt,
-                    ])
-                    .from(BulletinVersions::Table)
-                    .and_where(Expr::col(BulletinVersions::BulletinId).eq(bulletin.id.to_string()))
-                    .order_by(BulletinVersions::Version, Order::Desc),
-            )
-            .await?;
-        rows.into_iter()
-            .map(|(version, draft, by, member, at)| {
-                Ok(BulletinVersion {
-                    version: version_number(version)?,
-                    changed_by: parse_uuid(&by)?,
-                    changed_member: MemberCode(member),
-                    changed_at: Timestamp(at),
-                    draft: draft_of(&draft)?,
-                })
-            })
-            .collect()
-    }
-
     /// The published items of `edition`'s kinds published from `first` up
     /// to the end of `last`, oldest first, WITHOUT any policy check: the
     /// candidates of a bulletin, each judged by the caller.
@@ -430,7 +164,7 @@ impl Store {
     /// (audited as `bulletin.read` above the lowest classification). Its
     /// editors also learn what was left out.
     pub async fn assemble_bulletin(&self, subject: &Subject, id: Uuid) -> Result<AssembledBulletin, StoreError> {
-        let bulletin = self.openable_bulletin(subject, id).await?;
+        let bulletin = self.openable_document::<BulletinDraft>(subject, id).await?;
         let d = &bulletin.draft;
         let readers = self.document_readers(&bulletin.member, &d.audience, d.classification).await?;
         let agreements = self.agreements().await?;
@@ -457,9 +191,8 @@ impl Store {
         let by_nationality =
             self.incident_top(Readers::all(&readers), &filter, Dimension::Nationality, TOP_NATIONALITIES).await?;
 
-        let chosen = DocumentMarking { classification: d.classification, tlp: d.tlp, caveats: d.caveats };
         let envelopes: Vec<_> = held.iter().map(Item::envelope).collect();
-        let marking = DocumentMarking::of(chosen, &envelopes);
+        let marking = DocumentMarking::of(d.marking(), &envelopes);
 
         let left_out = edits_bulletin(subject, &bulletin.member).then(|| {
             others

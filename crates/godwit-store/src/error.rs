@@ -34,6 +34,12 @@ impl StoreError {
     }
 }
 
+/// Stored data that does not read as it should: `value`, read as the `what`
+/// of a `record` ("assessment", "draft").
+pub(crate) fn corrupt(record: &str, what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{record} {what}: {value}"))
+}
+
 impl From<godwit_domain::workflow::WorkflowError> for StoreError {
     fn from(e: godwit_domain::workflow::WorkflowError) -> Self {
         match e {

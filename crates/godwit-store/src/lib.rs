@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod assessments;
 pub mod audit;
 pub mod bulletins;
+pub mod documents;
 pub mod incidents;
 pub mod items;
 pub mod members;

@@ -22,6 +22,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
+use crate::error::corrupt;
 use crate::items::{ItemFilter, ItemSummary};
 use crate::requirement_notices::RequirementEvent;
 use crate::schema::{Items, RequirementLinks, Requirements};
@@ -121,12 +122,8 @@ const COLUMNS: [Requirements; 14] = [
     Requirements::UpdatedAt,
 ];
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("requirement {what}: {value}"))
-}
-
 fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|_| corrupt(what, text))
+    serde_json::from_str(text).map_err(|_| corrupt("requirement", what, text))
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -143,13 +140,15 @@ impl TryFrom<RequirementRow> for Requirement {
             draft: RequirementDraft {
                 reference: row.reference,
                 question: row.question,
-                priority: Priority::parse(&row.priority).ok_or_else(|| corrupt("priority", &row.priority))?,
+                priority: Priority::parse(&row.priority)
+                    .ok_or_else(|| corrupt("requirement", "priority", &row.priority))?,
                 indicators: json("indicators", &row.indicators)?,
                 due_on: row.due_on,
                 requesting_members: json("requesting members", &row.requesting_members)?,
                 release_members: json("release members", &row.release_members)?,
                 release_groups: json("release groups", &row.release_groups)?,
-                status: RequirementStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
+                status: RequirementStatus::parse(&row.status)
+                    .ok_or_else(|| corrupt("requirement", "status", &row.status))?,
             },
             created_by: parse_uuid(&row.created_by)?,
             created_at: Timestamp(row.created_at),

@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
 use crate::db::Tx;
+use crate::error::corrupt;
 use crate::items::ItemSummary;
 use crate::notices::{Notice, NoticeKind};
 use crate::schema::{RfiEvents, Rfis};
@@ -147,10 +148,6 @@ const COLUMNS: [Rfis; 23] = [
     Rfis::RespondedAt,
 ];
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("request for information {what}: {value}"))
-}
-
 fn opt_uuid(text: Option<&str>) -> Result<Option<Uuid>, StoreError> {
     text.map(parse_uuid).transpose()
 }
@@ -162,11 +159,11 @@ impl TryFrom<RfiRow> for Rfi {
         let recipient = match row.recipient_kind.as_str() {
             "member" => Recipient::Member(MemberCode(row.recipient_code)),
             "group" => Recipient::Group(row.recipient_code),
-            other => return Err(corrupt("recipient", other)),
+            other => return Err(corrupt("request for information", "recipient", other)),
         };
         let rating = match row.rating_score {
             Some(score) => Some(Rating {
-                score: u8::try_from(score).map_err(|_| corrupt("rating", &score.to_string()))?,
+                score: u8::try_from(score).map_err(|_| corrupt("request for information", "rating", score))?,
                 comment: row.rating_comment.unwrap_or_default(),
             }),
             None => None,
@@ -178,16 +175,19 @@ impl TryFrom<RfiRow> for Rfi {
             draft: RfiDraft {
                 title: row.title,
                 question: row.question,
-                priority: Priority::parse(&row.priority).ok_or_else(|| corrupt("priority", &row.priority))?,
+                priority: Priority::parse(&row.priority)
+                    .ok_or_else(|| corrupt("request for information", "priority", &row.priority))?,
                 due_on: row.due_on,
                 classification: Classification(
-                    u8::try_from(row.classification).map_err(|_| corrupt("classification", "out of range"))?,
+                    u8::try_from(row.classification)
+                        .map_err(|_| corrupt("request for information", "classification", "out of range"))?,
                 ),
                 recipient,
                 release_members: serde_json::from_str(&row.release_members)?,
                 release_groups: serde_json::from_str(&row.release_groups)?,
             },
-            state: RfiState::parse(&row.state).ok_or_else(|| corrupt("state", &row.state))?,
+            state: RfiState::parse(&row.state)
+                .ok_or_else(|| corrupt("request for information", "state", &row.state))?,
             responding_member: row.responding_member.map(MemberCode),
             assignee: opt_uuid(row.assignee.as_deref())?,
             answer_item: opt_uuid(row.answer_item.as_deref())?,

@@ -517,17 +517,15 @@ pub enum Threats {
     AddedAt,
 }
 
-/// Annual threat assessments: what their authors wrote and chose, as JSON
-/// (`godwit_domain::assessment::AssessmentDraft`), with the year and title
-/// for lists.
+/// The columns of every table of documents kept in versions
+/// (`godwit_domain::document::Versioned`): what their authors wrote and
+/// chose as JSON, with its title for lists.
 #[derive(Iden, Clone, Copy)]
-pub enum Assessments {
-    Table,
+pub enum Documents {
     Id,
     Member,
     Organisation,
     CreatedBy,
-    Year,
     Title,
     Draft,
     Version,
@@ -536,48 +534,47 @@ pub enum Assessments {
     UpdatedAt,
 }
 
-/// Every saved version of an assessment: its history.
+/// The columns of every table of a document's saved versions (its history),
+/// beside the one naming the document.
+#[derive(Iden, Clone, Copy)]
+pub enum DocumentVersions {
+    Version,
+    Draft,
+    ChangedBy,
+    ChangedMember,
+    ChangedAt,
+}
+
+/// Annual threat assessments (`godwit_domain::assessment::AssessmentDraft`):
+/// the columns of [`Documents`], with the year for lists.
+#[derive(Iden, Clone, Copy)]
+pub enum Assessments {
+    Table,
+    Year,
+}
+
+/// Every saved version of an assessment: [`DocumentVersions`].
 #[derive(Iden, Clone, Copy)]
 pub enum AssessmentVersions {
     Table,
     AssessmentId,
-    Version,
-    Draft,
-    ChangedBy,
-    ChangedMember,
-    ChangedAt,
 }
 
-/// Bulletins (version 16): what their editors wrote and chose, as JSON
-/// (`godwit_domain::bulletin::BulletinDraft`), with the edition, first month
-/// (`2026-10`) and title for lists.
+/// Bulletins (version 16; `godwit_domain::bulletin::BulletinDraft`): the
+/// columns of [`Documents`], with the edition and first month (`2026-10`)
+/// for lists.
 #[derive(Iden, Clone, Copy)]
 pub enum Bulletins {
     Table,
-    Id,
-    Member,
-    Organisation,
-    CreatedBy,
     Edition,
     Period,
-    Title,
-    Draft,
-    Version,
-    CreatedAt,
-    UpdatedBy,
-    UpdatedAt,
 }
 
-/// Every saved version of a bulletin: its history.
+/// Every saved version of a bulletin: [`DocumentVersions`].
 #[derive(Iden, Clone, Copy)]
 pub enum BulletinVersions {
     Table,
     BulletinId,
-    Version,
-    Draft,
-    ChangedBy,
-    ChangedMember,
-    ChangedAt,
 }
 
 /// Members' threat and risk registers: one per member, with an item's markings.
@@ -1503,68 +1500,62 @@ fn version_14() -> Vec<Step> {
 
 /// Version 15: annual threat assessments and their saved versions.
 fn version_15() -> Vec<Step> {
-    vec![
-        Step::Table(
-            Table::create()
-                .table(Assessments::Table)
-                .col(pk_text(Assessments::Id))
-                .col(text(Assessments::Member))
-                .col(text(Assessments::Organisation))
-                .col(text(Assessments::CreatedBy))
-                .col(int(Assessments::Year))
-                .col(text(Assessments::Title))
-                .col(text(Assessments::Draft))
-                .col(int(Assessments::Version))
-                .col(int(Assessments::CreatedAt))
-                .col(text(Assessments::UpdatedBy))
-                .col(int(Assessments::UpdatedAt))
-                .to_owned(),
-        ),
-        Step::Table(
-            Table::create()
-                .table(AssessmentVersions::Table)
-                .col(text(AssessmentVersions::AssessmentId))
-                .col(int(AssessmentVersions::Version))
-                .col(text(AssessmentVersions::Draft))
-                .col(text(AssessmentVersions::ChangedBy))
-                .col(text(AssessmentVersions::ChangedMember))
-                .col(int(AssessmentVersions::ChangedAt))
-                .primary_key(Index::create().col(AssessmentVersions::AssessmentId).col(AssessmentVersions::Version))
-                .to_owned(),
-        ),
-    ]
+    document_tables(
+        Assessments::Table,
+        [int(Assessments::Year)],
+        AssessmentVersions::Table,
+        AssessmentVersions::AssessmentId,
+    )
 }
 
 /// Version 16: bulletins and their saved versions.
 fn version_16() -> Vec<Step> {
+    document_tables(
+        Bulletins::Table,
+        [text(Bulletins::Edition), text(Bulletins::Period)],
+        BulletinVersions::Table,
+        BulletinVersions::BulletinId,
+    )
+}
+
+/// A table of documents kept in versions, with the columns of [`Documents`]
+/// and those `listed` after its creator's, and the table of its versions,
+/// naming the document in `document`.
+fn document_tables<const N: usize>(
+    table: impl Iden + 'static,
+    listed: [ColumnDef; N],
+    versions: impl Iden + 'static,
+    document: impl Iden + Copy + 'static,
+) -> Vec<Step> {
+    let mut documents = Table::create();
+    documents
+        .table(table)
+        .col(pk_text(Documents::Id))
+        .col(text(Documents::Member))
+        .col(text(Documents::Organisation))
+        .col(text(Documents::CreatedBy));
+    for column in listed {
+        documents.col(column);
+    }
+    documents
+        .col(text(Documents::Title))
+        .col(text(Documents::Draft))
+        .col(int(Documents::Version))
+        .col(int(Documents::CreatedAt))
+        .col(text(Documents::UpdatedBy))
+        .col(int(Documents::UpdatedAt));
     vec![
+        Step::Table(documents),
         Step::Table(
             Table::create()
-                .table(Bulletins::Table)
-                .col(pk_text(Bulletins::Id))
-                .col(text(Bulletins::Member))
-                .col(text(Bulletins::Organisation))
-                .col(text(Bulletins::CreatedBy))
-                .col(text(Bulletins::Edition))
-                .col(text(Bulletins::Period))
-                .col(text(Bulletins::Title))
-                .col(text(Bulletins::Draft))
-                .col(int(Bulletins::Version))
-                .col(int(Bulletins::CreatedAt))
-                .col(text(Bulletins::UpdatedBy))
-                .col(int(Bulletins::UpdatedAt))
-                .to_owned(),
-        ),
-        Step::Table(
-            Table::create()
-                .table(BulletinVersions::Table)
-                .col(text(BulletinVersions::BulletinId))
-                .col(int(BulletinVersions::Version))
-                .col(text(BulletinVersions::Draft))
-                .col(text(BulletinVersions::ChangedBy))
-                .col(text(BulletinVersions::ChangedMember))
-                .col(int(BulletinVersions::ChangedAt))
-                .primary_key(Index::create().col(BulletinVersions::BulletinId).col(BulletinVersions::Version))
+                .table(versions)
+                .col(text(document))
+                .col(int(DocumentVersions::Version))
+                .col(text(DocumentVersions::Draft))
+                .col(text(DocumentVersions::ChangedBy))
+                .col(text(DocumentVersions::ChangedMember))
+                .col(int(DocumentVersions::ChangedAt))
+                .primary_key(Index::create().col(document).col(DocumentVersions::Version))
                 .to_owned(),
         ),
     ]

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
+use crate::error::corrupt;
 use crate::schema::ScreeningLists;
 use crate::{Store, StoreError, parse_uuid};
 
@@ -125,32 +126,29 @@ struct ListRow {
     uploaded_at: i64,
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("screening list {what}: {value}"))
-}
-
 impl TryFrom<ListRow> for ScreeningList {
     type Error = StoreError;
 
     fn try_from(row: ListRow) -> Result<Self, StoreError> {
         let set = |text: &str| -> Result<BTreeSet<String>, StoreError> {
-            serde_json::from_str(text).map_err(|_| corrupt("release", text))
+            serde_json::from_str(text).map_err(|_| corrupt("screening list", "release", text))
         };
         Ok(ScreeningList {
             id: parse_uuid(&row.id)?,
             member: MemberCode(row.member_code),
-            kind: ScreeningListKind::parse(&row.kind).ok_or_else(|| corrupt("kind", &row.kind))?,
+            kind: ScreeningListKind::parse(&row.kind).ok_or_else(|| corrupt("screening list", "kind", &row.kind))?,
             name: row.name,
-            category: Category::parse(&row.category).ok_or_else(|| corrupt("category", &row.category))?,
+            category: Category::parse(&row.category)
+                .ok_or_else(|| corrupt("screening list", "category", &row.category))?,
             classification: Classification(
                 u8::try_from(row.classification)
-                    .map_err(|_| corrupt("classification", &row.classification.to_string()))?,
+                    .map_err(|_| corrupt("screening list", "classification", row.classification))?,
             ),
-            tlp: Tlp::parse(&row.tlp).ok_or_else(|| corrupt("tlp", &row.tlp))?,
+            tlp: Tlp::parse(&row.tlp).ok_or_else(|| corrupt("screening list", "tlp", &row.tlp))?,
             release_members: set(&row.release_members)?.into_iter().map(MemberCode).collect(),
             release_groups: set(&row.release_groups)?,
-            entries: u64::try_from(row.entries).map_err(|_| corrupt("entries", &row.entries.to_string()))?,
-            size: u64::try_from(row.size).map_err(|_| corrupt("size", &row.size.to_string()))?,
+            entries: u64::try_from(row.entries).map_err(|_| corrupt("screening list", "entries", row.entries))?,
+            size: u64::try_from(row.size).map_err(|_| corrupt("screening list", "size", row.size))?,
             sha256: row.sha256,
             uploaded_by: parse_uuid(&row.uploaded_by)?,
             uploaded_org: parse_uuid(&row.uploaded_org)?,

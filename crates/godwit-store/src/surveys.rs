@@ -27,6 +27,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
+use crate::error::corrupt;
 use crate::notices::{Notice, NoticeKind};
 use crate::schema::{SurveyQuestionnaires, SurveyResponses};
 use crate::{Store, StoreError, parse_uuid};
@@ -127,12 +128,8 @@ const READ_COLUMNS: [SurveyQuestionnaires; 8] = [
     SurveyQuestionnaires::UpdatedAt,
 ];
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("survey {what}: {value}"))
-}
-
 fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|_| corrupt(what, text))
+    serde_json::from_str(text).map_err(|_| corrupt("survey", what, text))
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -148,7 +145,7 @@ impl TryFrom<QuestionnaireRow> for Questionnaire {
             member: MemberCode(row.member),
             organisation: parse_uuid(&row.organisation)?,
             created_by: parse_uuid(&row.created_by)?,
-            state: QuestionnaireState::parse(&row.state).ok_or_else(|| corrupt("state", &row.state))?,
+            state: QuestionnaireState::parse(&row.state).ok_or_else(|| corrupt("survey", "state", &row.state))?,
             draft: json("definition", &row.definition)?,
             created_at: Timestamp(row.created_at),
             updated_at: Timestamp(row.updated_at),
@@ -204,7 +201,7 @@ impl TryFrom<ResponseRow> for Response {
             questionnaire: parse_uuid(&row.questionnaire_id)?,
             member: MemberCode(row.member),
             organisation: parse_uuid(&row.organisation)?,
-            state: ResponseState::parse(&row.state).ok_or_else(|| corrupt("response state", &row.state))?,
+            state: ResponseState::parse(&row.state).ok_or_else(|| corrupt("survey", "response state", &row.state))?,
             answers: json("answers", &row.answers)?,
             delegations: json("delegations", &row.delegations)?,
             marking: json("marking", &row.marking)?,

@@ -19,8 +19,8 @@ use godwit_domain::member::MemberCode;
 use godwit_domain::policy::decide;
 use godwit_domain::risk::{Rating, RiskMethod, Trend};
 use godwit_domain::threat::{
-    Entry, EntryDraft, Register, RegisterSettings, Threat, differ_notably, edits_register, releases_register,
-    seed_threats,
+    Entry, EntryDraft, RatingDifference, Register, RegisterSettings, Threat, differ_notably, edits_register,
+    releases_register, seed_threats,
 };
 use godwit_domain::user::Subject;
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEvent};
 use crate::db::Tx;
+use crate::error::corrupt;
 use crate::items::ItemSummary;
 use crate::schema::{ThreatChanges, ThreatEntries, ThreatEvidence, ThreatRegisters, Threats};
 use crate::{Store, StoreError, parse_uuid};
@@ -88,19 +89,6 @@ pub struct PictureCell {
     pub trend: Trend,
 }
 
-/// A threat that members rate differently, by one step or more.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RatingDifference {
-    pub threat: String,
-    pub highest: Rating,
-    pub highest_members: Vec<MemberCode>,
-    pub lowest: Rating,
-    pub lowest_members: Vec<MemberCode>,
-    /// Two steps or more apart (`differ_notably`): shown with emphasis.
-    pub notable: bool,
-}
-
 /// Threats compared across the registers the viewer may read.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
@@ -146,12 +134,8 @@ const REGISTER_COLUMNS: [ThreatRegisters; 13] = [
     ThreatRegisters::UpdatedAt,
 ];
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("threat register {what}: {value}"))
-}
-
 fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|_| corrupt(what, text))
+    serde_json::from_str(text).map_err(|_| corrupt("threat register", what, text))
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -169,11 +153,13 @@ impl TryFrom<RegisterRow> for Register {
             created_by: parse_uuid(&row.created_by)?,
             settings: RegisterSettings {
                 title: row.title,
-                category: Category::parse(&row.category).ok_or_else(|| corrupt("category", &row.category))?,
+                category: Category::parse(&row.category)
+                    .ok_or_else(|| corrupt("threat register", "category", &row.category))?,
                 classification: Classification(
-                    u8::try_from(row.classification).map_err(|_| corrupt("classification", "out of range"))?,
+                    u8::try_from(row.classification)
+                        .map_err(|_| corrupt("threat register", "classification", "out of range"))?,
                 ),
-                tlp: Tlp::parse(&row.tlp).ok_or_else(|| corrupt("tlp", &row.tlp))?,
+                tlp: Tlp::parse(&row.tlp).ok_or_else(|| corrupt("threat register", "tlp", &row.tlp))?,
                 caveats: json::<Caveats>("caveats", &row.caveats)?,
                 release: json::<Releasability>("release", &row.release)?,
                 method: json::<RiskMethod>("method", &row.method)?,
@@ -214,7 +200,7 @@ const ENTRY_COLUMNS: [ThreatEntries; 11] = [
 ];
 
 fn point(what: &str, value: i64) -> Result<u8, StoreError> {
-    u8::try_from(value).map_err(|_| corrupt(what, &value.to_string()))
+    u8::try_from(value).map_err(|_| corrupt("threat register", what, value))
 }
 
 impl TryFrom<EntryRow> for Entry {
@@ -229,7 +215,7 @@ impl TryFrom<EntryRow> for Entry {
                 assessment: row.assessment,
                 likelihood: point("likelihood", row.likelihood)?,
                 consequence: point("consequence", row.consequence)?,
-                trend: Trend::parse(&row.trend).ok_or_else(|| corrupt("trend", &row.trend))?,
+                trend: Trend::parse(&row.trend).ok_or_else(|| corrupt("threat register", "trend", &row.trend))?,
                 mitigations: json("mitigations", &row.mitigations)?,
                 review_on: row.review_on,
             },
@@ -607,7 +593,7 @@ impl Store {
                     .collect();
                 let rating = register.settings.method.rate(entry.draft.likelihood, entry.draft.consequence);
                 Ok(EntryView {
-                    rating: rating.ok_or_else(|| corrupt("entry point", &entry.id.to_string()))?,
+                    rating: rating.ok_or_else(|| corrupt("threat register", "entry point", entry.id))?,
                     review_overdue: entry.review_overdue(today),
                     evidence,
                     entry,

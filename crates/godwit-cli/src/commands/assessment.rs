@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use godwit_domain::assessment::Assessment;
+use godwit_domain::assessment::{Assessment, AssessmentDraft};
 use godwit_domain::user::Subject;
 use godwit_store::Store;
 use godwit_store::assessments::AssembledAssessment;
@@ -68,7 +68,7 @@ pub async fn run(command: AssessmentCommand) -> anyhow::Result<()> {
     let AssessmentCommand::Export(args) = command;
     let store: Store = args.db.open_existing().await?;
     let subject = subject(&store, &args.user).await?;
-    let open = store.assessments(&subject).await?;
+    let open = store.documents::<AssessmentDraft>(&subject).await?;
     let id = choose(&open, &subject, args.year, args.id)?;
     let assembled: AssembledAssessment = match &args.pdf {
         Some(path) => {

@@ -99,10 +99,10 @@ async fn find_or_start(store: &Store, subject: &Subject, draft: BulletinDraft) -
             && b.draft.period == draft.period
             && b.draft.audience == draft.audience
     };
-    if let Some(found) = store.bulletins(subject).await?.into_iter().find(same) {
+    if let Some(found) = store.documents::<BulletinDraft>(subject).await?.into_iter().find(same) {
         return Ok(found);
     }
-    Ok(store.create_bulletin(subject, draft).await?)
+    Ok(store.create_document(subject, draft).await?)
 }
 
 pub async fn run(args: BulletinArgs) -> anyhow::Result<()> {

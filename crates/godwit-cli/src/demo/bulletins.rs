@@ -49,7 +49,7 @@ pub async fn seed(store: &Store, users: &[User], now: Timestamp) -> anyhow::Resu
             foreword: (*foreword).to_owned(),
             ..BulletinDraft::new(*edition, period, audience)
         };
-        store.create_bulletin(&subject, draft).await.with_context(|| format!("the bulletin of {username}"))?;
+        store.create_document(&subject, draft).await.with_context(|| format!("the bulletin of {username}"))?;
     }
     Ok(BULLETINS.len())
 }

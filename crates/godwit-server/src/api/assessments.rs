@@ -15,8 +15,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use godwit_domain::assessment::{Assessment, AssessmentDraft};
-use godwit_store::assessments::{AssembledAssessment, AssessmentVersion};
+use godwit_domain::assessment::{Assessment, AssessmentDraft, AssessmentVersion};
+use godwit_store::assessments::AssembledAssessment;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -29,7 +29,7 @@ use crate::state::AppState;
 /// The assessments the caller may open, newest year first.
 #[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", responses((status = 200, body = [Assessment])))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Assessment>>> {
-    Ok(Json(state.store.assessments(&caller.subject).await?))
+    Ok(Json(state.store.documents(&caller.subject).await?))
 }
 
 /// Starts an assessment of the caller's member (its analysts, officers and focal points).
@@ -41,7 +41,7 @@ pub async fn create(
     caller: Caller,
     Json(draft): Json<AssessmentDraft>,
 ) -> ApiResult<(StatusCode, Json<Assessment>)> {
-    Ok((StatusCode::CREATED, Json(state.store.create_assessment(&caller.subject, draft).await?)))
+    Ok((StatusCode::CREATED, Json(state.store.create_document(&caller.subject, draft).await?)))
 }
 
 /// The document as its audience reads it.
@@ -75,7 +75,7 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Json(change): Json<AssessmentChange>,
 ) -> ApiResult<Json<Assessment>> {
-    Ok(Json(state.store.update_assessment(&caller.subject, id, change.based_on, change.draft).await?))
+    Ok(Json(state.store.update_document(&caller.subject, id, change.based_on, change.draft).await?))
 }
 
 /// Every saved version, newest first.
@@ -86,7 +86,7 @@ pub async fn history(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<AssessmentVersion>>> {
-    Ok(Json(state.store.assessment_history(&caller.subject, id).await?))
+    Ok(Json(state.store.document_history(&caller.subject, id).await?))
 }
 
 /// Why a document is exported, for the audit trail.

@@ -17,8 +17,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use godwit_domain::bulletin::{Bulletin, BulletinDraft};
-use godwit_store::bulletins::{AssembledBulletin, BulletinVersion};
+use godwit_domain::bulletin::{Bulletin, BulletinDraft, BulletinVersion};
+use godwit_store::bulletins::AssembledBulletin;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -32,7 +32,7 @@ use crate::state::AppState;
 /// The bulletins the caller may open, newest period first.
 #[utoipa::path(get, path = "/api/v1/bulletins", tag = "bulletins", responses((status = 200, body = [Bulletin])))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Bulletin>>> {
-    Ok(Json(state.store.bulletins(&caller.subject).await?))
+    Ok(Json(state.store.documents(&caller.subject).await?))
 }
 
 /// Starts a bulletin of the caller's member (its analysts, officers, focal points and secretariat).
@@ -44,7 +44,7 @@ pub async fn create(
     caller: Caller,
     Json(draft): Json<BulletinDraft>,
 ) -> ApiResult<(StatusCode, Json<Bulletin>)> {
-    Ok((StatusCode::CREATED, Json(state.store.create_bulletin(&caller.subject, draft).await?)))
+    Ok((StatusCode::CREATED, Json(state.store.create_document(&caller.subject, draft).await?)))
 }
 
 /// The bulletin as its audience reads it.
@@ -78,7 +78,7 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Json(change): Json<BulletinChange>,
 ) -> ApiResult<Json<Bulletin>> {
-    Ok(Json(state.store.update_bulletin(&caller.subject, id, change.based_on, change.draft).await?))
+    Ok(Json(state.store.update_document(&caller.subject, id, change.based_on, change.draft).await?))
 }
 
 /// Every saved version, newest first.
@@ -89,7 +89,7 @@ pub async fn history(
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<BulletinVersion>>> {
-    Ok(Json(state.store.bulletin_history(&caller.subject, id).await?))
+    Ok(Json(state.store.document_history(&caller.subject, id).await?))
 }
 
 /// The bulletin as its audience reads it, printed to PDF with its marking at

@@ -12,13 +12,15 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use godwit_domain::assessment::{AssessmentDraft, Audience, AuthorSection, REPORT_CATEGORIES, edits_assessment};
+use godwit_domain::assessment::{
+    AssessmentDraft, AssessmentVersion, Audience, AuthorSection, REPORT_CATEGORIES, edits_assessment,
+};
 use godwit_domain::incident::Dimension;
 use godwit_domain::item::{ItemKind, ItemState};
-use godwit_domain::marking::{Caveats, Tlp};
+use godwit_domain::marking::Tlp;
 use godwit_domain::member::MemberCode;
 use godwit_domain::regional::Period;
-use godwit_store::assessments::{AssembledAssessment, AssessmentVersion};
+use godwit_store::assessments::AssembledAssessment;
 use godwit_store::items::{ItemFilter, ItemSummary};
 use uuid::Uuid;
 
@@ -27,6 +29,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::analysis::trend_chart;
 use crate::web::chart::BarChart;
+use crate::web::documents::{AudienceFields, DocumentRow, based_on, check_edits, save_draft};
 use crate::web::forms::when;
 use crate::web::page::{Chrome, WebError, render};
 use crate::web::plans::{Done, sees_plans};
@@ -44,14 +47,8 @@ fn allowed(viewer: &Viewer) -> Result<(), WebError> {
 
 /// One assessment in the list.
 pub struct ListRow {
-    pub id: Uuid,
     pub year: i32,
-    pub title: String,
-    pub member: String,
-    pub audience: String,
-    pub classification: String,
-    pub version: u32,
-    pub updated: String,
+    pub doc: DocumentRow,
 }
 
 #[derive(Template)]
@@ -68,19 +65,10 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let scale = state.store.scale();
     let rows = state
         .store
-        .assessments(subject)
+        .documents::<AssessmentDraft>(subject)
         .await?
         .into_iter()
-        .map(|a| ListRow {
-            id: a.id,
-            year: a.draft.year,
-            title: a.draft.title.clone(),
-            member: a.member.to_string(),
-            audience: a.draft.audience.label(),
-            classification: scale.name(a.draft.classification).to_owned(),
-            version: a.version,
-            updated: when(a.updated_at),
-        })
+        .map(|a| ListRow { year: a.draft.year, doc: DocumentRow::of(&a, &scale) })
         .collect();
     render(&ListPage {
         chrome: Chrome::new(&viewer, "Threat assessments", "/assessments"),
@@ -100,22 +88,8 @@ pub struct AssessmentForm {
     year: String,
     #[serde(default)]
     title: String,
-    /// Member codes separated by commas.
-    #[serde(default)]
-    members: String,
-    /// Group codes separated by commas.
-    #[serde(default)]
-    groups: String,
-    #[serde(default)]
-    classification: String,
-    #[serde(default)]
-    tlp: String,
-    #[serde(default)]
-    no_third_party: Option<String>,
-    #[serde(default)]
-    not_for_judicial_use: Option<String>,
-    #[serde(default)]
-    personal_data: Option<String>,
+    #[serde(flatten)]
+    audience: AudienceFields,
     #[serde(default)]
     executive_summary: String,
     #[serde(default)]
@@ -123,11 +97,6 @@ pub struct AssessmentForm {
     /// The ids of the reports ticked.
     #[serde(default)]
     reports: Vec<String>,
-}
-
-/// Codes separated by commas, spaces or semicolons, in capitals.
-pub(crate) fn codes(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split([',', ' ', ';']).map(str::trim).filter(|c| !c.is_empty()).map(str::to_uppercase)
 }
 
 /// Sections from their text: each starts with a line `## Heading`; its body
@@ -155,12 +124,7 @@ fn sections_text(sections: &[AuthorSection]) -> String {
 impl AssessmentForm {
     fn draft(&self, state: &AppState) -> Result<AssessmentDraft, ApiError> {
         let year = self.year.trim().parse().map_err(|_| ApiError::invalid("year", "write a year, e.g. 2026"))?;
-        let classification = state
-            .store
-            .scale()
-            .parse(&self.classification)
-            .ok_or_else(|| ApiError::invalid("classification", "choose a level"))?;
-        let tlp = Tlp::parse(self.tlp.trim()).ok_or_else(|| ApiError::invalid("tlp", "choose a TLP"))?;
+        let marking = self.audience.marking(&state.store.scale())?;
         let mut reports = Vec::new();
         for (n, id) in self.reports.iter().enumerate() {
             reports.push(
@@ -171,17 +135,10 @@ impl AssessmentForm {
         Ok(AssessmentDraft {
             year,
             title: self.title.clone(),
-            audience: Audience {
-                members: codes(&self.members).map(MemberCode).collect(),
-                groups: codes(&self.groups).collect(),
-            },
-            classification,
-            tlp,
-            caveats: Caveats {
-                no_third_party: self.no_third_party.is_some(),
-                not_for_judicial_use: self.not_for_judicial_use.is_some(),
-                personal_data: self.personal_data.is_some(),
-            },
+            audience: self.audience.audience(),
+            classification: marking.classification,
+            tlp: marking.tlp,
+            caveats: marking.caveats,
             executive_summary: self.executive_summary.clone(),
             sections: sections_from(&self.sections)?,
             reports,
@@ -189,18 +146,11 @@ impl AssessmentForm {
     }
 
     fn of(draft: &AssessmentDraft, version: Option<u32>, state: &AppState) -> Self {
-        let scale = state.store.scale();
         AssessmentForm {
             based_on: version,
             year: draft.year.to_string(),
             title: draft.title.clone(),
-            members: draft.audience.members.iter().map(MemberCode::as_str).collect::<Vec<_>>().join(", "),
-            groups: draft.audience.groups.iter().cloned().collect::<Vec<_>>().join(", "),
-            classification: scale.name(draft.classification).to_owned(),
-            tlp: draft.tlp.as_str().to_owned(),
-            no_third_party: draft.caveats.no_third_party.then(String::new),
-            not_for_judicial_use: draft.caveats.not_for_judicial_use.then(String::new),
-            personal_data: draft.caveats.personal_data.then(String::new),
+            audience: AudienceFields::of(draft, &state.store.scale()),
             executive_summary: draft.executive_summary.clone(),
             sections: sections_text(&draft.sections),
             reports: draft.reports.iter().map(Uuid::to_string).collect(),
@@ -315,11 +265,7 @@ pub async fn create(
     WebForm { viewer, form }: WebForm<AssessmentForm>,
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
-    let created = match form.draft(&state) {
-        Ok(draft) => state.store.create_assessment(&viewer.caller.subject, draft).await.map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
-    match created {
+    match save_draft(&state, &viewer, form.draft(&state), None).await {
         Ok(a) => Ok(Redirect::to(&format!("/assessments/{}?done=saved", a.id)).into_response()),
         Err(e) => again(&state, &viewer, "New threat assessment".into(), "/assessments".into(), form, e).await,
     }
@@ -329,9 +275,7 @@ pub async fn edit(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     allowed(&viewer)?;
     let assembled = state.store.assemble_assessment(&viewer.caller.subject, id).await?;
     let a = &assembled.assessment;
-    if !edits_assessment(&viewer.caller.subject, &a.member) {
-        return Err(WebError::page(StatusCode::FORBIDDEN, "Only the analysts and officers of its member edit it."));
-    }
+    check_edits(&viewer, a)?;
     let form = AssessmentForm::of(&a.draft, Some(a.version), &state);
     form_page(&state, &viewer, format!("Edit {}", a.draft.title), format!("/assessments/{id}/edit"), form, Vec::new())
         .await
@@ -343,14 +287,8 @@ pub async fn save(
     WebForm { viewer, form }: WebForm<AssessmentForm>,
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
-    let based_on = form.based_on.ok_or_else(|| WebError::from(ApiError::invalid("based_on", "reload the form")))?;
-    let saved = match form.draft(&state) {
-        Ok(draft) => {
-            state.store.update_assessment(&viewer.caller.subject, id, based_on, draft).await.map_err(ApiError::from)
-        }
-        Err(e) => Err(e),
-    };
-    match saved {
+    let editing = (id, based_on(form.based_on)?);
+    match save_draft(&state, &viewer, form.draft(&state), Some(editing)).await {
         Ok(_) => Ok(Redirect::to(&format!("/assessments/{id}?done=saved")).into_response()),
         Err(e) => {
             let title = format!("Edit {}", form.title);
@@ -422,22 +360,7 @@ pub async fn show(
             .map(|s| SectionBlock { heading: s.heading.clone(), html: crate::markdown::render(&s.body) })
             .collect(),
         heat_map: (!doc.picture.cells.is_empty()).then(|| heat_map(&doc.picture)),
-        differences: doc
-            .picture
-            .differences
-            .iter()
-            .map(|x| {
-                let list = |m: &[MemberCode]| m.iter().map(MemberCode::as_str).collect::<Vec<_>>().join(", ");
-                format!(
-                    "{}: {} for {}; {} for {}",
-                    name_of(&x.threat),
-                    x.highest,
-                    list(&x.highest_members),
-                    x.lowest,
-                    list(&x.lowest_members)
-                )
-            })
-            .collect(),
+        differences: doc.picture.differences.iter().map(|x| x.sentence(&name_of(&x.threat))).collect(),
         trend: trend_chart(Dimension::Category, &doc.trend, Period::Month),
         reports: doc
             .reports
@@ -504,7 +427,7 @@ pub async fn history(
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
     let subject = &viewer.caller.subject;
-    let versions: Vec<AssessmentVersion> = state.store.assessment_history(subject, id).await?;
+    let versions: Vec<AssessmentVersion> = state.store.document_history(subject, id).await?;
     let scale = state.store.scale();
     // People are named to their own member; others see the member only.
     let names: BTreeMap<Uuid, String> =

@@ -15,8 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use godwit_domain::bulletin::{BulletinDraft, Edition, Month, edits_bulletin};
 use godwit_domain::incident::Dimension;
-use godwit_domain::marking::{Caveats, ClassificationScale, Tlp};
-use godwit_domain::member::{Audience, MemberCode};
+use godwit_domain::marking::{ClassificationScale, Tlp};
+use godwit_domain::member::Audience;
 use godwit_store::analysis::TopRow;
 use godwit_store::bulletins::AssembledBulletin;
 use uuid::Uuid;
@@ -26,8 +26,8 @@ use crate::api::items::MarkingView;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::analysis::label;
-use crate::web::assessments::codes;
 use crate::web::chart::horizontal_bars;
+use crate::web::documents::{AudienceFields, DocumentRow, based_on, check_edits, save_draft};
 use crate::web::forms::when;
 use crate::web::page::{Chrome, WebError, render};
 use crate::web::plans::{Done, sees_plans};
@@ -44,15 +44,9 @@ fn allowed(viewer: &Viewer) -> Result<(), WebError> {
 
 /// One bulletin in the list.
 pub struct ListRow {
-    pub id: Uuid,
     pub edition: &'static str,
     pub period: String,
-    pub title: String,
-    pub member: String,
-    pub audience: String,
-    pub classification: String,
-    pub version: u32,
-    pub updated: String,
+    pub doc: DocumentRow,
 }
 
 #[derive(Template)]
@@ -69,19 +63,13 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let scale = state.store.scale();
     let rows = state
         .store
-        .bulletins(subject)
+        .documents::<BulletinDraft>(subject)
         .await?
         .into_iter()
         .map(|b| ListRow {
-            id: b.id,
             edition: b.draft.edition.name(),
             period: b.draft.period_label(),
-            title: b.draft.title.clone(),
-            member: b.member.to_string(),
-            audience: b.draft.audience.label(),
-            classification: scale.name(b.draft.classification).to_owned(),
-            version: b.version,
-            updated: when(b.updated_at),
+            doc: DocumentRow::of(&b, &scale),
         })
         .collect();
     render(&ListPage {
@@ -105,22 +93,8 @@ pub struct BulletinForm {
     /// Blank: named after the edition and period.
     #[serde(default)]
     title: String,
-    /// Member codes separated by commas.
-    #[serde(default)]
-    members: String,
-    /// Group codes separated by commas.
-    #[serde(default)]
-    groups: String,
-    #[serde(default)]
-    classification: String,
-    #[serde(default)]
-    tlp: String,
-    #[serde(default)]
-    no_third_party: Option<String>,
-    #[serde(default)]
-    not_for_judicial_use: Option<String>,
-    #[serde(default)]
-    personal_data: Option<String>,
+    #[serde(flatten)]
+    audience: AudienceFields,
     #[serde(default)]
     foreword: String,
 }
@@ -131,21 +105,13 @@ impl BulletinForm {
             Edition::parse(self.edition.trim()).ok_or_else(|| ApiError::invalid("edition", "choose an edition"))?;
         let period =
             Month::parse(&self.period).ok_or_else(|| ApiError::invalid("period", "write a month, e.g. 2026-10"))?;
-        let classification =
-            scale.parse(&self.classification).ok_or_else(|| ApiError::invalid("classification", "choose a level"))?;
-        let tlp = Tlp::parse(self.tlp.trim()).ok_or_else(|| ApiError::invalid("tlp", "choose a TLP"))?;
-        let audience =
-            Audience { members: codes(&self.members).map(MemberCode).collect(), groups: codes(&self.groups).collect() };
-        let named = BulletinDraft::new(edition, period, audience);
+        let marking = self.audience.marking(scale)?;
+        let named = BulletinDraft::new(edition, period, self.audience.audience());
         Ok(BulletinDraft {
             title: if self.title.trim().is_empty() { named.title.clone() } else { self.title.clone() },
-            classification,
-            tlp,
-            caveats: Caveats {
-                no_third_party: self.no_third_party.is_some(),
-                not_for_judicial_use: self.not_for_judicial_use.is_some(),
-                personal_data: self.personal_data.is_some(),
-            },
+            classification: marking.classification,
+            tlp: marking.tlp,
+            caveats: marking.caveats,
             foreword: self.foreword.clone(),
             ..named
         })
@@ -157,13 +123,7 @@ impl BulletinForm {
             edition: draft.edition.as_str().to_owned(),
             period: draft.period.to_string(),
             title: draft.title.clone(),
-            members: draft.audience.members.iter().map(MemberCode::as_str).collect::<Vec<_>>().join(", "),
-            groups: draft.audience.groups.iter().cloned().collect::<Vec<_>>().join(", "),
-            classification: scale.name(draft.classification).to_owned(),
-            tlp: draft.tlp.as_str().to_owned(),
-            no_third_party: draft.caveats.no_third_party.then(String::new),
-            not_for_judicial_use: draft.caveats.not_for_judicial_use.then(String::new),
-            personal_data: draft.caveats.personal_data.then(String::new),
+            audience: AudienceFields::of(draft, scale),
             foreword: draft.foreword.clone(),
         }
     }
@@ -232,11 +192,7 @@ pub async fn create(
     WebForm { viewer, form }: WebForm<BulletinForm>,
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
-    let created = match form.draft(&state.store.scale()) {
-        Ok(draft) => state.store.create_bulletin(&viewer.caller.subject, draft).await.map_err(ApiError::from),
-        Err(e) => Err(e),
-    };
-    match created {
+    match save_draft(&state, &viewer, form.draft(&state.store.scale()), None).await {
         Ok(b) => Ok(Redirect::to(&format!("/bulletins/{}?done=saved", b.id)).into_response()),
         Err(e) => again(&state, &viewer, "New bulletin".into(), "/bulletins".into(), form, e),
     }
@@ -246,9 +202,7 @@ pub async fn edit(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     allowed(&viewer)?;
     let doc = state.store.assemble_bulletin(&viewer.caller.subject, id).await?;
     let b = &doc.bulletin;
-    if !edits_bulletin(&viewer.caller.subject, &b.member) {
-        return Err(WebError::page(StatusCode::FORBIDDEN, "Only the analysts and officers of its member edit it."));
-    }
+    check_edits(&viewer, b)?;
     let form = BulletinForm::of(&b.draft, Some(b.version), &state.store.scale());
     form_page(&state, &viewer, format!("Edit {}", b.draft.title), format!("/bulletins/{id}/edit"), form, Vec::new())
 }
@@ -259,14 +213,8 @@ pub async fn save(
     WebForm { viewer, form }: WebForm<BulletinForm>,
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
-    let based_on = form.based_on.ok_or_else(|| WebError::from(ApiError::invalid("based_on", "reload the form")))?;
-    let saved = match form.draft(&state.store.scale()) {
-        Ok(draft) => {
-            state.store.update_bulletin(&viewer.caller.subject, id, based_on, draft).await.map_err(ApiError::from)
-        }
-        Err(e) => Err(e),
-    };
-    match saved {
+    let editing = (id, based_on(form.based_on)?);
+    match save_draft(&state, &viewer, form.draft(&state.store.scale()), Some(editing)).await {
         Ok(_) => Ok(Redirect::to(&format!("/bulletins/{id}?done=saved")).into_response()),
         Err(e) => again(&state, &viewer, format!("Edit {}", form.title), format!("/bulletins/{id}/edit"), form, e),
     }
@@ -287,10 +235,10 @@ pub async fn foreword(
 ) -> Result<Response, WebError> {
     allowed(&viewer)?;
     let subject = &viewer.caller.subject;
-    let current = state.store.bulletins(subject).await?.into_iter().find(|b| b.id == id);
+    let current = state.store.documents::<BulletinDraft>(subject).await?.into_iter().find(|b| b.id == id);
     let current = current.ok_or(godwit_store::StoreError::NotFound("bulletin"))?;
     let draft = BulletinDraft { foreword: form.foreword, ..current.draft };
-    state.store.update_bulletin(subject, id, form.based_on, draft).await?;
+    state.store.update_document(subject, id, form.based_on, draft).await?;
     Ok(Redirect::to(&format!("/bulletins/{id}?done=saved")).into_response())
 }
 

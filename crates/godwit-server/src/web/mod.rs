@@ -21,6 +21,7 @@ pub mod bulletins;
 pub mod chart;
 pub mod dashboard;
 pub mod directory;
+pub mod documents;
 pub mod forms;
 pub mod incident_form;
 pub mod incidents;
@@ -144,10 +145,10 @@ pub fn routes(max_form_bytes: usize) -> Router<AppState> {
         .route("/surveys/{id}", get(surveys::show))
         .route("/surveys/{id}/design", get(survey_editor::design).post(survey_editor::rearrange))
         .route("/surveys/{id}/settings", post(survey_editor::save_settings))
-        .route("/surveys/{id}/sections", post(survey_editor::add_section))
-        .route("/surveys/{id}/sections/{key}", get(survey_editor::section_form).post(survey_editor::save_section))
-        .route("/surveys/{id}/questions", get(survey_editor::new_question).post(survey_editor::add_question))
-        .route("/surveys/{id}/questions/{key}", get(survey_editor::question_form).post(survey_editor::save_question))
+        .route("/surveys/{id}/sections", post(survey_editor::put_section))
+        .route("/surveys/{id}/sections/{key}", get(survey_editor::section_form).post(survey_editor::put_section))
+        .route("/surveys/{id}/questions", get(survey_editor::new_question).post(survey_editor::put_question))
+        .route("/surveys/{id}/questions/{key}", get(survey_editor::question_form).post(survey_editor::put_question))
         .route("/surveys/{id}/publish", post(surveys::publish))
         .route("/surveys/{id}/answer", get(surveys::answer_form).post(surveys::answer))
         .route("/surveys/{id}/findings", get(surveys::findings))

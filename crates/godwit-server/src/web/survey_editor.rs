@@ -563,13 +563,19 @@ pub async fn section_form(
     section_page(&state, &viewer, q, action, form, FieldErrors::default()).await
 }
 
-/// Adds a section at the end (`key` empty in the path) or changes one.
-async fn put_section(
-    state: AppState,
-    viewer: Viewer,
+/// Which questionnaire a design form posts to, and the section or question
+/// it changes: none when it adds one.
+#[derive(Deserialize)]
+pub struct Editing {
     id: Uuid,
-    editing: Option<String>,
-    form: DesignForm,
+    key: Option<String>,
+}
+
+/// Adds a section at the end (no `key` in the path) or changes one.
+pub async fn put_section(
+    State(state): State<AppState>,
+    Path(Editing { id, key: editing }): Path<Editing>,
+    WebForm { viewer, form }: WebForm<DesignForm>,
 ) -> Result<Response, WebError> {
     let q = designed(&state, &viewer, id).await?;
     only_drafts(&q)?;
@@ -608,22 +614,6 @@ async fn put_section(
             section_page(&state, &viewer, q, action, form, section_errors(&e, s)).await
         }
     }
-}
-
-pub async fn add_section(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    WebForm { viewer, form }: WebForm<DesignForm>,
-) -> Result<Response, WebError> {
-    put_section(state, viewer, id, None, form).await
-}
-
-pub async fn save_section(
-    State(state): State<AppState>,
-    Path((id, key)): Path<(Uuid, String)>,
-    WebForm { viewer, form }: WebForm<DesignForm>,
-) -> Result<Response, WebError> {
-    put_section(state, viewer, id, Some(key), form).await
 }
 
 #[derive(Template)]
@@ -762,15 +752,13 @@ fn question_errors(e: &ApiError, s: usize, n: usize) -> FieldErrors {
     errors
 }
 
-/// Adds a question at the end of its section (`editing` none) or changes
-/// one; a question whose key changes keeps the conditions that name it.
-/// Once published, only the themes of a free-text question change.
-async fn put_question(
-    state: AppState,
-    viewer: Viewer,
-    id: Uuid,
-    editing: Option<String>,
-    form: DesignForm,
+/// Adds a question at the end of its section (no `key` in the path) or
+/// changes one; a question whose key changes keeps the conditions that name
+/// it. Once published, only the themes of a free-text question change.
+pub async fn put_question(
+    State(state): State<AppState>,
+    Path(Editing { id, key: editing }): Path<Editing>,
+    WebForm { viewer, form }: WebForm<DesignForm>,
 ) -> Result<Response, WebError> {
     let q = designed(&state, &viewer, id).await?;
     let mut draft = q.draft.clone();
@@ -819,20 +807,4 @@ async fn put_question(
             question_page(&state, &viewer, q, (s, editing.as_ref().map(|_| n)), form, errors).await
         }
     }
-}
-
-pub async fn add_question(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    WebForm { viewer, form }: WebForm<DesignForm>,
-) -> Result<Response, WebError> {
-    put_question(state, viewer, id, None, form).await
-}
-
-pub async fn save_question(
-    State(state): State<AppState>,
-    Path((id, key)): Path<(Uuid, String)>,
-    WebForm { viewer, form }: WebForm<DesignForm>,
-) -> Result<Response, WebError> {
-    put_question(state, viewer, id, Some(key), form).await
 }

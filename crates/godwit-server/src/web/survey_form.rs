@@ -16,21 +16,26 @@ use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::surveys::kind_tag;
 
-/// A key made from words: `Rank the support` → `rank_the_support` (at
-/// most 40 characters), `fallback` when no letter or digit is left.
+/// The longest key [`slug`] makes.
+const MAX_SLUG_CHARS: usize = 40;
+
+/// A key made from words: `Rank the support` → `rank_the_support`, as many
+/// whole words as fit in [`MAX_SLUG_CHARS`] (a first word longer than that
+/// is cut), `fallback` when no letter or digit is left.
 pub(crate) fn slug(text: &str, fallback: &str) -> String {
+    let lower = text.to_lowercase();
     let mut key = String::new();
-    for c in text.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            key.push(c);
-        } else if !key.is_empty() && !key.ends_with('_') {
+    for word in lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if key.is_empty() {
+            // ASCII only, so any byte is a character boundary.
+            key.push_str(word.get(..MAX_SLUG_CHARS).unwrap_or(word));
+        } else if key.len() + 1 + word.len() <= MAX_SLUG_CHARS {
             key.push('_');
-        }
-        if key.len() >= 40 {
+            key.push_str(word);
+        } else {
             break;
         }
     }
-    let key = key.trim_end_matches('_').to_owned();
     if key.is_empty() { fallback.to_owned() } else { key }
 }
 
@@ -356,6 +361,16 @@ mod tests {
         );
         assert_eq!(options_from(&options_text(&options), "option"), options);
         assert_eq!(options_from("—", "item")[0].key, "item1");
+    }
+
+    #[test]
+    fn keys_are_cut_between_words() {
+        let key = slug("What training would help your officers most?", "question");
+        assert_eq!(key, "what_training_would_help_your_officers");
+        assert_eq!(slug("  Rank -- the support!", "q"), "rank_the_support");
+        assert_eq!(slug(&"x".repeat(50), "q"), "x".repeat(MAX_SLUG_CHARS));
+        assert_eq!(slug("Où ?", "q"), "o");
+        assert_eq!(slug("—", "q"), "q");
     }
 
     #[test]

@@ -104,12 +104,12 @@ async fn an_assessment_holds_only_what_every_member_it_reaches_may_read() {
 
         // Only published reports on the three subjects that the author may read are cited.
         for bad in [off_topic, Uuid::from_u128(77)] {
-            let refused = store.create_assessment(&p.fiji_analyst, for_pidc(vec![bad])).await;
+            let refused = store.create_document(&p.fiji_analyst, for_pidc(vec![bad])).await;
             assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
         }
         let nobody = AssessmentDraft { audience: Audience::default(), ..for_pidc(vec![]) };
-        assert!(matches!(store.create_assessment(&p.fiji_analyst, nobody).await, Err(StoreError::Invalid(_))));
-        let created = store.create_assessment(&p.fiji_analyst, for_pidc(vec![to_pidc, to_nzl])).await.unwrap();
+        assert!(matches!(store.create_document(&p.fiji_analyst, nobody).await, Err(StoreError::Invalid(_))));
+        let created = store.create_document(&p.fiji_analyst, for_pidc(vec![to_pidc, to_nzl])).await.unwrap();
 
         let doc = store.assemble_assessment(&p.fiji_analyst, created.id).await.unwrap();
         assert_eq!(doc.reaches, [code("FJI"), code("NZL"), code("TON")]);
@@ -129,18 +129,18 @@ async fn an_assessment_holds_only_what_every_member_it_reaches_may_read() {
             assert!(theirs.left_out.is_none());
         }
         assert!(matches!(store.assemble_assessment(&p.australia, created.id).await, Err(StoreError::NotFound(_))));
-        assert!(store.assessments(&p.australia).await.unwrap().is_empty());
-        let by_reader = store.update_assessment(&p.asker, created.id, 1, for_pidc(vec![])).await;
+        assert!(store.documents::<AssessmentDraft>(&p.australia).await.unwrap().is_empty());
+        let by_reader = store.update_document(&p.asker, created.id, 1, for_pidc(vec![])).await;
         assert!(matches!(by_reader, Err(StoreError::Forbidden(_))), "{by_reader:?}");
 
         // Every version is kept; a change to an old one is refused.
         let mut change = for_pidc(vec![to_pidc]);
         change.executive_summary = "Smuggling by sea rose.".into();
-        let saved = store.update_assessment(&p.fiji_officer, created.id, 1, change.clone()).await.unwrap();
+        let saved = store.update_document(&p.fiji_officer, created.id, 1, change.clone()).await.unwrap();
         assert_eq!(saved.version, 2);
-        let stale = store.update_assessment(&p.fiji_analyst, created.id, 1, change).await;
+        let stale = store.update_document(&p.fiji_analyst, created.id, 1, change).await;
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
-        let history = store.assessment_history(&p.tonga_nfp, created.id).await.unwrap();
+        let history = store.document_history::<AssessmentDraft>(&p.tonga_nfp, created.id).await.unwrap();
         let versions: Vec<(u32, usize)> = history.iter().map(|v| (v.version, v.draft.reports.len())).collect();
         assert_eq!(versions, [(2, 1), (1, 2)]);
 

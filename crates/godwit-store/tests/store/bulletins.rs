@@ -48,9 +48,9 @@ async fn a_bulletin_holds_only_what_every_member_it_reaches_may_read() {
 
         let nobody =
             BulletinDraft { audience: Audience::default(), ..for_pidc(Edition::MonthlyIntelligence, "2027-01") };
-        assert!(matches!(store.create_bulletin(&p.fiji_analyst, nobody).await, Err(StoreError::Invalid(_))));
+        assert!(matches!(store.create_document(&p.fiji_analyst, nobody).await, Err(StoreError::Invalid(_))));
         let created =
-            store.create_bulletin(&p.fiji_analyst, for_pidc(Edition::MonthlyIntelligence, "2027-01")).await.unwrap();
+            store.create_document(&p.fiji_analyst, for_pidc(Edition::MonthlyIntelligence, "2027-01")).await.unwrap();
 
         let doc = store.assemble_bulletin(&p.fiji_analyst, created.id).await.unwrap();
         assert_eq!(doc.reaches, [code("FJI"), code("NZL"), code("TON")]);
@@ -65,12 +65,12 @@ async fn a_bulletin_holds_only_what_every_member_it_reaches_may_read() {
 
         // The information bulletin of January–February holds the SOP; December's holds nothing.
         let information =
-            store.create_bulletin(&p.fiji_analyst, for_pidc(Edition::BimonthlyInformation, "2027-02")).await.unwrap();
+            store.create_document(&p.fiji_analyst, for_pidc(Edition::BimonthlyInformation, "2027-02")).await.unwrap();
         assert_eq!(information.draft.period, Month::parse("2027-01").unwrap());
         let info = store.assemble_bulletin(&p.tonga_nfp, information.id).await.unwrap();
         assert_eq!(info.items().map(|i| i.id).collect::<Vec<_>>(), [sop]);
         let december =
-            store.create_bulletin(&p.fiji_analyst, for_pidc(Edition::MonthlyIntelligence, "2026-12")).await.unwrap();
+            store.create_document(&p.fiji_analyst, for_pidc(Edition::MonthlyIntelligence, "2026-12")).await.unwrap();
         assert_eq!(store.assemble_bulletin(&p.fiji_analyst, december.id).await.unwrap().items().count(), 0);
 
         // New Zealand and Tonga open it and read the same bulletin; Australia does not.
@@ -81,17 +81,17 @@ async fn a_bulletin_holds_only_what_every_member_it_reaches_may_read() {
         }
         assert!(matches!(store.assemble_bulletin(&p.australia, created.id).await, Err(StoreError::NotFound(_))));
         let by_reader =
-            store.update_bulletin(&p.asker, created.id, 1, for_pidc(Edition::MonthlyIntelligence, "2027-01")).await;
+            store.update_document(&p.asker, created.id, 1, for_pidc(Edition::MonthlyIntelligence, "2027-01")).await;
         assert!(matches!(by_reader, Err(StoreError::Forbidden(_))), "{by_reader:?}");
 
         // The foreword is edited; every version is kept; a change to an old one is refused.
         let mut change = for_pidc(Edition::MonthlyIntelligence, "2027-01");
         change.foreword = "Smuggling by sea rose.".into();
-        let saved = store.update_bulletin(&p.fiji_officer, created.id, 1, change.clone()).await.unwrap();
+        let saved = store.update_document(&p.fiji_officer, created.id, 1, change.clone()).await.unwrap();
         assert_eq!((saved.version, saved.draft.foreword.as_str()), (2, "Smuggling by sea rose."));
-        let stale = store.update_bulletin(&p.fiji_analyst, created.id, 1, change).await;
+        let stale = store.update_document(&p.fiji_analyst, created.id, 1, change).await;
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
-        let history = store.bulletin_history(&p.tonga_nfp, created.id).await.unwrap();
+        let history = store.document_history::<BulletinDraft>(&p.tonga_nfp, created.id).await.unwrap();
         assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
 
         // Distribution needs a reason, and is audited with its recipients.
