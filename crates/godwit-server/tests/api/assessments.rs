@@ -6,39 +6,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{Node, nodes};
-
-pub(crate) async fn call(
-    node: &Node,
-    method: Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> crate::harness::Response {
-    node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
-}
-
-/// A strategic report of `category`, released to `members` and `groups`
-/// (Fiji's own whole member among them, as the document reaches it too).
-pub(crate) fn report(
-    title: &str,
-    category: &str,
-    classification: u8,
-    tlp: &str,
-    members: &[&str],
-    groups: &[&str],
-) -> Value {
-    json!({
-        "title": title,
-        "summary": "Boats leave from the south coast.",
-        "body": "Departures rose in **March**.",
-        "category": category,
-        "details": { "kind": "intelligence_report", "level": "strategic" },
-        "classification": classification,
-        "tlp": tlp,
-        "release": { "members": members, "groups": groups },
-    })
-}
+use crate::harness::{assert_marked, call, nodes, pdf_pages, report};
 
 fn titles(doc: &Value) -> Vec<&str> {
     doc["reports"].as_array().unwrap().iter().map(|r| r["content"]["title"].as_str().unwrap()).collect()
@@ -152,20 +120,6 @@ async fn an_assessment_holds_only_what_its_whole_audience_may_read() {
     }
 }
 
-/// The pages of `pdf` as poppler's `pdftotext` reads them, or `None` when it
-/// is not installed (scripts/test installs it). The PDF is kept as
-/// `NAME.pdf` in cargo's temporary directory for tests
-/// (`target/tmp`), to look at (`pdftoppm -png`).
-pub(crate) fn pdf_pages(name: &str, pdf: &[u8]) -> Option<Vec<String>> {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.pdf"));
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;
-    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
-    // A form feed ends each page.
-    let text = String::from_utf8(out.stdout).unwrap();
-    Some(text.split('\u{c}').filter(|p| !p.trim().is_empty()).map(str::to_owned).collect())
-}
-
 #[tokio::test]
 async fn an_assessment_prints_to_pdf_with_its_marking_on_every_page() {
     for node in nodes().await {
@@ -194,25 +148,10 @@ async fn an_assessment_prints_to_pdf_with_its_marking_on_every_page() {
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
         let id = created.json["id"].as_str().unwrap().to_owned();
 
-        let pdf = call(
-            &node,
-            Method::GET,
-            &ana_fji,
-            &format!("assessments/{id}/pdf?reason=for%20the%20PIDC%20meeting"),
-            None,
-        )
-        .await;
-        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.json);
-        assert_eq!(pdf.headers["content-type"], "application/pdf");
-        assert!(pdf.bytes.starts_with(b"%PDF"));
-        let banner = "UNCLASSIFIED // TLP:CLEAR";
+        let pdf = node.pdf(&ana_fji, &format!("assessments/{id}/pdf?reason=for%20the%20PIDC%20meeting")).await;
         if let Some(pages) = pdf_pages("threat-assessment", &pdf.bytes) {
             assert!(pages.len() >= 2, "{} pages", pages.len());
-            for page in &pages {
-                // A line of its own at the top and at the bottom (a report quoted carries its own marking).
-                assert_eq!(page.lines().filter(|l| l.trim() == banner).count(), 2, "{page}");
-                assert!(page.contains("REL TO FJI (originator), group PIDC"), "{page}");
-            }
+            assert_marked(&pages, "UNCLASSIFIED // TLP:CLEAR", "REL TO FJI (originator), group PIDC");
             let all = pages.concat();
             for heading in [
                 "Regional threat assessment 2026",
@@ -229,10 +168,9 @@ async fn an_assessment_prints_to_pdf_with_its_marking_on_every_page() {
 
         // Audited as an export, with its recipients and the reason.
         let auditor = node.login("auditor.fji").await;
-        let audit = node.call(Method::GET, "/api/v1/audit?action=assessment.export", Some(&auditor), None).await;
-        let records = audit.json.as_array().unwrap();
-        assert_eq!(records.len(), 1, "{}", audit.json);
-        let detail: Value = serde_json::from_str(records[0]["detail"].as_str().unwrap()).unwrap();
+        let records = node.audit_details(&auditor, "assessment.export").await;
+        assert_eq!(records.len(), 1, "{records:?}");
+        let detail = &records[0];
         assert_eq!(detail["format"], "pdf");
         assert_eq!(detail["reason"], "for the PIDC meeting");
         assert_eq!(detail["recipients"], json!(["FJI", "NZL", "TON"]));
@@ -240,12 +178,8 @@ async fn an_assessment_prints_to_pdf_with_its_marking_on_every_page() {
 
         // Those who may not open it get nothing, and nothing is recorded.
         let border = node.login("border.fji").await;
-        let denied = call(&node, Method::GET, &border, &format!("assessments/{id}/pdf"), None).await;
-        assert_eq!(denied.status, StatusCode::NOT_FOUND);
-        let too_long = format!("assessments/{id}/pdf?reason={}", "x".repeat(501));
-        assert_eq!(call(&node, Method::GET, &ana_fji, &too_long, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let audit = node.call(Method::GET, "/api/v1/audit?action=assessment.export", Some(&auditor), None).await;
-        assert_eq!(audit.json.as_array().unwrap().len(), 1);
+        node.assert_export_refused(&format!("assessments/{id}/pdf"), &border, &ana_fji).await;
+        assert_eq!(node.audit_details(&auditor, "assessment.export").await.len(), 1);
 
         let openapi = node.call(Method::GET, "/api/openapi.json", None, None).await;
         assert!(openapi.json["paths"]["/api/v1/assessments/{id}/pdf"]["get"].is_object());

@@ -8,8 +8,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::assessments::{call, pdf_pages, report};
-use crate::harness::nodes;
+use crate::harness::{assert_marked, call, nodes, pdf_pages, report};
 
 fn titles(doc: &Value) -> Vec<&str> {
     doc["sections"]
@@ -90,20 +89,10 @@ async fn a_bulletin_holds_only_what_its_whole_audience_may_read_and_prints_with_
         let history = call(&node, Method::GET, &ana_nzl, &format!("bulletins/{id}/history"), None).await;
         assert_eq!(history.json.as_array().unwrap().len(), 2);
 
-        let pdf =
-            call(&node, Method::GET, &ana_ton, &format!("bulletins/{id}/pdf?reason=for%20the%20PIDC%20meeting"), None)
-                .await;
-        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.json);
-        assert_eq!(pdf.headers["content-type"], "application/pdf");
-        assert!(pdf.bytes.starts_with(b"%PDF"));
-        let banner = "UNCLASSIFIED // TLP:CLEAR";
+        let pdf = node.pdf(&ana_ton, &format!("bulletins/{id}/pdf?reason=for%20the%20PIDC%20meeting")).await;
         if let Some(pages) = pdf_pages("bulletin", &pdf.bytes) {
             assert!(pages.len() >= 2, "{} pages", pages.len());
-            for page in &pages {
-                // A line of its own at the top and at the bottom (an item quoted carries its own marking).
-                assert_eq!(page.lines().filter(|l| l.trim() == banner).count(), 2, "{page}");
-                assert!(page.contains("REL TO FJI (originator), group PIDC"), "{page}");
-            }
+            assert_marked(&pages, "UNCLASSIFIED // TLP:CLEAR", "REL TO FJI (originator), group PIDC");
             let all = pages.concat();
             for heading in [
                 "PIDC monthly intelligence bulletin",
@@ -120,23 +109,16 @@ async fn a_bulletin_holds_only_what_its_whole_audience_may_read_and_prints_with_
 
         // Audited as a distribution, with its recipients, the method and the reason.
         let auditor = node.login("auditor.fji").await;
-        let audit = node.call(Method::GET, "/api/v1/audit?action=bulletin.distribute", Some(&auditor), None).await;
-        let records = audit.json.as_array().unwrap();
-        assert_eq!(records.len(), 1, "{}", audit.json);
-        let detail: Value = serde_json::from_str(records[0]["detail"].as_str().unwrap()).unwrap();
+        let records = node.audit_details(&auditor, "bulletin.distribute").await;
+        assert_eq!(records.len(), 1, "{records:?}");
+        let detail = &records[0];
         assert_eq!(detail["method"], "pdf");
         assert_eq!(detail["reason"], "for the PIDC meeting");
         assert_eq!(detail["recipients"], json!(["FJI", "NZL", "TON"]));
 
         // Those who may not open it get nothing, and nothing is recorded.
-        assert_eq!(
-            call(&node, Method::GET, &border, &format!("bulletins/{id}/pdf"), None).await.status,
-            StatusCode::NOT_FOUND
-        );
-        let too_long = format!("bulletins/{id}/pdf?reason={}", "x".repeat(501));
-        assert_eq!(call(&node, Method::GET, &ana_fji, &too_long, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let audit = node.call(Method::GET, "/api/v1/audit?action=bulletin.distribute", Some(&auditor), None).await;
-        assert_eq!(audit.json.as_array().unwrap().len(), 1);
+        node.assert_export_refused(&format!("bulletins/{id}/pdf"), &border, &ana_fji).await;
+        assert_eq!(node.audit_details(&auditor, "bulletin.distribute").await.len(), 1);
 
         let openapi = node.call(Method::GET, "/api/openapi.json", None, None).await;
         assert!(openapi.json["paths"]["/api/v1/bulletins/{id}/pdf"]["get"].is_object());

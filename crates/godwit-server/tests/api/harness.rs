@@ -332,6 +332,84 @@ impl Node {
     }
 }
 
+/// `method /api/v1/{path}` as `token`.
+pub async fn call(node: &Node, method: Method, token: &str, path: &str, body: Option<Value>) -> Response {
+    node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
+}
+
+/// A strategic report of `category`, released to `members` and `groups`
+/// (Fiji's own whole member among them, as a document reaches it too).
+pub fn report(title: &str, category: &str, classification: u8, tlp: &str, members: &[&str], groups: &[&str]) -> Value {
+    serde_json::json!({
+        "title": title,
+        "summary": "Boats leave from the south coast.",
+        "body": "Departures rose in **March**.",
+        "category": category,
+        "details": { "kind": "intelligence_report", "level": "strategic" },
+        "classification": classification,
+        "tlp": tlp,
+        "release": { "members": members, "groups": groups },
+    })
+}
+
+/// The pages of `pdf` as poppler's `pdftotext` reads them, or `None` when it
+/// is not installed (scripts/test installs it). The PDF is kept as
+/// `NAME.pdf` in cargo's temporary directory for tests
+/// (`target/tmp`), to look at (`pdftoppm -png`).
+pub fn pdf_pages(name: &str, pdf: &[u8]) -> Option<Vec<String>> {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    // A form feed ends each page.
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.split('\u{c}').filter(|p| !p.trim().is_empty()).map(str::to_owned).collect())
+}
+
+/// Checks that every page of a marked document carries `banner` as a line
+/// of its own at its top and bottom (a report quoted carries its own
+/// marking, not on a line alone) and names `release`.
+pub fn assert_marked(pages: &[String], banner: &str, release: &str) {
+    for page in pages {
+        assert_eq!(page.lines().filter(|l| l.trim() == banner).count(), 2, "{page}");
+        assert!(page.contains(release), "{page}");
+    }
+}
+
+impl Node {
+    /// A PDF `token` downloads from `/api/v1/{path}`, checked to be one.
+    pub async fn pdf(&self, token: &str, path: &str) -> Response {
+        let pdf = call(self, Method::GET, token, path, None).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.json);
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        assert!(pdf.bytes.starts_with(b"%PDF"));
+        pdf
+    }
+
+    /// The details of the audit records of `action`, as `auditor` reads them.
+    pub async fn audit_details(&self, auditor: &str, action: &str) -> Vec<Value> {
+        let audit = self.call(Method::GET, &format!("/api/v1/audit?action={action}"), Some(auditor), None).await;
+        audit
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_str(r["detail"].as_str().unwrap()).unwrap())
+            .collect()
+    }
+
+    /// Checks that an export at `/api/v1/{path}` (a document's PDF) is not
+    /// found for `outsider`, and that `editor` must give a reason of at most
+    /// 500 characters.
+    pub async fn assert_export_refused(&self, path: &str, outsider: &str, editor: &str) {
+        assert_eq!(call(self, Method::GET, outsider, path, None).await.status, StatusCode::NOT_FOUND);
+        let too_long = format!("{path}?reason={}", "x".repeat(501));
+        let refused = call(self, Method::GET, editor, &too_long, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.json["errors"][0]["field"], "reason");
+    }
+}
+
 impl Response {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()

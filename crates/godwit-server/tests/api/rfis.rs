@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Node, nodes};
+use crate::harness::{call, nodes};
 
 fn request(title: &str, recipient: Value) -> Value {
     json!({
@@ -31,10 +31,6 @@ fn response(request: &str) -> Value {
         "tlp": "AMBER",
         "release": { "members": ["NZL"] }
     })
-}
-
-async fn call(node: &Node, method: Method, token: &str, path: &str, body: Option<Value>) -> crate::harness::Response {
-    node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
 }
 
 fn fields(problem: &Value) -> Vec<String> {

@@ -9,11 +9,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{Node, nodes};
-
-async fn call(node: &Node, method: Method, token: &str, path: &str, body: Option<Value>) -> crate::harness::Response {
-    node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
-}
+use crate::harness::{Node, assert_marked, call, nodes, pdf_pages};
 
 /// The questionnaire; findings released to `release`.
 fn questionnaire(release: Value) -> Value {
@@ -270,17 +266,10 @@ async fn designed_answered_approved_submitted_and_found() {
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
 
         // The report as PDF, as Fiji may see it: the marking on every page, Fiji's figures, no Tongan text.
-        let pdf =
-            call(&node, Method::GET, &ana_fji, &format!("{findings}/pdf?reason=for%20the%20working%20group"), None)
-                .await;
-        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.json);
-        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        let pdf = node.pdf(&ana_fji, &format!("{findings}/pdf?reason=for%20the%20working%20group")).await;
         assert!(pdf.headers["content-disposition"].to_str().unwrap().contains(&format!("survey-{id}-findings.pdf")));
-        if let Some(pages) = crate::assessments::pdf_pages("survey-findings", &pdf.bytes) {
-            for page in &pages {
-                assert_eq!(page.lines().filter(|l| l.trim() == "UNCLASSIFIED // TLP:CLEAR").count(), 2, "{page}");
-                assert!(page.contains("REL TO PIDCSEC (originator), NZL"), "{page}");
-            }
+        if let Some(pages) = pdf_pages("survey-findings", &pdf.bytes) {
+            assert_marked(&pages, "UNCLASSIFIED // TLP:CLEAR", "REL TO PIDCSEC (originator), NZL");
             let all = pages.concat();
             for text in [
                 "Findings: Information sharing capacity",
@@ -303,17 +292,14 @@ async fn designed_answered_approved_submitted_and_found() {
 
         // Every download audited as an export, the PDF with its reason.
         let auditor = node.login("auditor.fji").await;
-        let audit = node.call(Method::GET, "/api/v1/audit?action=survey.export", Some(&auditor), None).await;
-        let formats: Vec<(String, Value)> = audit
-            .json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| serde_json::from_str::<Value>(r["detail"].as_str().unwrap()).unwrap())
+        let formats: Vec<(String, Value)> = node
+            .audit_details(&auditor, "survey.export")
+            .await
+            .into_iter()
             .map(|d| (d["format"].as_str().unwrap().to_owned(), d["reason"].clone()))
             .collect();
         let expected = [("csv", Value::Null), ("xlsx", Value::Null), ("pdf", json!("for the working group"))];
-        assert_eq!(formats, expected.map(|(f, r)| (f.to_owned(), r)), "{}", audit.json);
+        assert_eq!(formats, expected.map(|(f, r)| (f.to_owned(), r)));
 
         // Outsiders and bad ids.
         let border = node.login("border.fji").await;

@@ -6,11 +6,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{Node, nodes};
-
-async fn call(node: &Node, method: Method, token: &str, path: &str, body: Option<Value>) -> crate::harness::Response {
-    node.call(method, &format!("/api/v1/{path}"), Some(token), body).await
-}
+use crate::harness::{call, nodes};
 
 fn entry(likelihood: u8, consequence: u8) -> Value {
     json!({

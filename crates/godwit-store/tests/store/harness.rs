@@ -2,9 +2,14 @@
 
 use std::sync::Arc;
 
+use godwit_domain::marking::Classification;
+use godwit_domain::member::{Member, MemberCode, MemberKind};
+use godwit_domain::user::{Role, User};
 use godwit_domain::{FixedClock, Timestamp};
 use godwit_store::Store;
+use godwit_store::audit::AuditEvent;
 use sqlx::Connection;
+use uuid::Uuid;
 
 /// A fresh, empty database of one backend, and how to reach it with raw SQL.
 pub struct TestDb {
@@ -89,4 +94,23 @@ pub async fn backends_with_groups(now: Timestamp) -> Vec<TestDb> {
         }
     }
     dbs
+}
+
+/// User `n`, an analyst of Fiji cleared to level 3 (Fiji created if missing).
+pub async fn user(store: &Store, n: u128) -> User {
+    let member = MemberCode("FJI".into());
+    store.upsert_member(&Member { code: member.clone(), name: "Fiji".into(), kind: MemberKind::State }).await.unwrap();
+    let user = User {
+        id: Uuid::from_u128(n),
+        username: format!("user{n}"),
+        display_name: format!("User {n}"),
+        email: format!("user{n}@example.org"),
+        member,
+        organisation: Uuid::from_u128(1),
+        roles: [Role::Analyst].into_iter().collect(),
+        clearance: Classification(3),
+        disabled: false,
+    };
+    store.create_user(&user, "not a hash", AuditEvent::new("user.create")).await.unwrap();
+    user
 }

@@ -2,35 +2,13 @@
 //! by the channels their user chose; a database of version 11 keeps its saved
 //! searches' notifications once across the upgrade.
 
-use godwit_domain::marking::Classification;
-use godwit_domain::member::{Member, MemberCode, MemberKind};
 use godwit_domain::testing::NOW;
-use godwit_domain::user::{Role, User};
 use godwit_store::Store;
-use godwit_store::audit::AuditEvent;
 use godwit_store::notices::{Notice, NoticeChannels, NoticeKind};
 use godwit_store::subscriptions::{Channel, Match, SavedSearchInput};
 use uuid::Uuid;
 
-use crate::harness::backends;
-
-async fn user(store: &Store, n: u128) -> User {
-    let member = MemberCode("FJI".into());
-    store.upsert_member(&Member { code: member.clone(), name: "Fiji".into(), kind: MemberKind::State }).await.unwrap();
-    let user = User {
-        id: Uuid::from_u128(n),
-        username: format!("user{n}"),
-        display_name: format!("User {n}"),
-        email: format!("user{n}@example.org"),
-        member,
-        organisation: Uuid::from_u128(1),
-        roles: [Role::Analyst].into_iter().collect(),
-        clearance: Classification(3),
-        disabled: false,
-    };
-    store.create_user(&user, "not a hash", AuditEvent::new("user.create")).await.unwrap();
-    user
-}
+use crate::harness::{backends, user};
 
 fn notice(user: Uuid, topic: &str) -> Notice {
     Notice {

@@ -3,16 +3,12 @@
 //! refused with a clear error.
 
 use godwit_domain::Timestamp;
-use godwit_domain::marking::Classification;
-use godwit_domain::member::{Member, MemberCode, MemberKind};
-use godwit_domain::user::{Role, User};
 use godwit_store::audit::AuditEvent;
 use godwit_store::secret_key::SecretKey;
 use godwit_store::{Store, StoreError};
 use sqlx::Connection;
-use uuid::Uuid;
 
-use crate::harness::backends;
+use crate::harness::{backends, user};
 
 const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
@@ -27,24 +23,6 @@ async fn stored_secrets(url: &str) -> Vec<String> {
         sqlx::query_as(SQL).fetch_all(&mut conn).await.unwrap()
     };
     rows.into_iter().map(|(s,)| s).collect()
-}
-
-async fn user(store: &Store, n: u128) -> User {
-    let member = MemberCode("FJI".into());
-    store.upsert_member(&Member { code: member.clone(), name: "Fiji".into(), kind: MemberKind::State }).await.unwrap();
-    let user = User {
-        id: Uuid::from_u128(n),
-        username: format!("user{n}"),
-        display_name: format!("User {n}"),
-        email: format!("user{n}@example.org"),
-        member,
-        organisation: Uuid::from_u128(1),
-        roles: [Role::Analyst].into_iter().collect(),
-        clearance: Classification(3),
-        disabled: false,
-    };
-    store.create_user(&user, "not a hash", AuditEvent::new("user.create")).await.unwrap();
-    user
 }
 
 #[tokio::test]
