@@ -59,16 +59,16 @@ enum Command {
     /// Import incident records from a member's sheet (CSV or XLSX).
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
-    /// List and show requests for information, and their statistics, as a user sees them.
+    /// Requests for information as a user: list, show, statistics; ask, assign, answer, decline, rate, close.
     #[command(subcommand)]
     Rfi(commands::rfi::RfiCommand),
-    /// List and export the threat and risk registers a user may read.
+    /// Threat and risk registers as a user: list, export, history; assess a threat; the taxonomy.
     #[command(subcommand)]
     Threats(commands::threats::ThreatsCommand),
-    /// Export an annual threat assessment as a user may open it.
+    /// Annual threat assessments as a user: list, create, update, history, export.
     #[command(subcommand)]
     Assessment(commands::assessment::AssessmentCommand),
-    /// Compile a bulletin for an audience and distribute it as PDF or JSON, as a user.
+    /// Compile a bulletin for an audience and distribute it as PDF, HTML or JSON, as a user; list, history, foreword.
     Bulletin(commands::bulletin::BulletinArgs),
     /// Export the items a user may read as a STIX 2.1 bundle, or import one as their drafts.
     #[command(subcommand)]

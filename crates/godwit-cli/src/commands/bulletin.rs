@@ -6,18 +6,24 @@
 //! written as PDF (marking banners on every page), HTML (banners at the top
 //! and bottom) and/or JSON; every copy audited as a distribution to the
 //! audience, with its recipients, the method and the reason.
+//!
+//! `godwit bulletin list|history|foreword --user U`: the bulletins U may
+//! open; every saved version of one; its foreword rewritten onto the version
+//! U read (refused when another was saved since).
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use clap::{Args, ValueEnum};
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
 use godwit_domain::bulletin::{Bulletin, BulletinDraft, Edition, Month};
-use godwit_domain::member::Audience;
 use godwit_domain::user::Subject;
 use godwit_store::Store;
 use godwit_store::bulletins::AssembledBulletin;
+use uuid::Uuid;
 
-use crate::commands::acting::ActingArgs;
+use crate::commands::acting::{ActingArgs, audience, text_or_file};
+use crate::commands::documents;
+use crate::store_cmd::DatabaseArgs;
 
 /// Which bulletin.
 #[derive(Clone, Copy, ValueEnum)]
@@ -37,18 +43,26 @@ impl From<EditionArg> for Edition {
     }
 }
 
+/// Compiling and distributing a bulletin takes the arguments of
+/// `godwit bulletin` itself; the subcommands read and edit them. (Those
+/// arguments are options that clap requires unless a subcommand is given.)
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BulletinArgs {
-    /// The database, and the user who compiles or distributes it.
+    #[command(subcommand)]
+    command: Option<BulletinCommand>,
     #[command(flatten)]
-    acting: ActingArgs,
+    db: DatabaseArgs,
+    /// The user who compiles or distributes it: a username of this node.
+    #[arg(long, required = true)]
+    user: Option<String>,
     /// A month of the period, `2026-10`; a bi-monthly bulletin covers the
     /// two months holding it (January–February, March–April, …).
-    #[arg(long, value_parser = parse_month)]
-    period: Month,
+    #[arg(long, value_parser = parse_month, required = true)]
+    period: Option<Month>,
     /// Who it is for: member codes and group names, separated by commas.
-    #[arg(long)]
-    audience: String,
+    #[arg(long, required = true)]
+    audience: Option<String>,
     #[arg(long, value_enum, default_value = "monthly")]
     edition: EditionArg,
     /// The highest classification it may hold, when it is started (by name,
@@ -69,25 +83,41 @@ pub struct BulletinArgs {
     reason: String,
 }
 
-fn parse_month(text: &str) -> Result<Month, String> {
-    Month::parse(text).ok_or_else(|| format!("{text:?} is not a month like 2026-10"))
+#[derive(Subcommand)]
+pub enum BulletinCommand {
+    /// The bulletins the user may open, newest period first.
+    List(ActingArgs),
+    /// Every saved version of a bulletin, newest first.
+    History(IdArgs),
+    /// Rewrite the foreword, onto the version the user read.
+    Foreword(ForewordArgs),
 }
 
-/// `FJI, PIDC` as an audience of this node's members and groups.
-async fn audience(store: &Store, text: &str) -> anyhow::Result<Audience> {
-    let groups: Vec<String> = store.groups().await?.into_iter().map(|g| g.code).collect();
-    let members: Vec<String> = store.members().await?.into_iter().map(|m| m.code.0).collect();
-    let mut audience = Audience::default();
-    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        if let Some(g) = groups.iter().find(|g| g.eq_ignore_ascii_case(name)) {
-            audience.groups.insert(g.clone());
-        } else if let Some(m) = members.iter().find(|m| m.eq_ignore_ascii_case(name)) {
-            audience.members.insert(godwit_domain::member::MemberCode(m.clone()));
-        } else {
-            bail!("{name} is neither a member nor a group of this node");
-        }
-    }
-    Ok(audience)
+#[derive(Args)]
+pub struct IdArgs {
+    #[command(flatten)]
+    who: ActingArgs,
+    id: Uuid,
+}
+
+#[derive(Args)]
+pub struct ForewordArgs {
+    #[command(flatten)]
+    who: ActingArgs,
+    id: Uuid,
+    /// The version the change is made to, as `list` or `history` showed it.
+    #[arg(long)]
+    based_on: u32,
+    /// The foreword (Markdown).
+    #[arg(long, required_unless_present = "file")]
+    text: Option<String>,
+    /// The foreword read from this file.
+    #[arg(long, conflicts_with = "text")]
+    file: Option<PathBuf>,
+}
+
+fn parse_month(text: &str) -> Result<Month, String> {
+    Month::parse(text).ok_or_else(|| format!("{text:?} is not a month like 2026-10"))
 }
 
 /// The bulletin of `draft`'s edition, period and audience that the user's
@@ -106,8 +136,33 @@ async fn find_or_start(store: &Store, subject: &Subject, draft: BulletinDraft) -
 }
 
 pub async fn run(args: BulletinArgs) -> anyhow::Result<()> {
-    let (store, subject) = args.acting.open().await?;
-    let mut draft = BulletinDraft::new(args.edition.into(), args.period, audience(&store, &args.audience).await?);
+    match args.command {
+        Some(BulletinCommand::List(who)) => {
+            let (store, subject) = who.open().await?;
+            documents::list::<BulletinDraft>(&store, &subject).await
+        }
+        Some(BulletinCommand::History(args)) => {
+            let (store, subject) = args.who.open().await?;
+            documents::history::<BulletinDraft>(&store, &subject, args.id).await
+        }
+        Some(BulletinCommand::Foreword(args)) => {
+            let (store, subject) = args.who.open().await?;
+            let mut draft = documents::current::<BulletinDraft>(&store, &subject, args.id).await?.draft;
+            draft.foreword = text_or_file(args.text, args.file.as_ref())?.unwrap_or_default();
+            documents::print(&store.update_document(&subject, args.id, args.based_on, draft).await?);
+            Ok(())
+        }
+        None => distribute(args).await,
+    }
+}
+
+/// Compiles (or finds) the bulletin and writes and audits its copies.
+async fn distribute(args: BulletinArgs) -> anyhow::Result<()> {
+    let (Some(user), Some(period), Some(audience_text)) = (args.user, args.period, args.audience) else {
+        anyhow::bail!("--user, --period and --audience are required");
+    };
+    let (store, subject) = ActingArgs { db: args.db, user }.open().await?;
+    let mut draft = BulletinDraft::new(args.edition.into(), period, audience(&store, &audience_text).await?);
     if let Some(name) = &args.classification {
         draft.classification = store.scale().parse(name).with_context(|| format!("no classification {name}"))?;
     }

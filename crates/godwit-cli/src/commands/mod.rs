@@ -3,6 +3,7 @@
 pub mod acting;
 pub mod assessment;
 pub mod bulletin;
+pub mod documents;
 pub mod import;
 pub mod index;
 pub mod rfi;

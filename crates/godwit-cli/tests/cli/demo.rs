@@ -109,10 +109,16 @@ impl Client {
 }
 
 pub fn start_demo(data_dir: &Path, credentials: &Path) -> (Server, Client) {
+    start_demo_on(data_dir, credentials, &[])
+}
+
+/// [`start_demo`] with further arguments: `--database-url` for PostgreSQL.
+pub fn start_demo_on(data_dir: &Path, credentials: &Path, database: &[&str]) -> (Server, Client) {
     let port = free_port();
     let child = Command::new(GODWIT)
         .args(["demo", "--data-dir", data_dir.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
         .args(["--credentials-file", credentials.to_str().unwrap()])
+        .args(database)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access_probe;
+mod acting;
 mod browser;
 mod demo;
 mod schemathesis;
