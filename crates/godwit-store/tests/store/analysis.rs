@@ -143,8 +143,9 @@ fn arb_changes() -> impl Strategy<Value = Vec<Change>> {
     proptest::collection::vec(proptest::option::weighted(0.4, (states, any::<bool>())), 0..40)
 }
 
-pub(crate) fn arb_world() -> impl Strategy<Value = World> {
-    let records = proptest::collection::vec(
+/// Records with facts and environment, of random markings across members.
+pub(crate) fn arb_records() -> impl Strategy<Value = Vec<(Envelope, Incident, Option<BorderEnvironment>)>> {
+    proptest::collection::vec(
         (arb_envelope(), arb_incident(), prop::bool::weighted(0.85)).prop_map(
             |(mut envelope, (incident, env), incident_kind)| {
                 // Mostly incident records, and published more often than not, so
@@ -156,9 +157,12 @@ pub(crate) fn arb_world() -> impl Strategy<Value = World> {
             },
         ),
         1..40,
-    );
+    )
+}
+
+pub(crate) fn arb_world() -> impl Strategy<Value = World> {
     let filter = prop_oneof![2 => Just(AnalysisFilter::default()), 3 => arb_filter()];
-    (records, arb_agreements(), proptest::collection::vec(arb_subject(), 1..8), filter, 1..6usize)
+    (arb_records(), arb_agreements(), proptest::collection::vec(arb_subject(), 1..8), filter, 1..6usize)
 }
 
 pub(crate) fn item_from(
@@ -252,9 +256,9 @@ pub(crate) fn values(by: Dimension, item: &Item, incident: &Incident) -> BTreeMa
 }
 
 pub(crate) struct Expected {
-    totals: Counts,
+    pub(crate) totals: Counts,
     pub(crate) trend: Vec<TrendPoint>,
-    top: Vec<TopRow>,
+    pub(crate) top: Vec<TopRow>,
 }
 
 pub(crate) fn expected(records: &[(&Item, &Incident)], by: Dimension, limit: usize) -> Expected {

@@ -6,6 +6,7 @@ mod analysis;
 mod assessments;
 mod audit;
 mod bulletins;
+mod document_figures;
 mod harness;
 mod incidents;
 mod notices;
