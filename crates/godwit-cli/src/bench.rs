@@ -2,6 +2,7 @@
 //! data, on whichever database the node runs on.
 
 mod analysis;
+mod federation;
 mod generator;
 mod import;
 mod report;
@@ -29,6 +30,8 @@ pub enum BenchCommand {
     Import(import::ImportArgs),
     /// Incident analysis: trend, top and route queries over many published incident records.
     Analysis(analysis::AnalysisArgs),
+    /// Federation: a peer node pulls every item released to it over HTTP, then exports them as STIX.
+    Federation(federation::FederationArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -38,5 +41,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchCommand::Search(args) => search::run(args).await,
         BenchCommand::Import(args) => import::run(args).await,
         BenchCommand::Analysis(args) => analysis::run(args).await,
+        BenchCommand::Federation(args) => federation::run(args).await,
     }
 }

@@ -79,6 +79,12 @@ enum Command {
     /// Pull a collection of another TAXII 2.1 server as a user's drafts.
     #[command(subcommand)]
     Taxii(commands::taxii::TaxiiCommand),
+    /// This node's federation identity.
+    #[command(subcommand)]
+    Node(commands::federation::NodeCommand),
+    /// Peer nodes: register them, and pull what they released to this node's member.
+    #[command(subcommand)]
+    Peer(commands::federation::PeerCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -114,6 +120,8 @@ fn main() -> anyhow::Result<()> {
             Command::Stix(command) => commands::stix::run(command).await,
             Command::Survey(command) => commands::survey::run(command).await,
             Command::Taxii(command) => commands::taxii::run(command).await,
+            Command::Node(command) => commands::federation::node(command).await,
+            Command::Peer(command) => commands::federation::peer(command).await,
         }
     })
 }

@@ -92,6 +92,10 @@ pub async fn serve_store(store: Store, options: ServeOptions) -> anyhow::Result<
         tokio::spawn(notifier.run_forever(interval));
         state = state.with_search(index);
     }
+    if state.config.federation_pull_seconds > 0 {
+        let interval = std::time::Duration::from_secs(state.config.federation_pull_seconds);
+        tokio::spawn(godwit_server::federation::pull_forever(store.clone(), interval));
+    }
     // Read the screening lists now, so that a bad file stops the node here.
     state.screening.load().await.map_err(|e| anyhow::anyhow!("screening lists: {e}"))?;
     let app = godwit_server::router(state).into_make_service_with_connect_info::<SocketAddr>();

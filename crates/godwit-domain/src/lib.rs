@@ -161,3 +161,6 @@ pub mod testing;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod fuzz_replay;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod oracles;

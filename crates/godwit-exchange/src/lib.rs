@@ -5,6 +5,10 @@
 //! what only Godwit has) and reads such bundles back, refusing whatever it
 //! cannot represent. Pure: no I/O, no clock; the caller passes the time and
 //! decides which items a user may export (see docs/interoperability.md).
+//!
+//! [`federation`] is the wire format between Godwit nodes: node keys, signed
+//! requests and signed bundles of changes (see docs/federation.md).
 
+pub mod federation;
 pub mod fuzz_checks;
 pub mod stix;

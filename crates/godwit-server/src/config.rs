@@ -28,6 +28,9 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Seconds between two runs of the saved-search notifier.
     pub notify_interval_seconds: u64,
+    /// Seconds between two pulls from every registered peer node; 0 pulls
+    /// only when `godwit federation pull` is run.
+    pub federation_pull_seconds: u64,
     /// The mail relay for notification emails (`[server.smtp]`); without it
     /// saved searches notify in the portal and by webhook only.
     pub smtp: Option<SmtpConfig>,
@@ -97,6 +100,7 @@ impl Default for ServerConfig {
             screening: ScreeningConfig::default(),
             public_url: None,
             notify_interval_seconds: 5,
+            federation_pull_seconds: 60,
             smtp: None,
         }
     }

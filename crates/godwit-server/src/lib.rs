@@ -11,6 +11,7 @@ pub mod collect;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod federation;
 pub mod markdown;
 pub mod notices;
 pub mod notify;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes(state.config.max_json_bytes))
         .merge(web::routes(state.config.max_json_bytes))
         .merge(taxii::routes())
+        .merge(federation::routes())
         .route("/healthz", get(health))
         .merge(docs)
         .fallback(not_found)

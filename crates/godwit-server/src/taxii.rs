@@ -370,15 +370,19 @@ fn page_response(page: &Page, list: Vec<Value>) -> Response {
         body.insert("objects".into(), Value::Array(list));
     }
     let mut response = taxii_json(&Value::Object(body)).into_response();
-    let dates = page.objects.first().zip(page.objects.last());
-    if let Some(((_, first), (_, last))) = dates {
-        for (name, at) in [("x-taxii-date-added-first", first), ("x-taxii-date-added-last", last)] {
-            if let Ok(value) = HeaderValue::from_str(&at.to_rfc3339()) {
-                response.headers_mut().insert(name, value);
-            }
-        }
+    if let Some(((_, first), (_, last))) = page.objects.first().zip(page.objects.last()) {
+        date_added_headers(&mut response, *first, *last);
     }
     response
+}
+
+/// The `X-TAXII-Date-Added-First` and `-Last` headers of an answer.
+fn date_added_headers(response: &mut Response, first: Timestamp, last: Timestamp) {
+    for (name, at) in [("x-taxii-date-added-first", first), ("x-taxii-date-added-last", last)] {
+        if let Ok(value) = HeaderValue::from_str(&at.to_rfc3339()) {
+            response.headers_mut().insert(name, value);
+        }
+    }
 }
 
 async fn objects(
@@ -498,12 +502,7 @@ async fn versions(
         versions.iter().map(|item| object_version(&item_objects(item, &directory.borrow())[0])).collect();
     let mut response = taxii_json(&json!({ "more": false, "versions": list })).into_response();
     if let (Some(first), Some(last)) = (versions.first(), versions.last()) {
-        for (name, at) in [("x-taxii-date-added-first", first.updated_at), ("x-taxii-date-added-last", last.updated_at)]
-        {
-            if let Ok(value) = HeaderValue::from_str(&at.to_rfc3339()) {
-                response.headers_mut().insert(name, value);
-            }
-        }
+        date_added_headers(&mut response, first.updated_at, last.updated_at);
     }
     Ok(response)
 }

@@ -17,6 +17,7 @@ pub mod assessments;
 pub mod audit;
 pub mod bulletins;
 pub mod documents;
+pub mod federation;
 pub mod incidents;
 pub mod items;
 pub mod members;

@@ -731,6 +731,55 @@ pub enum SurveyResponses {
     SubmittedAt,
 }
 
+/// This node's federation identity: the member it speaks for, its Ed25519
+/// seed and X25519 secret, both sealed under the secret key. One row, `id = 'node'`.
+#[derive(Iden, Clone, Copy)]
+pub enum NodeIdentity {
+    Table,
+    Id,
+    Member,
+    SigningKey,
+    EncryptionKey,
+    CreatedAt,
+}
+
+/// Nodes this node federates with: the member each speaks for, where it
+/// answers (or the hub it is reached through), its public keys, and how far
+/// this node has pulled from it.
+#[derive(Iden, Clone, Copy)]
+pub enum Peers {
+    Table,
+    Member,
+    Url,
+    Via,
+    SigningKey,
+    EncryptionKey,
+    Cursor,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Sealed pages this node relays as a hub, from one member's node to
+/// another's, kept until the recipient has pulled past them.
+#[derive(Iden, Clone, Copy)]
+pub enum RelayEnvelopes {
+    Table,
+    FromMember,
+    ToMember,
+    After,
+    Cursor,
+    Envelope,
+    ReceivedAt,
+}
+
+/// Items this node has released to a peer's member and not revoked since.
+#[derive(Iden, Clone, Copy)]
+pub enum PeerReleases {
+    Table,
+    PeerMember,
+    ItemId,
+}
+
 #[derive(Iden, Clone, Copy)]
 pub enum SchemaMigrations {
     Table,
@@ -1518,6 +1567,54 @@ fn version_16() -> Vec<Step> {
     )
 }
 
+/// Version 17: federation (the node's identity, its peers, what it released
+/// to each, and the sealed pages it relays as a hub).
+fn version_17() -> Vec<Step> {
+    vec![
+        Step::Table(
+            Table::create()
+                .table(NodeIdentity::Table)
+                .col(pk_text(NodeIdentity::Id))
+                .col(text(NodeIdentity::Member))
+                .col(text(NodeIdentity::SigningKey))
+                .col(text(NodeIdentity::EncryptionKey))
+                .col(int(NodeIdentity::CreatedAt))
+                .to_owned(),
+        ),
+        Step::Table(
+            Table::create()
+                .table(Peers::Table)
+                .col(pk_text(Peers::Member))
+                .col(opt_text(Peers::Url))
+                .col(opt_text(Peers::Via))
+                .col(ColumnDef::new(Peers::SigningKey).text().not_null().unique_key())
+                .col(opt_text(Peers::EncryptionKey))
+                .col(int(Peers::Cursor))
+                .col(int(Peers::CreatedAt))
+                .col(int(Peers::UpdatedAt))
+                .to_owned(),
+        ),
+        Step::Table(link(PeerReleases::Table, PeerReleases::PeerMember, PeerReleases::ItemId)),
+        Step::Table(
+            Table::create()
+                .table(RelayEnvelopes::Table)
+                .col(text(RelayEnvelopes::FromMember))
+                .col(text(RelayEnvelopes::ToMember))
+                .col(int(RelayEnvelopes::After))
+                .col(int(RelayEnvelopes::Cursor))
+                .col(text(RelayEnvelopes::Envelope))
+                .col(int(RelayEnvelopes::ReceivedAt))
+                .primary_key(
+                    Index::create()
+                        .col(RelayEnvelopes::FromMember)
+                        .col(RelayEnvelopes::ToMember)
+                        .col(RelayEnvelopes::After),
+                )
+                .to_owned(),
+        ),
+    ]
+}
+
 /// A table of documents kept in versions, with the columns of [`Documents`]
 /// and those `listed` after its creator's, and the table of its versions,
 /// naming the document in `document`.
@@ -1641,7 +1738,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 16] = [
+    let migrations: [(i64, Migration); 17] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1658,6 +1755,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (14, version_14),
         (15, version_15),
         (16, version_16),
+        (17, version_17),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

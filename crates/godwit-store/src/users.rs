@@ -292,10 +292,10 @@ impl Store {
         self.update_credentials(user, [(Users::PasswordHash, hash.into())], audit_event).await
     }
 
-    fn secret_key(&self) -> Result<&SecretKey, StoreError> {
-        self.secret_key
-            .as_deref()
-            .ok_or_else(|| StoreError::SecretKey("no secret key: TOTP secrets are stored only sealed".into()))
+    pub(crate) fn secret_key(&self) -> Result<&SecretKey, StoreError> {
+        self.secret_key.as_deref().ok_or_else(|| {
+            StoreError::SecretKey("no secret key: TOTP secrets and the node's key are stored only sealed".into())
+        })
     }
 
     /// Seals the TOTP secrets an earlier version stored in the clear, and
@@ -332,8 +332,9 @@ impl Store {
     }
 
     /// Rotates the node's secret key: writes a new key to `key_file` (the
-    /// old one kept as `key_file.old`), re-seals every TOTP secret under it
-    /// in one transaction with `audit_event`, then deletes the old key; on
+    /// old one kept as `key_file.old`), re-seals every TOTP secret and the
+    /// node's federation key under it in one transaction with
+    /// `audit_event`, then deletes the old key; on
     /// any failure before the commit the old key is put back. Returns the
     /// store sealing with the new key and how many secrets were re-sealed.
     ///
@@ -407,13 +408,14 @@ impl Store {
                 .to_owned();
             tx.target().execute(&update).await?;
         }
+        let resealed = rows.len() + crate::federation::reseal_node_keys(&mut tx, old, new).await?;
         let mut audit_event = audit_event;
         if let Some(detail) = audit_event.detail.as_object_mut() {
-            detail.insert("resealed".into(), rows.len().into());
+            detail.insert("resealed".into(), resealed.into());
         }
         audit::append(&mut tx, self.clock().now(), &[audit_event]).await?;
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(resealed)
     }
 
     /// Stores a TOTP secret, sealed; `enabled` once the user has proved they hold it.

@@ -4,6 +4,7 @@ pub mod acting;
 pub mod assessment;
 pub mod bulletin;
 pub mod documents;
+pub mod federation;
 pub mod import;
 pub mod index;
 pub mod rfi;

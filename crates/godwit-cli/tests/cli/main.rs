@@ -7,6 +7,7 @@ mod access_probe;
 mod acting;
 mod browser;
 mod demo;
+mod federation;
 mod schemathesis;
 mod secret_key;
 mod taxii_pull;

@@ -4,22 +4,12 @@
 //! references enforced: every object referred to is in the bundle.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Command;
 
 use godwit_exchange::stix::export_bundle;
 use serde_json::Value;
 
 use crate::samples::{self, World};
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GODWIT_ORACLE_PYTHON") {
-        return p.into();
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/venv/bin/python");
-    assert!(venv.exists(), "no {}: run scripts/test, which installs the PyPI oracles", venv.display());
-    venv
-}
 
 /// Prints one JSON line per object: its id, errors and warnings.
 const VALIDATE: &str = r#"
@@ -36,7 +26,13 @@ for o in result.object_results:
 fn validate(bundle: &Value) -> Vec<Value> {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     write!(file, "{bundle}").expect("write");
-    let output = Command::new(python()).arg("-W").arg("ignore").arg("-c").arg(VALIDATE).arg(file.path()).output();
+    let output = Command::new(godwit_domain::oracles::python())
+        .arg("-W")
+        .arg("ignore")
+        .arg("-c")
+        .arg(VALIDATE)
+        .arg(file.path())
+        .output();
     let output = output.expect("python runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect()

@@ -7,7 +7,6 @@
 //! `GODWIT_ORACLE_PYTHON` may name another interpreter.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Command;
 
 use godwit_screening::mrz::{self, CheckedField};
@@ -17,15 +16,6 @@ use serde_json::{Value, json};
 
 use crate::mrz_gen::{Doc, td1, td2, td3};
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GODWIT_ORACLE_PYTHON") {
-        return p.into();
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/venv/bin/python");
-    assert!(venv.exists(), "no {}: run scripts/test, which installs the PyPI oracles", venv.display());
-    venv
-}
-
 /// Runs `script` with `input` (one JSON value per line) on stdin-like file,
 /// returning one JSON value per output line.
 fn run_python(script: &str, input: &[Value]) -> Vec<Value> {
@@ -33,7 +23,13 @@ fn run_python(script: &str, input: &[Value]) -> Vec<Value> {
     for value in input {
         writeln!(file, "{value}").expect("write");
     }
-    let output = Command::new(python()).arg("-W").arg("ignore").arg("-c").arg(script).arg(file.path()).output();
+    let output = Command::new(godwit_domain::oracles::python())
+        .arg("-W")
+        .arg("ignore")
+        .arg("-c")
+        .arg(script)
+        .arg(file.path())
+        .output();
     let output = output.expect("python runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect()

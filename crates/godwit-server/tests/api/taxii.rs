@@ -6,7 +6,6 @@
 //! token; and the same policy as everywhere (nothing unreleased, audited).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Command;
 
 use axum::http::{Method, StatusCode};
@@ -16,15 +15,6 @@ use uuid::Uuid;
 
 use crate::harness::{Node, nodes};
 use crate::stix::alert;
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GODWIT_ORACLE_PYTHON") {
-        return p.into();
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/venv/bin/python");
-    assert!(venv.exists(), "no {}: run scripts/test, which installs the PyPI oracles", venv.display());
-    venv
-}
 
 /// Reads and writes the server as a partner's tool would; prints what it saw
 /// as one JSON object. Arguments: base URL, user, API token, a report id.
@@ -143,7 +133,7 @@ async fn a_taxii_client_reads_what_is_released_and_submits_drafts() {
 
         let token = api_token(&node, "ana.nzl").await;
         let base = serve(&node).await;
-        let output = Command::new(python())
+        let output = Command::new(godwit_domain::oracles::python())
             .args(["-W", "ignore", "-c", CLIENT, &base, "ana.nzl", &token, &versioned])
             .output()
             .expect("python runs");

@@ -19,6 +19,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The same database, its store sealing secrets with `key`.
+    pub async fn sealing_with(self, key: godwit_store::secret_key::SecretKey) -> TestDb {
+        TestDb { store: self.store.with_secret_key(key).await.unwrap(), ..self }
+    }
+
     /// Runs raw SQL behind the store's back, as an attacker with database access would.
     pub async fn raw(&self, sql: &str) {
         if self.url.starts_with("postgres") {

@@ -7,6 +7,7 @@ mod assessments;
 mod audit;
 mod bulletins;
 mod document_figures;
+mod federation;
 mod harness;
 mod incidents;
 mod notices;
