@@ -222,8 +222,8 @@ pub async fn secret_key(command: SecretKeyCommand) -> anyhow::Result<()> {
             let event = AuditEvent::new("secret_key.rotate").with(serde_json::json!({ "via": "cli" }));
             let (_, resealed) = store.rotate_secret_key(&path, event).await?;
             println!(
-                "secret key {} rotated, {resealed} TOTP secrets re-sealed; copy it to every host of this database \
-                 before starting them",
+                "secret key {} rotated, {resealed} sealed secrets (TOTP secrets, the node's keys) re-sealed; copy it to \
+                 every host of this database before starting them",
                 path.display()
             );
         }

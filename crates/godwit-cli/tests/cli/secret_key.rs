@@ -65,7 +65,7 @@ fn rotating_the_secret_key_keeps_second_factors_working() {
         .unwrap();
     let said = String::from_utf8_lossy(&rotated.stdout);
     assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
-    assert!(said.contains("1 TOTP secrets re-sealed"), "{said}");
+    assert!(said.contains("1 sealed secrets (TOTP secrets, the node's keys) re-sealed"), "{said}");
     assert_ne!(std::fs::read(&key_file).unwrap(), old_key);
     assert!(!dir.path().join("keys/node.key.old").exists());
     assert!(!data.join("secret.key").exists(), "no key made in the data directory");
