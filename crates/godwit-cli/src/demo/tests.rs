@@ -128,7 +128,8 @@ async fn seeding_fills_a_store_with_a_whole_region() {
         .expect("regional top");
     assert!(!top.totals.suppressed, "{top:?}");
     assert!(top.rows.iter().any(|r| !r.counts.suppressed) && top.rows.iter().any(|r| r.counts.suppressed), "{top:?}");
-    // The chart has something to draw, more by quarter than by month.
+    // The chart has something to draw, more by quarter than by month (how
+    // many months pass the threshold depends on the day the demo is seeded).
     let mut published = Vec::new();
     for period in Period::ALL {
         let trend = store
@@ -138,7 +139,7 @@ async fn seeding_fills_a_store_with_a_whole_region() {
         published.push(trend.rows.iter().filter(|p| !p.counts.suppressed).count());
     }
     let [monthly, quarterly] = published[..] else { unreachable!("two periods") };
-    assert!(monthly >= 3 && quarterly > monthly, "published cells: {monthly} by month, {quarterly} by quarter");
+    assert!(quarterly >= 3 && quarterly > monthly, "published cells: {monthly} by month, {quarterly} by quarter");
 
     // Fiji reads the registers released to PIDC, to the Bali Process and to
     // it by name, not Papua New Guinea's (released to Australia) nor Samoa's
