@@ -23,12 +23,15 @@
 //!
 //! Anything not allowed by these rules is denied.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use crate::Timestamp;
 use crate::agreement::Agreement;
 use crate::item::{Envelope, ItemKind, ItemState};
 use crate::marking::{Classification, Tlp};
+use crate::member::MemberCode;
 use crate::user::{Role, Subject};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -101,9 +104,7 @@ pub fn decide(subject: &Subject, envelope: &Envelope, agreements: &[Agreement], 
     if !envelope.state.is_released() {
         return Deny(DenyReason::NotPublished);
     }
-    let named = envelope.release.members.contains(&subject.member);
-    let via_group = envelope.tlp != Tlp::Red && !envelope.release.groups.is_disjoint(&subject.member_groups);
-    if !(named || via_group) {
+    if !released_to_member(envelope, &subject.member, &subject.member_groups) {
         return Deny(DenyReason::NotReleased);
     }
     if needs_no_agreement(envelope) || agreements.iter().any(|a| a.covers(envelope, &subject.member, now)) {
@@ -111,6 +112,14 @@ pub fn decide(subject: &Subject, envelope: &Envelope, agreements: &[Agreement], 
     } else {
         Deny(DenyReason::NoAgreement)
     }
+}
+
+/// Whether the originator released the item to `member` (in `groups`): by
+/// name, or through a group unless it is TLP:RED (rule 5). A peer node
+/// checks what it receives with this too.
+pub fn released_to_member(envelope: &Envelope, member: &MemberCode, groups: &BTreeSet<String>) -> bool {
+    envelope.release.members.contains(member)
+        || (envelope.tlp != Tlp::Red && !envelope.release.groups.is_disjoint(groups))
 }
 
 /// Unclassified TLP:CLEAR items may be shared without an agreement.

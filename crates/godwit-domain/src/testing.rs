@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use crate::Timestamp;
 use crate::agreement::{Agreement, AgreementKind, AgreementStatus, ThirdPartyRule};
-use crate::item::{Category, Envelope, ItemKind, ItemState, Releasability};
+use crate::item::{
+    Category, Envelope, Item, ItemContent, ItemDetails, ItemKind, ItemState, Releasability, ReportLevel,
+};
 use crate::marking::{Caveats, Classification, Tlp};
 use crate::member::MemberCode;
 use crate::user::{Role, Subject};
@@ -22,6 +24,46 @@ pub const GROUPS: [(&str, &[&str]); 2] = [("G1", &["AAA", "BBB", "CCC"]), ("G2",
 /// The moment "now" in generated worlds; agreements start and end around it.
 pub const NOW: Timestamp = Timestamp(1_800_000_000_000);
 const DAY: i64 = 86_400_000;
+
+/// The item behind `envelope`: an operational intelligence report with its
+/// markings, release and state, titled `item {n}`, written at `n` (ms), with
+/// no text; tests set what else they need.
+pub fn report_from(envelope: &Envelope, n: i64) -> Item {
+    Item {
+        id: envelope.id,
+        kind: envelope.kind,
+        originator_member: envelope.originator_member.clone(),
+        originator_org: envelope.originator_org,
+        author: envelope.author,
+        state: envelope.state,
+        content: ItemContent {
+            title: format!("item {n}"),
+            summary: String::new(),
+            body: String::new(),
+            category: envelope.category,
+            details: ItemDetails::IntelligenceReport { level: ReportLevel::Operational },
+            classification: envelope.classification,
+            tlp: envelope.tlp,
+            caveats: envelope.caveats,
+            release: envelope.release.clone(),
+            grading: None,
+            tags: vec![],
+            countries: vec![],
+            environment: None,
+            valid_from: envelope.valid_from,
+            valid_until: envelope.valid_until,
+        },
+        version: 1,
+        supersedes: None,
+        superseded_by: None,
+        created_at: Timestamp(n),
+        updated_at: Timestamp(n),
+        published_at: None,
+        approved_by: None,
+        return_comment: None,
+        withdrawn_reason: None,
+    }
+}
 
 pub fn member(index: usize) -> MemberCode {
     MemberCode(MEMBERS[index % MEMBERS.len()].to_owned())

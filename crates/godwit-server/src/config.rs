@@ -29,7 +29,7 @@ pub struct ServerConfig {
     /// Seconds between two runs of the saved-search notifier.
     pub notify_interval_seconds: u64,
     /// Seconds between two pulls from every registered peer node; 0 pulls
-    /// only when `godwit federation pull` is run.
+    /// only when `godwit peer pull` is run.
     pub federation_pull_seconds: u64,
     /// The mail relay for notification emails (`[server.smtp]`); without it
     /// saved searches notify in the portal and by webhook only.

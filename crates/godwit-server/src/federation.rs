@@ -28,6 +28,8 @@ use crate::state::AppState;
 pub const ITEMS_PATH: &str = "/federation/v1/items";
 /// The path a hub pulls sealed pages for a member it relays to from.
 pub const RELAY_PATH: &str = "/federation/v1/relay";
+/// The path a hub asks which members a peer reaches through it.
+pub const ROUTES_PATH: &str = "/federation/v1/routes";
 /// The path a member pulls the sealed pages a hub holds for it from.
 pub const RELAYED_PATH: &str = "/federation/v1/relayed";
 /// Relayed pages handed over per request.
@@ -38,7 +40,11 @@ pub const MAX_PAGE: u64 = 1_000;
 const MAX_BUNDLE_BYTES: u64 = 256 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(ITEMS_PATH, get(items)).route(RELAY_PATH, get(relay)).route(RELAYED_PATH, get(relayed))
+    Router::new()
+        .route(ITEMS_PATH, get(items))
+        .route(ROUTES_PATH, get(routes_through))
+        .route(RELAY_PATH, get(relay))
+        .route(RELAYED_PATH, get(relayed))
 }
 
 #[derive(Deserialize)]
@@ -116,6 +122,27 @@ async fn items(
         body,
     )
         .into_response())
+}
+
+/// The members a node reaches through the hub that asks.
+#[derive(Serialize, Deserialize)]
+struct Routes {
+    members: Vec<MemberCode>,
+}
+
+/// `GET /federation/v1/routes`, asked by a hub: the members this node
+/// reaches through it, so that the hub asks for their pages and no others.
+async fn routes_through(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
+    let hub = signed_peer(&state, &uri, &headers).await?;
+    let members = state
+        .store
+        .peers()
+        .await?
+        .into_iter()
+        .filter(|p| matches!(&p.route, Route::Via(via) if via == &hub.member))
+        .map(|p| p.member)
+        .collect();
+    Ok(axum::Json(Routes { members }).into_response())
 }
 
 #[derive(Deserialize)]
@@ -221,11 +248,7 @@ pub async fn pull(store: &Store, peer: &MemberCode, page: u64) -> Result<PullRep
                 let url = hub_url(store, hub).await?;
                 let path = format!("{RELAYED_PATH}?from={}&after={}", peer.member, peer.cursor);
                 let fetched = signed_get(store, &key, &url, path).await?;
-                let relayed: RelayedPages = serde_json::from_slice(&fetched.body).map_err(|e| PullError::Http {
-                    url,
-                    status: None,
-                    reason: format!("not relayed pages: {e}"),
-                })?;
+                let relayed: RelayedPages = fetched.json(&url, "relayed pages")?;
                 let mut applied = Vec::new();
                 for envelope in &relayed.pages {
                     applied.push(store.receive_relayed(envelope).await?);
@@ -262,44 +285,59 @@ async fn hub_url(store: &Store, hub: &MemberCode) -> Result<String, PullError> {
 pub struct RelayReport {
     /// Sealed pages taken from originating nodes and kept for their recipients.
     pub pages: usize,
+    /// Peers that could not be asked this round, and why; the others were.
+    pub unreachable: Vec<(MemberCode, String)>,
 }
 
-/// As a hub: asks every direct peer for the sealed pages it has for every
-/// other peer reached through this node, and keeps them for their
-/// recipients. A peer answers 403 for members it does not reach through
-/// this hub; those are skipped.
+/// As a hub: asks every direct peer which members it reaches through this
+/// node, then for the sealed pages it has for each of them that is a direct
+/// peer here, and keeps them for their recipients. A peer that cannot be
+/// reached is reported and the round goes on with the others.
 pub async fn relay_round(store: &Store, page: u64) -> Result<RelayReport, PullError> {
     let (_, key) = store.node_key().await?;
     let peers = store.peers().await?;
     let mut report = RelayReport::default();
     for origin in &peers {
         let Route::Direct(url) = &origin.route else { continue };
-        for recipient in peers.iter().filter(|p| p.member != origin.member && matches!(p.route, Route::Direct(_))) {
-            loop {
-                let head = store.relay_head(&origin.member, &recipient.member).await?;
-                let path =
-                    format!("{RELAY_PATH}?for={}&after={head}&limit={}", recipient.member, page.clamp(1, MAX_PAGE));
-                let fetched = match signed_get(store, &key, url, path).await {
-                    Ok(fetched) => fetched,
-                    Err(PullError::Http { status: Some(403), .. }) => break,
-                    Err(e) => return Err(e),
-                };
-                let envelope: RelayEnvelope = serde_json::from_slice(&fetched.body).map_err(|e| PullError::Http {
-                    url: url.clone(),
-                    status: None,
-                    reason: format!("not a relayed page: {e}"),
-                })?;
-                if !store.keep_relayed(origin, &envelope).await? {
-                    break;
-                }
-                report.pages += 1;
-                if !envelope.more {
-                    break;
-                }
-            }
+        match relay_from(store, &key, origin, url, &peers, page).await {
+            Ok(pages) => report.pages += pages,
+            Err(PullError::Http { reason, .. }) => report.unreachable.push((origin.member.clone(), reason)),
+            Err(e) => return Err(e),
         }
     }
     Ok(report)
+}
+
+/// Takes from `origin`'s node (at `url`) the sealed pages for the direct
+/// peers it reaches through this hub; how many were kept.
+async fn relay_from(
+    store: &Store,
+    key: &NodeKey,
+    origin: &Peer,
+    url: &str,
+    peers: &[Peer],
+    page: u64,
+) -> Result<usize, PullError> {
+    let routes: Routes = signed_get(store, key, url, ROUTES_PATH.to_owned()).await?.json(url, "routes")?;
+    let recipients = peers.iter().filter(|p| {
+        p.member != origin.member && matches!(p.route, Route::Direct(_)) && routes.members.contains(&p.member)
+    });
+    let mut kept = 0;
+    for recipient in recipients {
+        loop {
+            let head = store.relay_head(&origin.member, &recipient.member).await?;
+            let path = format!("{RELAY_PATH}?for={}&after={head}&limit={}", recipient.member, page.clamp(1, MAX_PAGE));
+            let envelope: RelayEnvelope = signed_get(store, key, url, path).await?.json(url, "a relayed page")?;
+            if !store.keep_relayed(origin, &envelope).await? {
+                break;
+            }
+            kept += 1;
+            if !envelope.more {
+                break;
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// A signed GET of `path` at `base`, off the async threads.
@@ -333,8 +371,14 @@ pub async fn pull_forever(store: Store, interval: std::time::Duration) {
             }
         };
         match relay_round(&store, 500).await {
-            Ok(report) if report.pages > 0 => tracing::info!(pages = report.pages, "federation: relayed"),
-            Ok(_) => {}
+            Ok(report) => {
+                if report.pages > 0 {
+                    tracing::info!(pages = report.pages, "federation: relayed");
+                }
+                for (peer, reason) in report.unreachable {
+                    tracing::warn!(%peer, %reason, "federation: relaying from this peer failed");
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "federation: relaying failed"),
         }
         for peer in peers {
@@ -357,6 +401,17 @@ pub async fn pull_forever(store: Store, interval: std::time::Duration) {
 struct Fetched {
     signature: Option<String>,
     body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The body as JSON of `what` the peer at `url` was asked for.
+    fn json<T: serde::de::DeserializeOwned>(&self, url: &str, what: &str) -> Result<T, PullError> {
+        serde_json::from_slice(&self.body).map_err(|e| PullError::Http {
+            url: url.to_owned(),
+            status: None,
+            reason: format!("not {what}: {e}"),
+        })
+    }
 }
 
 /// One signed GET; an error for any status but 2xx, with the peer's reason.

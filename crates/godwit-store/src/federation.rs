@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use godwit_domain::document::stand_in_readers;
 use godwit_domain::item::{Item, ItemState};
-use godwit_domain::marking::{Classification, Tlp};
+use godwit_domain::marking::Classification;
 use godwit_domain::member::MemberCode;
-use godwit_domain::policy::decide;
+use godwit_domain::policy::{decide, released_to_member};
 use godwit_domain::{Timestamp, ValidationErrors};
 use godwit_exchange::federation::{Bundle, Change, EncryptionKey, NodeKey, PublicKey, RelayEnvelope};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
@@ -156,16 +156,26 @@ fn node_event(action: &str, member: &MemberCode) -> AuditEvent {
     AuditEvent { actor_member: Some(member.clone()), ..AuditEvent::new(action) }
 }
 
-/// Whether `item`'s own release names `member` or one of its `groups`.
-fn released_to(item: &Item, member: &MemberCode, groups: &BTreeSet<String>) -> bool {
-    let release = &item.content.release;
-    release.members.contains(member) || (item.content.tlp != Tlp::Red && !release.groups.is_disjoint(groups))
-}
-
 impl Store {
     /// This node's identity, if it has been given one.
     pub async fn node_identity(&self) -> Result<Option<NodeIdentity>, StoreError> {
         Ok(self.node_row().await?.map(|(identity, ..)| identity))
+    }
+
+    /// The member this node speaks for; `NotFound` until it has an identity.
+    /// Reads no key: a page is built and checked with this, signed elsewhere.
+    async fn node_member(&self) -> Result<MemberCode, StoreError> {
+        let row: Option<(String,)> = self
+            .pool
+            .target()
+            .fetch_optional(
+                Query::select()
+                    .column(NodeIdentityTable::Member)
+                    .from(NodeIdentityTable::Table)
+                    .and_where(Expr::col(NodeIdentityTable::Id).eq(NODE_ROW)),
+            )
+            .await?;
+        row.map(|(member,)| MemberCode(member)).ok_or(StoreError::NotFound("node identity"))
     }
 
     /// The identity and both keys, opened.
@@ -339,42 +349,29 @@ impl Store {
         self.peer(member).await
     }
 
+    /// The registered peers, by member.
     pub async fn peers(&self) -> Result<Vec<Peer>, StoreError> {
-        let rows: Vec<PeerRow> = self
-            .pool
-            .target()
-            .fetch_all(Query::select().columns(PEER_COLUMNS).from(Peers::Table).order_by(Peers::Member, Order::Asc))
-            .await?;
-        rows.into_iter().map(PeerRow::into_peer).collect()
+        self.peers_where(None).await
     }
 
     pub async fn peer(&self, member: &MemberCode) -> Result<Peer, StoreError> {
-        let row: Option<PeerRow> = self
-            .pool
-            .target()
-            .fetch_optional(
-                Query::select()
-                    .columns(PEER_COLUMNS)
-                    .from(Peers::Table)
-                    .and_where(Expr::col(Peers::Member).eq(member.as_str())),
-            )
-            .await?;
-        row.ok_or(StoreError::NotFound("peer"))?.into_peer()
+        let found = self.peers_where(Some(Expr::col(Peers::Member).eq(member.as_str()))).await?;
+        found.into_iter().next().ok_or(StoreError::NotFound("peer"))
     }
 
     /// The registered peer that signs with `key`, if any.
     pub async fn peer_by_key(&self, key: &PublicKey) -> Result<Option<Peer>, StoreError> {
-        let row: Option<PeerRow> = self
-            .pool
-            .target()
-            .fetch_optional(
-                Query::select()
-                    .columns(PEER_COLUMNS)
-                    .from(Peers::Table)
-                    .and_where(Expr::col(Peers::SigningKey).eq(key.to_base64())),
-            )
-            .await?;
-        row.map(PeerRow::into_peer).transpose()
+        Ok(self.peers_where(Some(Expr::col(Peers::SigningKey).eq(key.to_base64()))).await?.into_iter().next())
+    }
+
+    async fn peers_where(&self, condition: Option<sea_query::SimpleExpr>) -> Result<Vec<Peer>, StoreError> {
+        let mut select = Query::select();
+        select.columns(PEER_COLUMNS).from(Peers::Table).order_by(Peers::Member, Order::Asc);
+        if let Some(condition) = condition {
+            select.and_where(condition);
+        }
+        let rows: Vec<PeerRow> = self.pool.target().fetch_all(&select).await?;
+        rows.into_iter().map(PeerRow::into_peer).collect()
     }
 
     /// Removes a peer: it can pull nothing more, and nothing is pulled from it.
@@ -402,7 +399,7 @@ impl Store {
         limit: u64,
         nonce: &str,
     ) -> Result<Bundle, StoreError> {
-        let (node, ..) = self.node_row().await?.ok_or(StoreError::NotFound("node identity"))?;
+        let node = self.node_member().await?;
         let limit = Ord::max(limit, 1);
         let entries = self.outbox_after(after, limit).await?;
         let cursor = entries.last().map_or(after, |e| e.id);
@@ -418,7 +415,7 @@ impl Store {
             .items_for_index(&ids)
             .await?
             .into_iter()
-            .filter(|item| item.originator_member == node.member)
+            .filter(|item| item.originator_member == node)
             .map(|item| (item.id, item))
             .collect();
         let held = self.released_to_peer(&peer.member, &ids).await?;
@@ -481,7 +478,7 @@ impl Store {
             audit::append(
                 &mut tx,
                 now,
-                &[node_event("federation.release", &node.member).on(&peer.member).with(json!({
+                &[node_event("federation.release", &node).on(&peer.member).with(json!({
                     "after": after, "cursor": cursor, "items": released, "revoked": revoked,
                     "via": match &peer.route { Route::Via(hub) => Some(hub), Route::Direct(_) => None },
                     "reason": "released to the peer's member under the agreements in force",
@@ -491,7 +488,7 @@ impl Store {
             tx.commit().await?;
         }
         Ok(Bundle {
-            from_member: node.member,
+            from_member: node,
             to_member: peer.member.clone(),
             nonce: nonce.to_owned(),
             after,
@@ -503,22 +500,24 @@ impl Store {
     }
 
     /// Which of `ids` this node has released to `peer` and not revoked.
+    /// Asked by item alone, the peer picked out here: with the peer in the
+    /// query too, PostgreSQL plans (until it has analysed the table) to read
+    /// every release to the peer and test each against the list.
     async fn released_to_peer(&self, peer: &MemberCode, ids: &[Uuid]) -> Result<BTreeSet<Uuid>, StoreError> {
         let mut held = BTreeSet::new();
         for chunk in ids.chunks(500) {
-            let rows: Vec<(String,)> = self
+            let rows: Vec<(String, String)> = self
                 .pool
                 .target()
                 .fetch_all(
                     Query::select()
-                        .column(PeerReleases::ItemId)
+                        .columns([PeerReleases::PeerMember, PeerReleases::ItemId])
                         .from(PeerReleases::Table)
-                        .and_where(Expr::col(PeerReleases::PeerMember).eq(peer.as_str()))
                         .and_where(Expr::col(PeerReleases::ItemId).is_in(chunk.iter().map(Uuid::to_string))),
                 )
                 .await?;
-            for (id,) in rows {
-                held.insert(crate::parse_uuid(&id)?);
+            for (_, id) in rows.iter().filter(|(member, _)| member == peer.as_str()) {
+                held.insert(crate::parse_uuid(id)?);
             }
         }
         Ok(held)
@@ -540,7 +539,7 @@ impl Store {
     ) -> Result<Received, StoreError> {
         let peer = self.peer(peer_member).await?;
         peer.signing_key.verify(body, signature).map_err(|e| refused(format!("from {}: {e}", peer.member)))?;
-        self.apply_bundle(&peer, body, nonce).await
+        self.apply_bundle(&self.node_member().await?, &peer, body, nonce).await
     }
 
     /// Opens and applies a page relayed from `envelope.from_member`'s node
@@ -556,16 +555,22 @@ impl Store {
         }
         let body =
             envelope.open(&peer.signing_key, &encryption).map_err(|e| refused(format!("from {}: {e}", peer.member)))?;
-        self.apply_bundle(&peer, &body, RELAY_NONCE).await
+        self.apply_bundle(&node.member, &peer, &body, RELAY_NONCE).await
     }
 
-    async fn apply_bundle(&self, peer: &Peer, body: &[u8], nonce: &str) -> Result<Received, StoreError> {
-        let (node, ..) = self.node_row().await?.ok_or(StoreError::NotFound("node identity"))?;
+    /// Checks and applies a page to `node` (this node's member) from `peer`.
+    async fn apply_bundle(
+        &self,
+        node: &MemberCode,
+        peer: &Peer,
+        body: &[u8],
+        nonce: &str,
+    ) -> Result<Received, StoreError> {
         let bundle: Bundle = serde_json::from_slice(body).map_err(|e| refused(format!("not a bundle: {e}")))?;
-        if bundle.from_member != peer.member || bundle.to_member != node.member {
+        if bundle.from_member != peer.member || bundle.to_member != *node {
             return Err(refused(format!(
                 "it is from {} to {}, not from {} to {}",
-                bundle.from_member, bundle.to_member, peer.member, node.member
+                bundle.from_member, bundle.to_member, peer.member, node
             )));
         }
         if bundle.nonce != nonce {
@@ -574,7 +579,7 @@ impl Store {
         if bundle.after != peer.cursor {
             return Err(refused(format!("it starts after {}, this node has pulled to {}", bundle.after, peer.cursor)));
         }
-        let groups: BTreeSet<String> = self.groups_of(&node.member).await?.into_iter().collect();
+        let groups: BTreeSet<String> = self.groups_of(node).await?.into_iter().collect();
         let ids: Vec<Uuid> = bundle
             .changes
             .iter()
@@ -599,8 +604,8 @@ impl Store {
                     if item.originator_member != peer.member {
                         return Err(refused(format!("item {} originated with {}", item.id, item.originator_member)));
                     }
-                    if !item.state.is_released() || !released_to(&item, &node.member, &groups) {
-                        return Err(refused(format!("item {} is not released to {}", item.id, node.member)));
+                    if !item.state.is_released() || !released_to_member(&item.envelope(), node, &groups) {
+                        return Err(refused(format!("item {} is not released to {}", item.id, node)));
                     }
                     if held.get(&item.id) == Some(&*item) {
                         received.unchanged += 1;

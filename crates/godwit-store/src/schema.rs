@@ -1615,6 +1615,13 @@ fn version_17() -> Vec<Step> {
     ]
 }
 
+/// Version 18: what was released to a peer, found by item: a page looks up
+/// its items among thousands released before, and PostgreSQL, on a list of
+/// bound ids, scans every row of the peer without this index.
+fn version_18() -> Vec<Step> {
+    vec![Step::Index(index("peer_releases_by_item", PeerReleases::Table, &["item_id"]))]
+}
+
 /// A table of documents kept in versions, with the columns of [`Documents`]
 /// and those `listed` after its creator's, and the table of its versions,
 /// naming the document in `document`.
@@ -1738,7 +1745,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
             &sea_query::Query::select().column(SchemaMigrations::Version).from(SchemaMigrations::Table).to_owned(),
         )
         .await?;
-    let migrations: [(i64, Migration); 17] = [
+    let migrations: [(i64, Migration); 18] = [
         (1, version_1),
         (2, version_2),
         (3, version_3),
@@ -1756,6 +1763,7 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<(), StoreError> {
         (15, version_15),
         (16, version_16),
         (17, version_17),
+        (18, version_18),
     ];
     for (version, steps) in migrations {
         if applied.iter().any(|(v,)| *v == version) {

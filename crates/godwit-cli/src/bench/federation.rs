@@ -137,6 +137,13 @@ pub async fn run(args: FederationArgs) -> anyhow::Result<()> {
     let held = peer.count_items().await?;
     anyhow::ensure!(held as usize == report.applied, "the peer holds {held} items, {} were applied", report.applied);
 
+    // As after any bulk import (`bench core`): PostgreSQL's autovacuum would
+    // analyse the new rows within a minute; without statistics it plans the
+    // export's pages badly. Timed apart.
+    let analysed = Instant::now();
+    peer.refresh_statistics().await?;
+    println!("- planner statistics refreshed on the peer in {:.1} s", analysed.elapsed().as_secs_f64());
+
     let reader = subject(&peer, &world, PEER, Role::Analyst, Classification(u8::MAX)).await?;
     let started = Instant::now();
     let bundle = peer.export_stix(&reader, None).await?;

@@ -163,6 +163,14 @@ pub async fn peer(command: PeerCommand) -> anyhow::Result<()> {
             let store = db.open_existing().await?;
             let report = godwit_server::federation::relay_round(&store, page).await?;
             println!("{} sealed pages taken and kept for their recipients", report.pages);
+            for (peer, reason) in &report.unreachable {
+                eprintln!("{peer}: not relayed from: {reason}");
+            }
+            anyhow::ensure!(
+                report.unreachable.is_empty(),
+                "{} peers could not be relayed from",
+                report.unreachable.len()
+            );
         }
         PeerCommand::Pull { db, member: only, page } => {
             let store = db.open_existing().await?;

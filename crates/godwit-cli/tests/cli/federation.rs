@@ -12,11 +12,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use godwit_domain::Timestamp;
-use godwit_domain::item::{
-    Category, Envelope, Item, ItemContent, ItemDetails, ItemKind, ItemState, Releasability, ReportLevel,
-};
+use godwit_domain::item::{Category, Envelope, Item, ItemKind, ItemState, Releasability};
 use godwit_domain::marking::{Classification, Tlp};
 use godwit_domain::member::MemberCode;
+use godwit_domain::testing::report_from;
 use godwit_store::Store;
 use godwit_store::audit::{AuditEvent, AuditQuery};
 use serde_json::json;
@@ -207,35 +206,11 @@ fn published(n: u128, originator: &str, category: Category, level: u8, to: &BTre
         valid_from: None,
         valid_until: None,
     };
-    let now = Timestamp(1_790_000_000_000 + n as i64);
-    Item {
-        state: ItemState::Published,
-        published_at: Some(now),
-        ..Item::first_draft(
-            envelope.id,
-            envelope.originator_member.clone(),
-            envelope.originator_org,
-            envelope.author,
-            ItemContent {
-                title: format!("{originator} report {n}"),
-                summary: String::new(),
-                body: format!("secret body {n} of {originator}"),
-                category,
-                details: ItemDetails::IntelligenceReport { level: ReportLevel::Operational },
-                classification: envelope.classification,
-                tlp: envelope.tlp,
-                caveats: envelope.caveats,
-                release: envelope.release.clone(),
-                grading: None,
-                tags: vec![],
-                countries: vec![],
-                environment: None,
-                valid_from: None,
-                valid_until: None,
-            },
-            now,
-        )
-    }
+    let mut item = report_from(&envelope, 1_790_000_000_000 + n as i64);
+    item.content.title = format!("{originator} report {n}");
+    item.content.body = format!("secret body {n} of {originator}");
+    item.published_at = Some(item.created_at);
+    item
 }
 
 /// Foreign items a node holds, by id.
@@ -394,6 +369,12 @@ async fn three_nodes_share_exactly_what_is_released_through_a_hub_that_reads_non
     assert!(!pull.wait().unwrap().success(), "the pull fails when the peer goes away");
     let partial = foreign(&nodes[hub]).await.intersection(&burst_ids).count();
     assert!(0 < partial && partial < burst.len(), "cut off after {partial} of {}", burst.len());
+    // A relay round with Tonga down asks Fiji all the same, and names Tonga.
+    let relay = Command::new(GODWIT).args(["peer", "relay"]).args(nodes[hub].db_args()).output().unwrap();
+    assert!(!relay.status.success());
+    assert!(String::from_utf8_lossy(&relay.stdout).starts_with("0 sealed pages"));
+    let stderr = String::from_utf8_lossy(&relay.stderr);
+    assert!(stderr.contains("TON: not relayed from") && !stderr.contains("FJI:"), "{stderr}");
     nodes[tonga].start();
     nodes[hub].run(&["peer", "pull"], &["TON", "--page", "50"]);
     assert!(foreign(&nodes[hub]).await.is_superset(&burst_ids));

@@ -7,9 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use godwit_domain::Timestamp;
 use godwit_domain::agreement::Agreement;
-use godwit_domain::item::{Envelope, Item, ItemContent, ItemDetails, ReportLevel};
+use godwit_domain::item::{Envelope, Item};
 use godwit_domain::member::MemberGroup;
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
@@ -20,43 +19,6 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::harness::{TestDb, backends};
-
-fn item_from(envelope: &Envelope, n: i64) -> Item {
-    Item {
-        id: envelope.id,
-        kind: envelope.kind,
-        originator_member: envelope.originator_member.clone(),
-        originator_org: envelope.originator_org,
-        author: envelope.author,
-        state: envelope.state,
-        content: ItemContent {
-            title: format!("item {n}"),
-            summary: String::new(),
-            body: "generated".into(),
-            category: envelope.category,
-            details: ItemDetails::IntelligenceReport { level: ReportLevel::Operational },
-            classification: envelope.classification,
-            tlp: envelope.tlp,
-            caveats: envelope.caveats,
-            release: envelope.release.clone(),
-            grading: None,
-            tags: vec![],
-            countries: vec![],
-            environment: None,
-            valid_from: envelope.valid_from,
-            valid_until: envelope.valid_until,
-        },
-        version: 1,
-        supersedes: None,
-        superseded_by: None,
-        created_at: Timestamp(n),
-        updated_at: Timestamp(n),
-        published_at: None,
-        approved_by: None,
-        return_comment: None,
-        withdrawn_reason: None,
-    }
-}
 
 async fn reset(db: &TestDb) {
     db.raw("DELETE FROM items; DELETE FROM item_release_members; DELETE FROM item_release_groups; DELETE FROM item_release_orgs; DELETE FROM agreements; DELETE FROM agreement_parties; DELETE FROM agreement_categories;").await;
@@ -101,7 +63,7 @@ fn pushed_down_search_filter_equals_the_policy() {
                 for (db, (index, indexer)) in dbs.iter().zip(&indexes) {
                     reset(db).await;
                     let mut items: Vec<Item> =
-                        envelopes.iter().enumerate().map(|(n, e)| item_from(e, n as i64)).collect();
+                        envelopes.iter().enumerate().map(|(n, e)| report_from(e, n as i64)).collect();
                     items.sort_by_key(|i| i.id);
                     items.dedup_by_key(|i| i.id);
                     db.store.put_items(&items, AuditEvent::new("test.seed")).await.unwrap();

@@ -8,13 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use godwit_domain::Timestamp;
 use godwit_domain::incident::{
     AgeBand, Dimension, DocumentType, DocumentUsed, Incident, Method, Outcome, PersonCount, Route, Sex, Transport,
 };
-use godwit_domain::item::{
-    BorderEnvironment, Envelope, FraudType, Item, ItemContent, ItemDetails, ItemKind, ItemState,
-};
+use godwit_domain::item::{BorderEnvironment, Envelope, FraudType, Item, ItemDetails, ItemKind, ItemState};
 use godwit_domain::policy::decide;
 use godwit_domain::testing::*;
 use godwit_store::analysis::{AnalysisFilter, Counts, Hop, TopRow, TrendPoint};
@@ -171,45 +168,13 @@ pub(crate) fn item_from(
     environment: Option<BorderEnvironment>,
     n: i64,
 ) -> Item {
-    let details = if envelope.kind == ItemKind::IncidentRecord {
-        ItemDetails::IncidentRecord(Box::new(incident.clone()))
-    } else {
-        ItemDetails::IntelligenceReport { level: godwit_domain::item::ReportLevel::Operational }
-    };
-    Item {
-        id: envelope.id,
-        kind: envelope.kind,
-        originator_member: envelope.originator_member.clone(),
-        originator_org: envelope.originator_org,
-        author: envelope.author,
-        state: envelope.state,
-        content: ItemContent {
-            title: format!("record {n}"),
-            summary: String::new(),
-            body: String::new(),
-            category: envelope.category,
-            details,
-            classification: envelope.classification,
-            tlp: envelope.tlp,
-            caveats: envelope.caveats,
-            release: envelope.release.clone(),
-            grading: None,
-            tags: vec![],
-            countries: vec![],
-            environment,
-            valid_from: envelope.valid_from,
-            valid_until: envelope.valid_until,
-        },
-        version: 1,
-        supersedes: None,
-        superseded_by: None,
-        created_at: Timestamp(n),
-        updated_at: Timestamp(n),
-        published_at: None,
-        approved_by: None,
-        return_comment: None,
-        withdrawn_reason: None,
+    let mut item = report_from(envelope, n);
+    item.content.title = format!("record {n}");
+    if envelope.kind == ItemKind::IncidentRecord {
+        item.content.details = ItemDetails::IncidentRecord(Box::new(incident.clone()));
     }
+    item.content.environment = environment;
+    item
 }
 
 /// The filter, as written here from its documentation.

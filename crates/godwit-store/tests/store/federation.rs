@@ -21,7 +21,7 @@ use godwit_store::{Store, StoreError};
 use uuid::Uuid;
 
 use crate::harness::{TestDb, backends};
-use crate::visibility::item_from;
+use godwit_domain::testing::report_from;
 
 const NOW: Timestamp = Timestamp(1_790_000_000_000);
 
@@ -85,7 +85,7 @@ fn item(n: u128, originator: &str, category: Category, level: u8, tlp: Tlp, memb
         valid_from: None,
         valid_until: None,
     };
-    let mut item = item_from(&envelope, n as i64);
+    let mut item = report_from(&envelope, n as i64);
     item.content.body = format!("the body of item {n}");
     item
 }

@@ -18,7 +18,6 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::harness::{TestDb, backends_with_groups};
-use crate::visibility::item_from;
 
 async fn reset(db: &TestDb) {
     db.raw("DELETE FROM items; DELETE FROM item_release_members; DELETE FROM item_release_groups; DELETE FROM item_release_orgs; DELETE FROM agreements; DELETE FROM agreement_parties; DELETE FROM agreement_categories; DELETE FROM requirement_links; DELETE FROM requirements;").await;
@@ -53,7 +52,7 @@ fn coverage_and_links_count_only_readable_items() {
                 for db in &dbs {
                     reset(db).await;
                     let mut items: Vec<Item> =
-                        envelopes.iter().enumerate().map(|(n, e)| item_from(e, n as i64)).collect();
+                        envelopes.iter().enumerate().map(|(n, e)| report_from(e, n as i64)).collect();
                     items.sort_by_key(|i| i.id);
                     items.dedup_by_key(|i| i.id);
                     db.store.put_items(&items, AuditEvent::new("test.seed")).await.unwrap();

@@ -19,7 +19,6 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::harness::{TestDb, backends_with_groups};
-use crate::visibility::item_from;
 
 fn person(member: usize, n: u8, roles: &[Role]) -> Subject {
     let code = godwit_domain::testing::member(member);
@@ -46,7 +45,7 @@ fn draft(likelihood: u8, consequence: u8) -> EntryDraft {
 
 /// A published item of `member`, unclassified and released to nobody else.
 fn own_item(member: usize, n: u128) -> Item {
-    item_from(
+    report_from(
         &Envelope {
             id: Uuid::from_u128(0xf000 + n),
             kind: godwit_domain::item::ItemKind::IncidentRecord,
