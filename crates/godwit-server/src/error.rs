@@ -91,6 +91,14 @@ impl From<StoreError> for ApiError {
                 detail: Some("the request has invalid fields".into()),
                 errors: errors.0,
             },
+            StoreError::Database(_) if error.is_storage_full() => {
+                tracing::error!(%error, "store failure: the disk is full");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "the server's storage is full: nothing was written; its administrator has to free space",
+                )
+            }
             StoreError::Corrupt(_) | StoreError::SecretKey(_) | StoreError::Database(_) => {
                 tracing::error!(%error, "store failure");
                 ApiError::internal()

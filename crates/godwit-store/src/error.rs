@@ -32,6 +32,17 @@ impl StoreError {
             _ => self,
         }
     }
+
+    /// Whether the database could not write because its disk is full
+    /// (SQLite's SQLITE_FULL, PostgreSQL's disk_full): nothing was written,
+    /// and the node's administrator, not the user, has to act.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => matches!(db.code().as_deref(), Some("13" | "53100")),
+            StoreError::Database(sqlx::Error::Io(io)) => io.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
 }
 
 /// Stored data that does not read as it should: `value`, read as the `what`
