@@ -433,6 +433,10 @@ impl Store {
                     // Organisations and returns are the originator's own business.
                     sent.content.release.organisations.clear();
                     sent.return_comment = None;
+                    // Released through a group as this node records it: named,
+                    // so that a peer whose record of the group differs (or
+                    // that has none) holds it for its member all the same.
+                    sent.content.release.members.insert(peer.member.clone());
                     changes.push(Change::Item { item: Box::new(sent) });
                     released.push(id);
                 }

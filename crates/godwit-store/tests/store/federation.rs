@@ -161,6 +161,9 @@ async fn a_peer_receives_exactly_what_is_released_to_its_member_and_nothing_twic
         let (fiji, nz) = (node(a, "FJI").await, node(b, "NZL").await);
         let (a, b) = (&fiji.store, &nz.store);
         register(a, b).await;
+        // A group only Fiji's node records New Zealand in.
+        let east = MemberGroup { code: "EAST".into(), name: "East".into(), members: [code("FJI"), code("NZL")].into() };
+        a.put_group(&east).await.unwrap();
         let ps = Category::PeopleSmuggling;
         let items = vec![
             item(1, "FJI", ps, 1, Tlp::Amber, &["NZL"], &[]), // agreement covers it
@@ -170,16 +173,19 @@ async fn a_peer_receives_exactly_what_is_released_to_its_member_and_nothing_twic
             item(5, "FJI", ps, 3, Tlp::Amber, &["NZL"], &[]), // above the agreement's ceiling
             item(6, "FJI", ps, 0, Tlp::Clear, &["TON"], &[]), // released to another member
             item(7, "TON", ps, 0, Tlp::Clear, &["NZL"], &[]), // held here, not Fiji's to serve
+            item(9, "FJI", ps, 0, Tlp::Clear, &[], &["EAST"]), // released through EAST, as Fiji records it
         ];
         let mut draft = item(8, "FJI", ps, 1, Tlp::Amber, &["NZL"], &[]);
         draft.state = ItemState::Draft;
         a.put_items(&[items.clone(), vec![draft]].concat(), AuditEvent::new("test.seed")).await.unwrap();
 
         let (applied, revoked, _) = pull_all(a, b).await;
-        assert_eq!(applied, vec![Uuid::from_u128(1), Uuid::from_u128(4)]);
+        assert_eq!(applied, [1u128, 4, 9].map(Uuid::from_u128));
         assert!(revoked.is_empty());
-        let copies = held(b, &[1, 2, 3, 4, 5, 6, 7, 8]).await;
-        assert_eq!(copies.iter().map(|i| i.id).collect::<BTreeSet<_>>(), [1u128, 4].map(Uuid::from_u128).into());
+        let copies = held(b, &[1, 2, 3, 4, 5, 6, 7, 8, 9]).await;
+        assert_eq!(copies.iter().map(|i| i.id).collect::<BTreeSet<_>>(), [1u128, 4, 9].map(Uuid::from_u128).into());
+        let through_group = copies.iter().find(|i| i.id == Uuid::from_u128(9)).unwrap();
+        assert!(through_group.content.release.members.contains(&code("NZL")), "named for the peer's node");
         let copy = copies.iter().find(|i| i.id == Uuid::from_u128(1)).unwrap();
         assert_eq!(copy.content.body, "the body of item 1");
         assert_eq!(copy.originator_member, code("FJI"));
@@ -188,9 +194,10 @@ async fn a_peer_receives_exactly_what_is_released_to_its_member_and_nothing_twic
         // New Zealand's analysts read the copies under their own node's policy.
         let reader = analyst(b, "NZL").await;
         assert_eq!(b.read_item(&reader, Uuid::from_u128(1), Method::Api).await.unwrap().content.title, "item 1");
+        assert_eq!(b.read_item(&reader, Uuid::from_u128(9), Method::Api).await.unwrap().content.title, "item 9");
 
         // Both sides audit the release.
-        let ids: Vec<serde_json::Value> = [1u128, 4].map(|n| Uuid::from_u128(n).to_string().into()).into();
+        let ids: Vec<serde_json::Value> = [1u128, 4, 9].map(|n| Uuid::from_u128(n).to_string().into()).into();
         let audited_items = |records: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
             records.iter().flat_map(|r| r["items"].as_array().cloned().unwrap_or_default()).collect()
         };
