@@ -99,12 +99,14 @@ mod tests {
     fn hostile_markdown_is_rendered_inert() {
         let html = crate::markdown::html(
             "**bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> \
-             <a href=\"jav&#x09;ascript:alert(1)\">t</a> <svg onload=alert(1)> ![<script>](data:text/html,x)",
+             <a href=\"jav&#x09;ascript:alert(1)\">t</a> <svg onload=alert(1)> ![<script>](data:text/html,x) \
+             <a href=\"jav&#x18;ascript:alert(1)\">u</a> <a href=\" Da\tTA:text/html,x\">v</a>",
         );
         assert!(html.contains("<strong>bold</strong>"));
         assert!(!html.contains("<script"));
         assert!(!html.contains("javascript:"));
         assert!(!html.contains("onerror"));
+        assert!(!html.contains("ascript") && !html.contains("text/html"), "{html}");
         super::check_html(&html);
     }
 

@@ -63,7 +63,23 @@ pub fn html(text: &str) -> String {
     let parser = Parser::new_ext(text, options);
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::Builder::default().link_rel(Some("noopener noreferrer nofollow")).clean(&html).to_string()
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .attribute_filter(|_, attribute, value| {
+            if matches!(attribute, "href" | "src") && hides_script_scheme(value) { None } else { Some(value.into()) }
+        })
+        .clean(&html)
+        .to_string()
+}
+
+/// Whether a URL becomes a `javascript:`, `vbscript:` or `data:` one once
+/// blanks and control characters are taken out (`jav&#x18;ascript:`).
+/// Browsers read such a URL as relative, but other readers of the HTML
+/// (mail clients, older browsers) drop those characters; the link goes.
+fn hides_script_scheme(url: &str) -> bool {
+    let squeezed: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+    let squeezed = squeezed.to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:"].iter().any(|scheme| squeezed.starts_with(scheme))
 }
 
 /// The blocks of Markdown `text`.
