@@ -18,8 +18,25 @@ pub enum StoreError {
     /// A sealed secret that this node's secret key does not open, or no key to seal with.
     #[error("secret key: {0}")]
     SecretKey(String),
-    #[error("database error: {0}")]
+    #[error("database error: {0}{hint}", hint = storage_hint(.0))]
     Database(#[from] sqlx::Error),
+}
+
+/// What an administrator should look at first when the database could not
+/// write: SQLite reports a full disk as SQLITE_FULL only for some writes,
+/// and as an I/O error (growing its shared-memory file, say) for others.
+fn storage_hint(error: &sqlx::Error) -> &'static str {
+    let sqlx::Error::Database(db) = error else { return "" };
+    match db.code().as_deref() {
+        Some("13" | "53100") => " (the disk is full)",
+        Some(code)
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                && code.parse::<i32>().is_ok_and(|c| c & 0xff == 10) =>
+        {
+            " (an I/O error: is the disk full?)"
+        }
+        _ => "",
+    }
 }
 
 impl StoreError {
